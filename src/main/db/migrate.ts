@@ -1,0 +1,123 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import type { DiagnoseMigrationHistoryOutput } from '@prisma/schema-engine-wasm';
+import type { Database } from './database';
+import { PGliteMigrationFactory } from './database';
+import { migrationsDir as defaultMigrationsDir, schemaPath as defaultSchemaPath } from './paths';
+import { openSchemaEngine, readMigrationsDirectory } from './schema-engine';
+
+const NO_FILTER = { externalTables: [], externalEnums: [] };
+
+/** Applies every migration not yet applied (the app does this at start-up). Returns their names. */
+export async function applyPendingMigrations(db: Database, dir = defaultMigrationsDir()): Promise<string[]> {
+  const handle = await openSchemaEngine(db.migrationAdapterFactory());
+  try {
+    const migrationsList = await readMigrationsDirectory(dir);
+    const result = await handle.engine.applyMigrations({ migrationsList, filters: NO_FILTER });
+    return result.appliedMigrationNames;
+  } finally {
+    handle.dispose();
+  }
+}
+
+/** The database's migration history relative to the migrations folder (null history = up to date). */
+export async function migrationStatus(
+  db: Database,
+  dir = defaultMigrationsDir(),
+): Promise<DiagnoseMigrationHistoryOutput> {
+  const handle = await openSchemaEngine(db.migrationAdapterFactory());
+  try {
+    const migrationsList = await readMigrationsDirectory(dir);
+    return await handle.engine.diagnoseMigrationHistory({
+      migrationsList,
+      optInToShadowDatabase: false,
+      filters: NO_FILTER,
+    });
+  } finally {
+    handle.dispose();
+  }
+}
+
+export function describeMigrationStatus(status: DiagnoseMigrationHistoryOutput): { upToDate: boolean; text: string } {
+  if (status.failedMigrationNames.length > 0) {
+    return { upToDate: false, text: `failed migrations: ${status.failedMigrationNames.join(', ')}` };
+  }
+  if (status.editedMigrationNames.length > 0) {
+    return { upToDate: false, text: `edited after being applied: ${status.editedMigrationNames.join(', ')}` };
+  }
+  const history = status.history;
+  if (history === null) return { upToDate: true, text: 'all migrations applied' };
+  switch (history.diagnostic) {
+    case 'databaseIsBehind':
+      return { upToDate: false, text: `not yet applied: ${history.unappliedMigrationNames.join(', ')}` };
+    case 'migrationsDirectoryIsBehind':
+      return { upToDate: false, text: `applied but missing here: ${history.unpersistedMigrationNames.join(', ')}` };
+    case 'historiesDiverge':
+      return {
+        upToDate: false,
+        text: `histories diverge after ${history.lastCommonMigrationName ?? '(start)'}`,
+      };
+  }
+}
+
+/**
+ * The SQL that would take a database built from the migrations folder to the schema in
+ * schema.prisma; empty when they agree. Uses in-memory PGlites as the shadow database.
+ */
+export async function diffMigrationsToSchema(
+  dir = defaultMigrationsDir(),
+  schemaFile = defaultSchemaPath(),
+): Promise<string> {
+  const main = await PGlite.create();
+  const factory = new PGliteMigrationFactory(main);
+  const handle = await openSchemaEngine(factory);
+  try {
+    const migrationsList = await readMigrationsDirectory(dir);
+    const content = await readFile(schemaFile, 'utf8');
+    const result = await handle.engine.diff({
+      // The engine needs migration_lock.toml to know the connector; with no migrations, start from empty.
+      from:
+        migrationsList.migrationDirectories.length > 0 ? { tag: 'migrations', ...migrationsList } : { tag: 'empty' },
+      to: { tag: 'schemaDatamodel', files: [{ path: schemaFile, content }] },
+      script: true,
+      exitCode: true,
+      filters: NO_FILTER,
+    });
+    return result.exitCode === 2 ? (result.stdout ?? '') : '';
+  } finally {
+    handle.dispose();
+    await factory.closeShadows();
+    await main.close();
+  }
+}
+
+function timestamp(now: Date): string {
+  const pad = (value: number) => String(value).padStart(2, '0');
+  return (
+    `${now.getUTCFullYear()}${pad(now.getUTCMonth() + 1)}${pad(now.getUTCDate())}` +
+    `${pad(now.getUTCHours())}${pad(now.getUTCMinutes())}${pad(now.getUTCSeconds())}`
+  );
+}
+
+/** Writes a new migration from the difference between the migrations folder and schema.prisma. */
+export async function createMigration(
+  name: string,
+  now: Date,
+  dir = defaultMigrationsDir(),
+  schemaFile = defaultSchemaPath(),
+): Promise<string | null> {
+  if (!/^[a-z0-9_]+$/.test(name)) {
+    throw new Error(`Migration name must be lower-case letters, digits and underscores, got "${name}"`);
+  }
+  const script = await diffMigrationsToSchema(dir, schemaFile);
+  if (script.trim() === '') return null;
+  const folder = `${timestamp(now)}_${name}`;
+  await mkdir(path.join(dir, folder), { recursive: true });
+  await writeFile(path.join(dir, folder, 'migration.sql'), script);
+  await writeFile(
+    path.join(dir, 'migration_lock.toml'),
+    '# Please do not edit this file manually\n# It should be added in your version-control system (e.g., Git)\nprovider = "postgresql"\n',
+  );
+  return folder;
+}

@@ -1,0 +1,97 @@
+import { DomainError } from './errors';
+
+/**
+ * R1–R2: amounts are integers in the currency's minor unit; only these currencies exist.
+ * `defaultMinimumFeeMinor` is R4's default platform-fee minimum.
+ */
+export const CURRENCIES = {
+  USD: { exponent: 2, defaultMinimumFeeMinor: 100 },
+  EUR: { exponent: 2, defaultMinimumFeeMinor: 100 },
+  GBP: { exponent: 2, defaultMinimumFeeMinor: 100 },
+  CAD: { exponent: 2, defaultMinimumFeeMinor: 100 },
+  AUD: { exponent: 2, defaultMinimumFeeMinor: 100 },
+  JPY: { exponent: 0, defaultMinimumFeeMinor: 100 },
+  KRW: { exponent: 0, defaultMinimumFeeMinor: 1000 },
+} as const satisfies Record<string, { exponent: number; defaultMinimumFeeMinor: number }>;
+
+export type CurrencyCode = keyof typeof CURRENCIES;
+export const CURRENCY_CODES = Object.keys(CURRENCIES) as CurrencyCode[];
+
+export function isCurrencyCode(code: string): code is CurrencyCode {
+  return Object.hasOwn(CURRENCIES, code);
+}
+
+export function parseCurrency(code: string): CurrencyCode {
+  if (!isCurrencyCode(code)) {
+    throw new DomainError('UNKNOWN_CURRENCY', `Unknown currency "${code}"; supported: ${CURRENCY_CODES.join(', ')}`, {
+      currency: code,
+    });
+  }
+  return code;
+}
+
+export interface Money {
+  readonly amountMinor: number;
+  readonly currency: CurrencyCode;
+}
+
+/** Checks that `value` is an integer number of minor units, ≥ 0, within safe-integer range. */
+export function assertMinorUnits(value: unknown, field: string): asserts value is number {
+  if (typeof value !== 'number' || !Number.isInteger(value)) {
+    throw new DomainError('VALIDATION', `${field} must be a whole number of minor units, got ${String(value)}`, {
+      field,
+    });
+  }
+  if (value < 0) {
+    throw new DomainError('VALIDATION', `${field} must not be negative, got ${value}`, { field });
+  }
+  if (!Number.isSafeInteger(value)) {
+    throw new DomainError('AMOUNT_TOO_LARGE', `${field} is too large (${value})`, { field });
+  }
+}
+
+export function money(amountMinor: number, currency: string): Money {
+  assertMinorUnits(amountMinor, 'amount');
+  return { amountMinor, currency: parseCurrency(currency) };
+}
+
+function sameCurrency(a: Money, b: Money): void {
+  if (a.currency !== b.currency) {
+    throw new DomainError('VALIDATION', `Cannot combine ${a.currency} and ${b.currency} amounts`);
+  }
+}
+
+export function addMoney(a: Money, b: Money): Money {
+  sameCurrency(a, b);
+  return money(a.amountMinor + b.amountMinor, a.currency);
+}
+
+export function subtractMoney(a: Money, b: Money): Money {
+  sameCurrency(a, b);
+  return money(a.amountMinor - b.amountMinor, a.currency);
+}
+
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/**
+ * roundHalfUp(numerator / denominator) for non-negative integers, in exact integer arithmetic
+ * (BigInt, so intermediate products cannot lose precision). Throws AMOUNT_TOO_LARGE past safe integers.
+ */
+export function divideRoundHalfUp(numerator: bigint, denominator: bigint, what: string): number {
+  if (denominator <= 0n || numerator < 0n) {
+    throw new DomainError('VALIDATION', `Cannot compute ${what} from a negative amount`);
+  }
+  const quotient = (numerator * 2n + denominator) / (denominator * 2n);
+  if (quotient > MAX_SAFE) {
+    throw new DomainError('AMOUNT_TOO_LARGE', `The ${what} is too large to represent exactly`);
+  }
+  return Number(quotient);
+}
+
+export function checkedSum(values: readonly number[], what: string): number {
+  const total = values.reduce((sum, value) => sum + BigInt(value), 0n);
+  if (total > MAX_SAFE) {
+    throw new DomainError('AMOUNT_TOO_LARGE', `The ${what} is too large to represent exactly`);
+  }
+  return Number(total);
+}

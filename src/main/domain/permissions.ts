@@ -1,0 +1,85 @@
+import type { Actor, StaffRole } from './actors';
+import { DomainError } from './errors';
+
+/**
+ * R30–R33: what each staff role may do. Every service checks these itself (R33); the renderer
+ * only uses them to decide which buttons to show.
+ */
+export const PERMISSIONS = {
+  'bookings.read': 'read bookings',
+  'bookings.create': 'create bookings on a student’s behalf',
+  'bookings.confirm': 'confirm bookings (operator override)',
+  'bookings.decline': 'decline bookings (operator override)',
+  'bookings.cancelUnpaid': 'cancel unpaid bookings',
+  'bookings.cancelPaid': 'cancel paid bookings with a full refund',
+  'bookings.complete': 'mark sessions completed',
+  'payments.read': 'read payments',
+  'payments.operate': 'create and confirm payments for a student',
+  'refunds.request': 'file refund requests',
+  'refunds.approve': 'approve or reject refunds',
+  'refunds.process': 'process refunds',
+  'reports.read': 'see revenue reports and payouts',
+  'reports.export': 'export reports',
+  'people.read': 'read students and teachers',
+  'people.write': 'create and edit students, teachers and gigs',
+  'staff.manage': 'manage staff accounts',
+  'settings.read': 'read settings',
+  'settings.write': 'change settings',
+  'secrets.read': 'see configured integration credentials (masked)',
+  'audit.read': 'read the audit log',
+  'operations.manage': 'retry deliveries and resolve reconciliation mismatches',
+} as const;
+
+export type Permission = keyof typeof PERMISSIONS;
+export const ALL_PERMISSIONS = Object.keys(PERMISSIONS) as Permission[];
+
+const READ_ALL: readonly Permission[] = [
+  'bookings.read',
+  'payments.read',
+  'people.read',
+  'settings.read',
+  'audit.read',
+];
+
+export const ROLE_PERMISSIONS: Readonly<Record<StaffRole, ReadonlySet<Permission>>> = {
+  // R30: everything.
+  ADMIN: new Set(ALL_PERMISSIONS),
+  // R31: read all; approve and process refunds; payouts and revenue reports; exports.
+  FINANCE: new Set<Permission>([
+    ...READ_ALL,
+    'refunds.request',
+    'refunds.approve',
+    'refunds.process',
+    'reports.read',
+    'reports.export',
+  ]),
+  // R32: read bookings, payments and students; create and cancel unpaid bookings on a student's
+  // behalf; file refund requests. No approvals, settings or secrets.
+  SUPPORT: new Set<Permission>([
+    'bookings.read',
+    'payments.read',
+    'people.read',
+    'bookings.create',
+    'bookings.cancelUnpaid',
+    'refunds.request',
+  ]),
+};
+
+export function roleCan(role: StaffRole, permission: Permission): boolean {
+  return ROLE_PERMISSIONS[role].has(permission);
+}
+
+export function permissionsOf(role: StaffRole): Permission[] {
+  return ALL_PERMISSIONS.filter((permission) => roleCan(role, permission));
+}
+
+/** R33. Non-staff actors (the system, a student, a teacher) are checked by the transition tables instead. */
+export function assertStaffCan(actor: Actor, permission: Permission): void {
+  if (actor.kind !== 'STAFF') return;
+  if (!roleCan(actor.role, permission)) {
+    throw new DomainError('FORBIDDEN', `A ${actor.role} user may not ${PERMISSIONS[permission]}`, {
+      permission,
+      role: actor.role,
+    });
+  }
+}

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { TRANSITION_ROLES, type Actor, type TransitionRole } from '../../../src/main/domain/actors';
+import { decidePaymentTransition, PAYMENT_ACTIONS, type PaymentAction } from '../../../src/main/domain/payment-machine';
+import { PAYMENT_STATUSES, type PaymentStatus } from '../../../src/main/domain/states';
+
+/** R14, R15, R21–R24 for the payment record, written out independently of the table. */
+const EXPECTED: Record<PaymentAction, { roles: TransitionRole[]; from: (PaymentStatus | null)[]; to: PaymentStatus }> =
+  {
+    create: { roles: ['student', 'admin', 'system'], from: [null], to: 'PENDING' },
+    succeed: { roles: ['system'], from: ['PENDING', 'FAILED'], to: 'PAID' },
+    fail: { roles: ['system'], from: ['PENDING'], to: 'FAILED' },
+    retry: { roles: ['student', 'admin', 'system'], from: ['FAILED'], to: 'PENDING' },
+    cancel: { roles: ['student', 'support', 'admin', 'system'], from: ['PENDING', 'FAILED'], to: 'CANCELED' },
+    refund: { roles: ['admin', 'finance', 'system'], from: ['PAID', 'PARTIALLY_REFUNDED'], to: 'PARTIALLY_REFUNDED' },
+  };
+
+function actorFor(role: TransitionRole): Actor {
+  if (role === 'admin') return { kind: 'STAFF', id: 1, role: 'ADMIN' };
+  if (role === 'finance') return { kind: 'STAFF', id: 2, role: 'FINANCE' };
+  if (role === 'support') return { kind: 'STAFF', id: 3, role: 'SUPPORT' };
+  if (role === 'student') return { kind: 'STUDENT', id: 4 };
+  if (role === 'teacher') return { kind: 'TEACHER', id: 5 };
+  return { kind: 'SYSTEM', process: 'test' };
+}
+
+const cases = PAYMENT_ACTIONS.flatMap((action) =>
+  [null, ...PAYMENT_STATUSES].flatMap((status) => TRANSITION_ROLES.map((role) => ({ action, status, role }))),
+);
+
+describe('payment machine: every (status, action, role)', () => {
+  it.each(cases)('$action on $status by $role', ({ action, status, role }) => {
+    const spec = EXPECTED[action];
+    const run = () =>
+      decidePaymentTransition(action, actorFor(role), {
+        paymentId: 9,
+        status,
+        amountMinor: 7875,
+        refundedMinor: 1000,
+        refundAmountMinor: 500,
+      });
+    if (!spec.roles.includes(role)) {
+      expect(run).toThrow(expect.objectContaining({ code: 'FORBIDDEN' }) as Error);
+    } else if (!spec.from.includes(status)) {
+      expect(run).toThrow(expect.objectContaining({ code: 'ILLEGAL_TRANSITION' }) as Error);
+    } else {
+      expect(run().to).toBe(spec.to);
+    }
+  });
+
+  it('a refund of everything that remains makes the payment REFUNDED; more is refused', () => {
+    const system: Actor = { kind: 'SYSTEM', process: 'test' };
+    const ctx = { status: 'PARTIALLY_REFUNDED' as const, amountMinor: 7875, refundedMinor: 1000 };
+    expect(decidePaymentTransition('refund', system, { ...ctx, refundAmountMinor: 6875 }).to).toBe('REFUNDED');
+    expect(() => decidePaymentTransition('refund', system, { ...ctx, refundAmountMinor: 6876 })).toThrow(
+      expect.objectContaining({ code: 'REFUND_EXCEEDS_REMAINING' }) as Error,
+    );
+  });
+});
