@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaClient } from './generated/client.ts';
 import { acquireDataDirLock } from './lock';
@@ -32,6 +33,22 @@ export function redactUrl(url: string): string {
 }
 
 /**
+ * The schema engine runs each migration through `executeScript`. The stock adapters get that wrong
+ * for real migrations: adapter-pg splits the script on every `;` (breaking `$$` function bodies) and
+ * the PGlite adapter does not await `exec` (so a failing migration looks applied). We replace just
+ * that method with one that runs the whole script in one round trip and awaits it.
+ */
+function withScriptRunner(adapter: SqlDriverAdapter, runScript: (script: string) => Promise<void>): SqlDriverAdapter {
+  return new Proxy(adapter, {
+    get(target, property, receiver) {
+      if (property === 'executeScript') return runScript;
+      const value: unknown = Reflect.get(target, property, receiver);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
+/**
  * A migration-aware factory over one PGlite instance whose shadow databases are in-memory PGlites
  * that we close ourselves (the adapter's own shadow DB is never closed).
  */
@@ -40,16 +57,48 @@ export class PGliteMigrationFactory implements SqlMigrationAwareDriverAdapterFac
   readonly adapterName = 'linguaflex-pglite-migrate';
   private readonly shadows: PGlite[] = [];
   constructor(private readonly client: PGlite) {}
-  connect(): Promise<SqlDriverAdapter> {
-    return new PrismaPGlite(this.client).connect();
+  async connect(): Promise<SqlDriverAdapter> {
+    return PGliteMigrationFactory.adapterFor(this.client);
   }
   async connectToShadowDb(): Promise<SqlDriverAdapter> {
     const shadow = await PGlite.create();
     this.shadows.push(shadow);
-    return new PrismaPGlite(shadow).connect();
+    return PGliteMigrationFactory.adapterFor(shadow);
   }
   async closeShadows(): Promise<void> {
     await Promise.all(this.shadows.splice(0).map((shadow) => shadow.close()));
+  }
+  private static async adapterFor(client: PGlite): Promise<SqlDriverAdapter> {
+    const adapter = await new PrismaPGlite(client).connect();
+    return withScriptRunner(adapter, async (script) => {
+      await client.exec(script);
+    });
+  }
+}
+
+/** PostgreSQL for migrations: PrismaPg for queries, one `pg` connection per script. */
+class PgMigrationFactory implements SqlMigrationAwareDriverAdapterFactory {
+  readonly provider = 'postgres' as const;
+  readonly adapterName = 'linguaflex-pg-migrate';
+  constructor(
+    private readonly inner: PrismaPg,
+    private readonly url: string,
+  ) {}
+  async connect(): Promise<SqlDriverAdapter> {
+    const adapter = await this.inner.connect();
+    return withScriptRunner(adapter, async (script) => {
+      const client = new pg.Client({ connectionString: this.url });
+      await client.connect();
+      try {
+        // A multi-statement simple query runs as one implicit transaction: all of it or none.
+        await client.query(script);
+      } finally {
+        await client.end();
+      }
+    });
+  }
+  connectToShadowDb(): Promise<SqlDriverAdapter> {
+    return Promise.reject(new Error('Shadow databases are made with PGlite (npm run migrate -- new/check)'));
   }
 }
 
@@ -61,7 +110,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
       prisma,
       target,
       description: `PostgreSQL at ${redactUrl(target.url)}`,
-      migrationAdapterFactory: () => factory,
+      migrationAdapterFactory: () => new PgMigrationFactory(factory, target.url),
       close: () => prisma.$disconnect(),
     };
   }
@@ -86,7 +135,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
     prisma,
     target,
     description: target.kind === 'pglite' ? `embedded PGlite in ${target.dataDir}` : 'embedded PGlite in memory',
-    migrationAdapterFactory: () => new PrismaPGlite(client),
+    migrationAdapterFactory: () => new PGliteMigrationFactory(client),
     close: async () => {
       if (closed) return;
       closed = true;

@@ -34,6 +34,8 @@ export interface BookingContext {
   readonly minutes: number;
   readonly now: Date;
   readonly reason?: string | null | undefined;
+  /** R16's window: payment must arrive this many minutes before the start (a setting; default 15). */
+  readonly paymentWindowMinutes?: number | undefined;
   /** For `refund`: the amount asked for and what remains refundable on the payment. */
   readonly refund?: { readonly amountMinor: number; readonly refundableMinor: number } | undefined;
   /** For `create`: facts the service loaded. */
@@ -114,15 +116,17 @@ const systemCompletesAfterGrace: Guard = {
       : 'Sessions are completed automatically only 24 hours after they end',
 };
 
-export const PAYMENT_WINDOW_CLOSES_BEFORE_START_MS = 15 * MINUTE_MS;
+export const DEFAULT_PAYMENT_WINDOW_MINUTES = 15;
 
 const paymentWindowPassed: Guard = {
   name: 'payment window passed',
   code: 'GUARD_FAILED',
-  check: (ctx) =>
-    ctx.now.getTime() >= ctx.startsAt.getTime() - PAYMENT_WINDOW_CLOSES_BEFORE_START_MS
+  check: (ctx) => {
+    const minutes = ctx.paymentWindowMinutes ?? DEFAULT_PAYMENT_WINDOW_MINUTES;
+    return ctx.now.getTime() >= ctx.startsAt.getTime() - minutes * MINUTE_MS
       ? null
-      : 'The payment window is still open (it closes 15 minutes before the start)',
+      : `The payment window is still open (it closes ${minutes} minutes before the start)`;
+  },
 };
 
 export const EARLIEST_BOOKING_LEAD_MS = HOUR_MS;

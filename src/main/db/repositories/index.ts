@@ -1,0 +1,25 @@
+import type { Repositories, UnitOfWork } from '../../services/ports';
+import type { PrismaClient } from '../generated/client.ts';
+import { PrismaBookingRepository } from './booking-repository';
+import { PrismaPeopleRepository } from './people-repository';
+import type { Db } from './prisma-types';
+import { PrismaStaffRepository } from './staff-repository';
+import { PrismaAuditRepository, PrismaOutboxRepository, PrismaSettingsRepository } from './support-repositories';
+
+export function repositoriesFor(db: Db): Repositories {
+  return {
+    staff: new PrismaStaffRepository(db),
+    people: new PrismaPeopleRepository(db),
+    bookings: new PrismaBookingRepository(db),
+    outbox: new PrismaOutboxRepository(db),
+    audit: new PrismaAuditRepository(db),
+    settings: new PrismaSettingsRepository(db),
+  };
+}
+
+export function prismaUnitOfWork(prisma: PrismaClient): UnitOfWork {
+  return {
+    read: repositoriesFor(prisma),
+    transaction: (work) => prisma.$transaction((tx) => work(repositoriesFor(tx)), { maxWait: 10_000, timeout: 30_000 }),
+  };
+}

@@ -1,0 +1,92 @@
+import type { CurrencyCode } from '../../domain/money';
+import type { GigRecord, PeopleStore, StudentRecord, TeacherRecord } from '../../services/ports';
+import type { Gig, Student, Teacher } from '../generated/client.ts';
+import type { Db } from './prisma-types';
+
+const toStudent = (row: Student): StudentRecord => ({
+  id: row.id,
+  email: row.email,
+  name: row.name,
+  timezone: row.timezone,
+  stripeCustomerId: row.stripeCustomerId,
+  createdAt: row.createdAt,
+});
+const toTeacher = (row: Teacher): TeacherRecord => ({
+  id: row.id,
+  email: row.email,
+  name: row.name,
+  timezone: row.timezone,
+  createdAt: row.createdAt,
+});
+const toGig = (row: Gig): GigRecord => ({ ...row, currency: row.currency as CurrencyCode });
+
+export class PrismaPeopleRepository implements PeopleStore {
+  constructor(private readonly db: Db) {}
+
+  async createStudent(input: {
+    email: string;
+    name: string;
+    timezone: string;
+    createdAt: Date;
+  }): Promise<StudentRecord> {
+    return toStudent(await this.db.student.create({ data: input }));
+  }
+  async createTeacher(input: {
+    email: string;
+    name: string;
+    timezone: string;
+    createdAt: Date;
+  }): Promise<TeacherRecord> {
+    return toTeacher(await this.db.teacher.create({ data: input }));
+  }
+  async findStudent(id: number): Promise<StudentRecord | null> {
+    const row = await this.db.student.findUnique({ where: { id } });
+    return row ? toStudent(row) : null;
+  }
+  async findTeacher(id: number): Promise<TeacherRecord | null> {
+    const row = await this.db.teacher.findUnique({ where: { id } });
+    return row ? toTeacher(row) : null;
+  }
+  async lockTeacher(id: number): Promise<void> {
+    await this.db.$queryRaw`SELECT id FROM "Teacher" WHERE id = ${id} FOR UPDATE`;
+  }
+  async createGig(input: Omit<GigRecord, 'id' | 'active'>): Promise<GigRecord> {
+    return toGig(await this.db.gig.create({ data: input }));
+  }
+  async findGig(id: number): Promise<GigRecord | null> {
+    const row = await this.db.gig.findUnique({ where: { id } });
+    return row ? toGig(row) : null;
+  }
+  async searchStudents(text: string, limit: number): Promise<StudentRecord[]> {
+    const rows = await this.db.student.findMany({
+      where: text
+        ? {
+            OR: [{ name: { contains: text, mode: 'insensitive' } }, { email: { contains: text, mode: 'insensitive' } }],
+          }
+        : {},
+      orderBy: { name: 'asc' },
+      take: limit,
+    });
+    return rows.map(toStudent);
+  }
+  async searchTeachers(text: string, limit: number): Promise<TeacherRecord[]> {
+    const rows = await this.db.teacher.findMany({
+      where: text
+        ? {
+            OR: [{ name: { contains: text, mode: 'insensitive' } }, { email: { contains: text, mode: 'insensitive' } }],
+          }
+        : {},
+      orderBy: { name: 'asc' },
+      take: limit,
+    });
+    return rows.map(toTeacher);
+  }
+  async listGigs(teacherId?: number): Promise<GigRecord[]> {
+    const rows = await this.db.gig.findMany({
+      where: teacherId === undefined ? {} : { teacherId },
+      orderBy: { id: 'asc' },
+      take: 500,
+    });
+    return rows.map(toGig);
+  }
+}

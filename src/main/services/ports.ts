@@ -1,0 +1,238 @@
+import type { StaffRole } from '../domain/actors';
+import type { CurrencyCode } from '../domain/money';
+import type { BookingPaymentStatus, BookingQueue, BookingState, BookingStatus } from '../domain/states';
+
+/**
+ * What the services need from persistence, in the services' own types. Repositories in src/main/db
+ * implement these; nothing here knows Prisma.
+ */
+export interface StaffRecord {
+  id: number;
+  email: string;
+  name: string;
+  role: StaffRole;
+  active: boolean;
+  createdAt: Date;
+}
+
+export interface StudentRecord {
+  id: number;
+  email: string;
+  name: string;
+  timezone: string;
+  stripeCustomerId: string | null;
+  createdAt: Date;
+}
+
+export interface TeacherRecord {
+  id: number;
+  email: string;
+  name: string;
+  timezone: string;
+  createdAt: Date;
+}
+
+export interface GigRecord {
+  id: number;
+  teacherId: number;
+  title: string;
+  language: string;
+  hourlyRateMinor: number;
+  currency: CurrencyCode;
+  active: boolean;
+  createdAt: Date;
+}
+
+export interface QuoteSnapshot {
+  currency: CurrencyCode;
+  hourlyRateMinor: number;
+  baseMinor: number;
+  feeMinor: number;
+  totalMinor: number;
+  teacherMinor: number;
+  platformMinor: number;
+  feeRateBps: number;
+  minimumFeeMinor: number;
+}
+
+export interface BookingRecord extends QuoteSnapshot {
+  id: number;
+  studentId: number;
+  teacherId: number;
+  gigId: number;
+  startsAt: Date;
+  endsAt: Date;
+  minutes: number;
+  status: BookingStatus;
+  paymentStatus: BookingPaymentStatus;
+  notes: string | null;
+  cancelReason: string | null;
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** A booking row as the queues show it: the booking plus the names staff search by. */
+export interface BookingListRow extends BookingRecord {
+  studentName: string;
+  studentEmail: string;
+  teacherName: string;
+  gigTitle: string;
+  language: string;
+}
+
+export interface TransitionRecord {
+  id: number;
+  bookingId: number;
+  action: string;
+  fromStatus: BookingStatus | null;
+  toStatus: BookingStatus;
+  fromPaymentStatus: BookingPaymentStatus | null;
+  toPaymentStatus: BookingPaymentStatus;
+  actorKind: 'STAFF' | 'STUDENT' | 'TEACHER' | 'SYSTEM';
+  actorId: number | null;
+  actorRole: string;
+  reason: string | null;
+  at: Date;
+}
+
+export type NewTransition = Omit<TransitionRecord, 'id' | 'bookingId'>;
+
+export interface OutboxDraft {
+  key: string;
+  kind: string;
+  bookingId: number | null;
+  payload: Record<string, unknown>;
+}
+
+export interface AuditDraft {
+  actorStaffId: number | null;
+  actorRole: string;
+  action: string;
+  entity: string;
+  entityId: string;
+  data?: Record<string, unknown>;
+  at: Date;
+}
+
+export interface AuditRecord extends Omit<AuditDraft, 'data'> {
+  id: number;
+  data: unknown;
+}
+
+export interface NewBooking extends QuoteSnapshot {
+  studentId: number;
+  teacherId: number;
+  gigId: number;
+  startsAt: Date;
+  endsAt: Date;
+  minutes: number;
+  status: BookingStatus;
+  paymentStatus: BookingPaymentStatus;
+  notes: string | null;
+  createdAt: Date;
+}
+
+export type BookingQueueFilter = BookingQueue | 'UPCOMING' | 'TO_COMPLETE';
+
+export interface BookingListQuery {
+  queue?: BookingQueueFilter | undefined;
+  status?: BookingStatus | undefined;
+  paymentStatus?: BookingPaymentStatus | undefined;
+  teacherId?: number | undefined;
+  studentId?: number | undefined;
+  search?: string | undefined;
+  from?: Date | undefined;
+  to?: Date | undefined;
+  sort: 'startsAt' | '-startsAt' | 'createdAt' | '-createdAt';
+  after?: { at: Date; id: number } | undefined;
+  limit: number;
+  now: Date;
+}
+
+export interface StaffStore {
+  count(): Promise<number>;
+  findByEmailWithHash(email: string): Promise<(StaffRecord & { passwordHash: string }) | null>;
+  findById(id: number): Promise<StaffRecord | null>;
+  create(input: {
+    email: string;
+    name: string;
+    role: StaffRole;
+    passwordHash: string;
+    createdAt: Date;
+  }): Promise<StaffRecord>;
+  list(): Promise<StaffRecord[]>;
+}
+
+export interface PeopleStore {
+  createStudent(input: { email: string; name: string; timezone: string; createdAt: Date }): Promise<StudentRecord>;
+  createTeacher(input: { email: string; name: string; timezone: string; createdAt: Date }): Promise<TeacherRecord>;
+  findStudent(id: number): Promise<StudentRecord | null>;
+  findTeacher(id: number): Promise<TeacherRecord | null>;
+  /** Locks the teacher's row until the transaction ends, so overlap checks of concurrent creations serialize. */
+  lockTeacher(id: number): Promise<void>;
+  createGig(input: Omit<GigRecord, 'id' | 'active'>): Promise<GigRecord>;
+  findGig(id: number): Promise<GigRecord | null>;
+  searchStudents(text: string, limit: number): Promise<StudentRecord[]>;
+  searchTeachers(text: string, limit: number): Promise<TeacherRecord[]>;
+  listGigs(teacherId?: number): Promise<GigRecord[]>;
+}
+
+export interface BookingStore {
+  findById(id: number): Promise<BookingRecord | null>;
+  insert(booking: NewBooking, transition: NewTransition): Promise<{ booking: BookingRecord; transitionId: number }>;
+  /**
+   * Writes a decided transition if the booking is still at `expectedVersion`; returns null when
+   * someone else changed it first (the caller reports a conflict).
+   */
+  applyTransition(
+    id: number,
+    expectedVersion: number,
+    to: BookingState,
+    changes: { cancelReason?: string | null; updatedAt: Date },
+    transition: NewTransition,
+  ): Promise<{ booking: BookingRecord; transitionId: number } | null>;
+  hasTeacherOverlap(teacherId: number, startsAt: Date, endsAt: Date): Promise<boolean>;
+  transitions(bookingId: number): Promise<TransitionRecord[]>;
+  list(query: BookingListQuery): Promise<BookingListRow[]>;
+  countByQueue(now: Date): Promise<Record<BookingQueueFilter, number>>;
+  /** Ids of CONFIRMED, unpaid bookings whose payment window has closed (R16). */
+  findExpiredPaymentWindows(cutoff: Date, limit: number): Promise<number[]>;
+  /** Ids of CONFIRMED/PAID bookings that ended before `endedBefore` (R17, system). */
+  findCompletable(endedBefore: Date, limit: number): Promise<number[]>;
+}
+
+export interface OutboxStore {
+  enqueue(messages: readonly OutboxDraft[]): Promise<void>;
+  listForBooking(bookingId: number): Promise<{ key: string; kind: string; status: string; payload: unknown }[]>;
+}
+
+export interface AuditStore {
+  append(entry: AuditDraft): Promise<void>;
+  list(query: {
+    entity?: string | undefined;
+    entityId?: string | undefined;
+    beforeId?: number | undefined;
+    limit: number;
+  }): Promise<AuditRecord[]>;
+}
+
+export interface SettingsStore {
+  all(): Promise<Record<string, unknown>>;
+  set(key: string, value: unknown, updatedById: number | null): Promise<void>;
+}
+
+export interface Repositories {
+  staff: StaffStore;
+  people: PeopleStore;
+  bookings: BookingStore;
+  outbox: OutboxStore;
+  audit: AuditStore;
+  settings: SettingsStore;
+}
+
+/** Runs a use case's writes in one transaction: all of them commit, or none. */
+export interface UnitOfWork {
+  readonly read: Repositories;
+  transaction<T>(work: (repos: Repositories) => Promise<T>): Promise<T>;
+}

@@ -1,0 +1,100 @@
+import { z } from 'zod';
+import type { Actor } from '../domain/actors';
+import { CURRENCIES, CURRENCY_CODES, type CurrencyCode } from '../domain/money';
+import { assertStaffCan } from '../domain/permissions';
+import { DEFAULT_FEE_RATE_BPS } from '../domain/pricing';
+import { DEFAULT_FOUR_EYES_THRESHOLD_MINOR } from '../domain/refunds';
+import { recordedRoleOf } from '../domain/actors';
+import type { ServiceDeps } from './context';
+import type { Repositories } from './ports';
+import { parseInput } from './validation';
+
+// Partial: a stored or submitted map may name only some currencies; the rest keep their defaults.
+const perCurrency = z.partialRecord(z.enum(CURRENCY_CODES), z.number().int().min(0).max(100_000_000));
+
+/** The settings admins may change (R4, R16, R24), with the rules' defaults. */
+export const settingsSchema = z.object({
+  feeRateBps: z.number().int('feeRateBps must be a whole number of basis points').min(0).max(10_000),
+  minimumFeeMinor: perCurrency,
+  paymentWindowMinutes: z
+    .number()
+    .int()
+    .min(0)
+    .max(24 * 60),
+  fourEyesThresholdMinor: perCurrency,
+});
+export type Settings = z.output<typeof settingsSchema>;
+
+const FOUR_EYES_DEFAULTS: Record<CurrencyCode, number> = {
+  USD: DEFAULT_FOUR_EYES_THRESHOLD_MINOR,
+  EUR: DEFAULT_FOUR_EYES_THRESHOLD_MINOR,
+  GBP: DEFAULT_FOUR_EYES_THRESHOLD_MINOR,
+  CAD: DEFAULT_FOUR_EYES_THRESHOLD_MINOR,
+  AUD: DEFAULT_FOUR_EYES_THRESHOLD_MINOR,
+  JPY: 30_000,
+  KRW: 300_000,
+};
+
+export function defaultSettings(): Settings {
+  return {
+    feeRateBps: DEFAULT_FEE_RATE_BPS,
+    minimumFeeMinor: Object.fromEntries(CURRENCY_CODES.map((code) => [code, CURRENCIES[code].defaultMinimumFeeMinor])),
+    paymentWindowMinutes: 15,
+    fourEyesThresholdMinor: { ...FOUR_EYES_DEFAULTS },
+  };
+}
+
+/** Stored values over the defaults; a stored value that no longer validates falls back to its default. */
+export async function loadSettings(repos: Repositories): Promise<Settings> {
+  const stored = await repos.settings.all();
+  const defaults = defaultSettings();
+  const merged: Record<string, unknown> = { ...defaults };
+  for (const [key, value] of Object.entries(stored)) {
+    const field = settingsSchema.shape[key as keyof Settings] as z.ZodType | undefined;
+    if (!field) continue;
+    const parsed = field.safeParse(value);
+    if (!parsed.success) continue;
+    merged[key] =
+      key === 'minimumFeeMinor' || key === 'fourEyesThresholdMinor'
+        ? { ...(defaults[key as 'minimumFeeMinor'] as object), ...(parsed.data as object) }
+        : parsed.data;
+  }
+  return settingsSchema.parse(merged);
+}
+
+export function minimumFeeFor(settings: Settings, currency: CurrencyCode): number {
+  return settings.minimumFeeMinor[currency] ?? CURRENCIES[currency].defaultMinimumFeeMinor;
+}
+
+export function fourEyesThresholdFor(settings: Settings, currency: CurrencyCode): number {
+  return settings.fourEyesThresholdMinor[currency] ?? FOUR_EYES_DEFAULTS[currency];
+}
+
+export function createSettingsService({ uow, clock }: ServiceDeps) {
+  return {
+    async get(actor: Actor): Promise<Settings> {
+      assertStaffCan(actor, 'settings.read');
+      return loadSettings(uow.read);
+    },
+    async update(actor: Actor, input: unknown): Promise<Settings> {
+      assertStaffCan(actor, 'settings.write');
+      const changes = parseInput(settingsSchema.partial(), input, 'settings');
+      return uow.transaction(async (repos) => {
+        const before = await loadSettings(repos);
+        for (const [key, value] of Object.entries(changes)) {
+          await repos.settings.set(key, value, actor.kind === 'STAFF' ? actor.id : null);
+        }
+        await repos.audit.append({
+          actorStaffId: actor.kind === 'STAFF' ? actor.id : null,
+          actorRole: recordedRoleOf(actor),
+          action: 'settings.update',
+          entity: 'Settings',
+          entityId: 'global',
+          data: { before, changes },
+          at: clock.now(),
+        });
+        return loadSettings(repos);
+      });
+    },
+  };
+}

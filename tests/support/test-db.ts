@@ -1,0 +1,50 @@
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { inject } from 'vitest';
+import type { AppConfig } from '../../src/main/config/config';
+import { createContainer, type Container } from '../../src/main/container';
+import type { Clock } from '../../src/main/domain/clock';
+import type { DatabaseTarget } from '../../src/main/db/database';
+
+export type DbKind = 'pglite' | 'postgres';
+export const DB_KINDS: DbKind[] = ['pglite', 'postgres'];
+
+const TEMPLATE_DATABASE = 'linguaflex_template';
+
+async function adminQuery(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: inject('postgresAdminUrl') });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A fresh, migrated database of the given kind, with the app's container over it. */
+export async function openTestContainer(
+  kind: DbKind,
+  clock: Clock,
+): Promise<{ container: Container; dispose(): Promise<void> }> {
+  let target: DatabaseTarget;
+  let dropDatabase = (): Promise<void> => Promise.resolve();
+  if (kind === 'postgres') {
+    const name = `t_${randomUUID().replaceAll('-', '')}`;
+    await adminQuery(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DATABASE}`);
+    const adminUrl = new URL(inject('postgresAdminUrl'));
+    adminUrl.pathname = `/${name}`;
+    target = { kind: 'postgres', url: adminUrl.toString() };
+    dropDatabase = () => adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  } else {
+    target = { kind: 'pglite-memory' };
+  }
+  const config: AppConfig = { dataDir: '/nonexistent', database: target, firstAdmin: null };
+  const container = await createContainer({ config, clock });
+  return {
+    container,
+    dispose: async () => {
+      await container.close();
+      await dropDatabase();
+    },
+  };
+}
