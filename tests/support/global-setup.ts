@@ -28,6 +28,13 @@ export async function setup(project: TestProject): Promise<void> {
   const db = await openDatabase({ kind: 'postgres', url: server.url(TEMPLATE_DATABASE) });
   await applyPendingMigrations(db);
   await db.close();
+  // Cloning needs the template to have no sessions; make sure none linger after the migration.
+  const closer = new pg.Client({ connectionString: admin });
+  await closer.connect();
+  await closer.query(
+    `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${TEMPLATE_DATABASE}' AND pid <> pg_backend_pid()`,
+  );
+  await closer.end();
   project.provide('postgresAdminUrl', admin);
 }
 

@@ -30,7 +30,16 @@ export async function openTestContainer(
   let dropDatabase = (): Promise<void> => Promise.resolve();
   if (kind === 'postgres') {
     const name = `t_${randomUUID().replaceAll('-', '')}`;
-    await adminQuery(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DATABASE}`);
+    // Two files cloning at the same moment collide ("being accessed by other users"): retry briefly.
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        await adminQuery(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DATABASE}`);
+        break;
+      } catch (error) {
+        if (attempt >= 50 || !String(error).includes('being accessed by other users')) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 100 + Math.random() * 200));
+      }
+    }
     const adminUrl = new URL(inject('postgresAdminUrl'));
     adminUrl.pathname = `/${name}`;
     target = { kind: 'postgres', url: adminUrl.toString() };

@@ -14,7 +14,11 @@ export async function applyPendingMigrations(db: Database, dir = defaultMigratio
   const handle = await openSchemaEngine(db.migrationAdapterFactory());
   try {
     const migrationsList = await readMigrationsDirectory(dir);
-    const result = await handle.engine.applyMigrations({ migrationsList, filters: NO_FILTER });
+    const result = await handle.engine
+      .applyMigrations({ migrationsList, filters: NO_FILTER })
+      .catch((error: unknown) => {
+        throw handle.explain(error);
+      });
     return result.appliedMigrationNames;
   } finally {
     handle.dispose();
@@ -29,11 +33,11 @@ export async function migrationStatus(
   const handle = await openSchemaEngine(db.migrationAdapterFactory());
   try {
     const migrationsList = await readMigrationsDirectory(dir);
-    return await handle.engine.diagnoseMigrationHistory({
-      migrationsList,
-      optInToShadowDatabase: false,
-      filters: NO_FILTER,
-    });
+    return await handle.engine
+      .diagnoseMigrationHistory({ migrationsList, optInToShadowDatabase: false, filters: NO_FILTER })
+      .catch((error: unknown) => {
+        throw handle.explain(error);
+      });
   } finally {
     handle.dispose();
   }
@@ -75,15 +79,19 @@ export async function diffMigrationsToSchema(
   try {
     const migrationsList = await readMigrationsDirectory(dir);
     const content = await readFile(schemaFile, 'utf8');
-    const result = await handle.engine.diff({
-      // The engine needs migration_lock.toml to know the connector; with no migrations, start from empty.
-      from:
-        migrationsList.migrationDirectories.length > 0 ? { tag: 'migrations', ...migrationsList } : { tag: 'empty' },
-      to: { tag: 'schemaDatamodel', files: [{ path: schemaFile, content }] },
-      script: true,
-      exitCode: true,
-      filters: NO_FILTER,
-    });
+    const result = await handle.engine
+      .diff({
+        // The engine needs migration_lock.toml to know the connector; with no migrations, start from empty.
+        from:
+          migrationsList.migrationDirectories.length > 0 ? { tag: 'migrations', ...migrationsList } : { tag: 'empty' },
+        to: { tag: 'schemaDatamodel', files: [{ path: schemaFile, content }] },
+        script: true,
+        exitCode: true,
+        filters: NO_FILTER,
+      })
+      .catch((error: unknown) => {
+        throw handle.explain(error);
+      });
     return result.exitCode === 2 ? (result.stdout ?? '') : '';
   } finally {
     handle.dispose();

@@ -56,7 +56,13 @@ async function loadEngineModule(): Promise<BgModule> {
 
 export interface SchemaEngineHandle {
   readonly engine: SchemaEngine;
+  /** Turns the engine's "External error id#N" into the database's own error message. */
+  explain(error: unknown): Error;
   dispose(): void;
+}
+
+export class MigrationError extends Error {
+  override readonly name = 'MigrationError';
 }
 
 export async function openSchemaEngine(
@@ -72,6 +78,20 @@ export async function openSchemaEngine(
   const engine: SchemaEngine = await bg.SchemaEngine.new({ datamodels }, () => undefined, errorCapturing);
   return {
     engine,
+    explain: (error) => {
+      const message = error instanceof Error ? error.message : String(error);
+      const external = /External error id#(\d+)/.exec(message);
+      const migration = /migration_name="([^"]+)"/.exec(message)?.[1];
+      const record =
+        external?.[1] !== undefined ? errorCapturing.errorRegistry.consumeError(Number(external[1])) : undefined;
+      const cause = record?.error;
+      const causeText =
+        cause instanceof Error ? cause.message : cause !== undefined ? JSON.stringify(cause) : message.split('\n')[0];
+      return new MigrationError(
+        migration ? `Migration ${migration} failed: ${causeText ?? ''}` : `Schema engine: ${causeText ?? ''}`,
+        { cause: error },
+      );
+    },
     dispose: () => engine.free(),
   };
 }

@@ -1,6 +1,7 @@
 import type { CurrencyCode } from '../../domain/money';
 import type { GigRecord, PeopleStore, StudentRecord, TeacherRecord } from '../../services/ports';
 import type { Gig, Student, Teacher } from '../generated/client.ts';
+import { unlessDuplicate } from './errors';
 import type { Db } from './prisma-types';
 
 const toStudent = (row: Student): StudentRecord => ({
@@ -29,7 +30,12 @@ export class PrismaPeopleRepository implements PeopleStore {
     timezone: string;
     createdAt: Date;
   }): Promise<StudentRecord> {
-    return toStudent(await this.db.student.create({ data: input }));
+    return toStudent(
+      await unlessDuplicate(
+        this.db.student.create({ data: input }),
+        `A student with email ${input.email} already exists`,
+      ),
+    );
   }
   async createTeacher(input: {
     email: string;
@@ -37,7 +43,12 @@ export class PrismaPeopleRepository implements PeopleStore {
     timezone: string;
     createdAt: Date;
   }): Promise<TeacherRecord> {
-    return toTeacher(await this.db.teacher.create({ data: input }));
+    return toTeacher(
+      await unlessDuplicate(
+        this.db.teacher.create({ data: input }),
+        `A teacher with email ${input.email} already exists`,
+      ),
+    );
   }
   async findStudent(id: number): Promise<StudentRecord | null> {
     const row = await this.db.student.findUnique({ where: { id } });

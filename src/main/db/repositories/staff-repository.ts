@@ -1,5 +1,6 @@
 import type { StaffRecord, StaffStore } from '../../services/ports';
 import type { Staff, StaffRole } from '../generated/client.ts';
+import { unlessDuplicate } from './errors';
 import type { Db } from './prisma-types';
 
 const toStaff = (row: Staff): StaffRecord => ({
@@ -31,7 +32,9 @@ export class PrismaStaffRepository implements StaffStore {
     passwordHash: string;
     createdAt: Date;
   }): Promise<StaffRecord> {
-    return toStaff(await this.db.staff.create({ data: input }));
+    return toStaff(
+      await unlessDuplicate(this.db.staff.create({ data: input }), `A staff account for ${input.email} already exists`),
+    );
   }
   async list(): Promise<StaffRecord[]> {
     return (await this.db.staff.findMany({ orderBy: { id: 'asc' } })).map(toStaff);
