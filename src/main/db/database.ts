@@ -12,8 +12,13 @@ export type DatabaseTarget =
   | { readonly kind: 'pglite-memory' }
   | { readonly kind: 'postgres'; readonly url: string };
 
+/** Parameterized SQL through the database's own driver, for bulk work Prisma is not built for. */
+export type NativeQuery = <Row = Record<string, unknown>>(sql: string, params?: unknown[]) => Promise<Row[]>;
+
 export interface Database {
   readonly prisma: PrismaClient;
+  /** Runs `work` in one native transaction (bulk seeding). */
+  nativeTransaction<T>(work: (query: NativeQuery) => Promise<T>): Promise<T>;
   readonly target: DatabaseTarget;
   /** A human-readable description with no password in it. */
   readonly description: string;
@@ -106,12 +111,31 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   if (target.kind === 'postgres') {
     const factory = new PrismaPg({ connectionString: target.url });
     const prisma = new PrismaClient({ adapter: factory });
+    let pool: pg.Pool | undefined;
     return {
       prisma,
       target,
       description: `PostgreSQL at ${redactUrl(target.url)}`,
       migrationAdapterFactory: () => new PgMigrationFactory(factory, target.url),
-      close: () => prisma.$disconnect(),
+      nativeTransaction: async (work) => {
+        pool ??= new pg.Pool({ connectionString: target.url, max: 2 });
+        const client = await pool.connect();
+        try {
+          await client.query('BEGIN');
+          const result = await work(async (sql, params) => (await client.query(sql, params)).rows as never[]);
+          await client.query('COMMIT');
+          return result;
+        } catch (error) {
+          await client.query('ROLLBACK').catch(() => undefined);
+          throw error;
+        } finally {
+          client.release();
+        }
+      },
+      close: async () => {
+        await prisma.$disconnect();
+        await pool?.end();
+      },
     };
   }
 
@@ -136,6 +160,8 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
     target,
     description: target.kind === 'pglite' ? `embedded PGlite in ${target.dataDir}` : 'embedded PGlite in memory',
     migrationAdapterFactory: () => new PGliteMigrationFactory(client),
+    nativeTransaction: (work) =>
+      client.transaction((tx) => work(async (sql, params) => (await tx.query(sql, params)).rows as never[])),
     close: async () => {
       if (closed) return;
       closed = true;
