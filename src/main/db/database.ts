@@ -17,6 +17,8 @@ export type NativeQuery = <Row = Record<string, unknown>>(sql: string, params?: 
 
 export interface Database {
   readonly prisma: PrismaClient;
+  /** Throws unless the database answers a trivial query. */
+  ping(): Promise<void>;
   /** Runs `work` in one native transaction (bulk seeding). */
   nativeTransaction<T>(work: (query: NativeQuery) => Promise<T>): Promise<T>;
   readonly target: DatabaseTarget;
@@ -117,6 +119,9 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
       target,
       description: `PostgreSQL at ${redactUrl(target.url)}`,
       migrationAdapterFactory: () => new PgMigrationFactory(factory, target.url),
+      ping: async () => {
+        await prisma.$queryRaw`SELECT 1`;
+      },
       nativeTransaction: async (work) => {
         pool ??= new pg.Pool({ connectionString: target.url, max: 2 });
         const client = await pool.connect();
@@ -160,6 +165,9 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
     target,
     description: target.kind === 'pglite' ? `embedded PGlite in ${target.dataDir}` : 'embedded PGlite in memory',
     migrationAdapterFactory: () => new PGliteMigrationFactory(client),
+    ping: async () => {
+      await client.query('SELECT 1');
+    },
     nativeTransaction: (work) =>
       client.transaction((tx) => work(async (sql, params) => (await tx.query(sql, params)).rows as never[])),
     close: async () => {

@@ -152,6 +152,7 @@ export interface BookingListQuery {
 
 export interface StaffStore {
   count(): Promise<number>;
+  countActive(): Promise<number>;
   findByEmailWithHash(email: string): Promise<(StaffRecord & { passwordHash: string }) | null>;
   findById(id: number): Promise<StaffRecord | null>;
   create(input: {
@@ -165,6 +166,7 @@ export interface StaffStore {
 }
 
 export interface PeopleStore {
+  countTeachers(): Promise<number>;
   createStudent(input: { email: string; name: string; timezone: string; createdAt: Date }): Promise<StudentRecord>;
   createTeacher(input: { email: string; name: string; timezone: string; createdAt: Date }): Promise<TeacherRecord>;
   findStudent(id: number): Promise<StudentRecord | null>;
@@ -179,6 +181,7 @@ export interface PeopleStore {
 }
 
 export interface BookingStore {
+  count(): Promise<number>;
   findById(id: number): Promise<BookingRecord | null>;
   insert(booking: NewBooking, transition: NewTransition): Promise<{ booking: BookingRecord; transitionId: number }>;
   /**

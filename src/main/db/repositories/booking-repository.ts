@@ -89,6 +89,10 @@ type RawListRow = Booking & {
 export class PrismaBookingRepository implements BookingStore {
   constructor(private readonly db: Db) {}
 
+  count(): Promise<number> {
+    return this.db.booking.count();
+  }
+
   async findById(id: number): Promise<BookingRecord | null> {
     const row = await this.db.booking.findUnique({ where: { id } });
     return row ? toBookingRecord(row) : null;

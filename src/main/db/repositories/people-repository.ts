@@ -24,6 +24,10 @@ const toGig = (row: Gig): GigRecord => ({ ...row, currency: row.currency as Curr
 export class PrismaPeopleRepository implements PeopleStore {
   constructor(private readonly db: Db) {}
 
+  countTeachers(): Promise<number> {
+    return this.db.teacher.count();
+  }
+
   async createStudent(input: {
     email: string;
     name: string;

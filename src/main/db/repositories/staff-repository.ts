@@ -17,6 +17,9 @@ export class PrismaStaffRepository implements StaffStore {
   count(): Promise<number> {
     return this.db.staff.count();
   }
+  countActive(): Promise<number> {
+    return this.db.staff.count({ where: { active: true } });
+  }
   async findByEmailWithHash(email: string): Promise<(StaffRecord & { passwordHash: string }) | null> {
     const row = await this.db.staff.findUnique({ where: { email } });
     return row ? { ...toStaff(row), passwordHash: row.passwordHash } : null;

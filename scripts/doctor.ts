@@ -1,0 +1,108 @@
+/**
+ * npm run doctor [-- --data-dir DIR]: like the seed's `manage.py check`. Checks the configuration,
+ * that the database is reachable, that every migration is applied (and, in a source checkout, that
+ * schema.prisma matches the migrations), that someone can sign in, and which integrations are real
+ * and which run against the local sandboxes. Exits 1 when something needs fixing.
+ */
+import { ConfigError, loadConfig } from '../src/main/config/config';
+import { describeIntegrations } from '../src/main/config/integrations';
+import { openDatabase } from '../src/main/db/database';
+import { repositoriesFor } from '../src/main/db/repositories';
+import { describeMigrationStatus, diffMigrationsToSchema, migrationStatus } from '../src/main/db/migrate';
+import { DomainError } from '../src/main/domain/errors';
+
+type Level = 'ok' | 'warn' | 'fail';
+const results: { level: Level; check: string; detail: string }[] = [];
+const report = (level: Level, check: string, detail: string) => {
+  results.push({ level, check, detail });
+  console.log(`${level === 'ok' ? ' ok ' : level === 'warn' ? 'warn' : 'FAIL'}  ${check.padEnd(14)} ${detail}`);
+};
+
+async function main(): Promise<number> {
+  const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+  report(
+    major > 20 || (major === 20 && minor >= 19) ? 'ok' : 'fail',
+    'node',
+    `Node.js ${process.versions.node} (needs ≥ 20.19)`,
+  );
+
+  let config;
+  try {
+    config = loadConfig(process.argv.slice(2));
+  } catch (error) {
+    report('fail', 'configuration', error instanceof ConfigError ? error.message : String(error));
+    return 1;
+  }
+  report('ok', 'configuration', `data dir ${config.dataDir}`);
+  report(
+    config.firstAdmin ? 'ok' : 'warn',
+    'first admin',
+    config.firstAdmin
+      ? `LINGUAFLEX_ADMIN_EMAIL=${config.firstAdmin.email} (password set)`
+      : 'LINGUAFLEX_ADMIN_EMAIL/PASSWORD not set (an embedded first start creates admin@linguaflex.local)',
+  );
+
+  try {
+    const missing = await diffMigrationsToSchema();
+    report(
+      missing ? 'fail' : 'ok',
+      'schema drift',
+      missing
+        ? 'schema.prisma has changes no migration contains: npm run migrate -- new <name>'
+        : 'schema.prisma matches prisma/migrations',
+    );
+  } catch (error) {
+    report('warn', 'schema drift', `not checked: ${error instanceof Error ? error.message : String(error)}`);
+  }
+
+  let db;
+  try {
+    db = await openDatabase(config.database);
+    await db.ping();
+    report('ok', 'database', `reachable: ${db.description}`);
+  } catch (error) {
+    if (error instanceof DomainError && error.code === 'DATABASE_LOCKED') {
+      report('warn', 'database', `${error.message} (the running app holds it; stop it to check migrations)`);
+    } else {
+      report(
+        'fail',
+        'database',
+        `unreachable (${config.database.kind}): ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+  }
+  if (db) {
+    try {
+      const status = describeMigrationStatus(await migrationStatus(db));
+      report(
+        status.upToDate ? 'ok' : status.text.startsWith('not yet applied') ? 'warn' : 'fail',
+        'migrations',
+        status.upToDate ? status.text : `${status.text} (the app applies pending ones at start-up)`,
+      );
+      const staff = await repositoriesFor(db.prisma).staff.countActive();
+      report(
+        staff > 0 ? 'ok' : 'warn',
+        'staff',
+        staff > 0 ? `${staff} active staff account(s)` : 'no staff yet: the first start creates the first admin',
+      );
+    } finally {
+      await db.close();
+    }
+  }
+
+  for (const integration of describeIntegrations(process.env)) {
+    report(integration.problem ? 'fail' : 'ok', integration.name, integration.problem ?? integration.mode);
+  }
+
+  const failed = results.filter((result) => result.level === 'fail').length;
+  console.log(failed === 0 ? '\nAll checks passed.' : `\n${failed} check(s) failed.`);
+  return failed === 0 ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,33 @@
+import type { Logger } from './log';
+import type { Services } from './services';
+
+/**
+ * The system's own transitions on a timer: R16 (payment window) and R17 (auto-complete 24 h after
+ * the end). Each sweep is idempotent, so a missed or doubled tick does no harm.
+ */
+export function startJobs(
+  services: Services,
+  logger: Logger,
+  intervalMs = 60_000,
+): { stop(): void; runOnce(): Promise<void> } {
+  let running = false;
+  const runOnce = async () => {
+    if (running) return;
+    running = true;
+    try {
+      const expired = await services.bookings.expireUnpaid();
+      const completed = await services.bookings.autoComplete();
+      if (expired.done.length > 0)
+        logger.info(`Cancelled ${expired.done.length} unpaid booking(s) whose payment window closed (R16)`);
+      if (completed.done.length > 0)
+        logger.info(`Completed ${completed.done.length} session(s) that ended over 24 h ago (R17)`);
+    } catch (error) {
+      logger.error('Background sweep failed; it will run again', error);
+    } finally {
+      running = false;
+    }
+  };
+  const timer = setInterval(() => void runOnce(), intervalMs);
+  timer.unref();
+  return { stop: () => clearInterval(timer), runOnce };
+}
