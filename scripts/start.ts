@@ -23,7 +23,7 @@ async function main(): Promise<void> {
   const config = loadConfig(argv);
   const demoData = argv.includes('--no-demo') ? 'skip' : process.stdin.isTTY ? ask : 'load';
   const { container } = await startApp({ config, logger: consoleLogger, demoData });
-  const jobs = startJobs(container.services, consoleLogger);
+  const jobs = startJobs(container.services, consoleLogger, () => container.db.maintain());
   await jobs.runOnce();
   consoleLogger.info('LinguaFlex Ops is running its scheduled transitions (R16, R17). Press Ctrl+C to stop.');
   const stop = async () => {

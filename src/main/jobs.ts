@@ -1,16 +1,21 @@
 import type { Logger } from './log';
 import type { Services } from './services';
 
+const MAINTENANCE_EVERY_MS = 3_600_000;
+
 /**
  * The system's own transitions on a timer: R16 (payment window) and R17 (auto-complete 24 h after
- * the end). Each sweep is idempotent, so a missed or doubled tick does no harm.
+ * the end). Each sweep is idempotent, so a missed or doubled tick does no harm. `maintain` refreshes
+ * planner statistics for the embedded database, which has no autovacuum.
  */
 export function startJobs(
   services: Services,
   logger: Logger,
+  maintain: () => Promise<void>,
   intervalMs = 60_000,
 ): { stop(): void; runOnce(): Promise<void> } {
   let running = false;
+  let lastMaintenance: number | null = null;
   const runOnce = async () => {
     if (running) return;
     running = true;
@@ -21,6 +26,10 @@ export function startJobs(
         logger.info(`Cancelled ${expired.done.length} unpaid booking(s) whose payment window closed (R16)`);
       if (completed.done.length > 0)
         logger.info(`Completed ${completed.done.length} session(s) that ended over 24 h ago (R17)`);
+      if (lastMaintenance === null || performance.now() - lastMaintenance > MAINTENANCE_EVERY_MS) {
+        await maintain();
+        lastMaintenance = performance.now();
+      }
     } catch (error) {
       logger.error('Background sweep failed; it will run again', error);
     } finally {

@@ -195,6 +195,8 @@ export async function seedDatabase(
     });
     onProgress?.({ done: to, total: options.bookings });
   }
+  // Fresh statistics, or the planner guesses (PGlite never analyzes on its own).
+  await db.maintain();
   return {
     teachers: people.teachers.length,
     students: people.students.length,

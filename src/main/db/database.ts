@@ -19,6 +19,8 @@ export interface Database {
   readonly prisma: PrismaClient;
   /** Throws unless the database answers a trivial query. */
   ping(): Promise<void>;
+  /** Refreshes planner statistics where nothing else does (PGlite has no autovacuum). */
+  maintain(): Promise<void>;
   /** Runs `work` in one native transaction (bulk seeding). */
   nativeTransaction<T>(work: (query: NativeQuery) => Promise<T>): Promise<T>;
   readonly target: DatabaseTarget;
@@ -83,25 +85,16 @@ export class PGliteMigrationFactory implements SqlMigrationAwareDriverAdapterFac
   }
 }
 
-/** PostgreSQL for migrations: PrismaPg for queries, one `pg` connection per script. */
+/** PostgreSQL for migrations: PrismaPg over the app's pool for queries, one pooled connection per script. */
 class PgMigrationFactory implements SqlMigrationAwareDriverAdapterFactory {
   readonly provider = 'postgres' as const;
   readonly adapterName = 'linguaflex-pg-migrate';
-  constructor(
-    private readonly inner: PrismaPg,
-    private readonly url: string,
-  ) {}
+  constructor(private readonly pool: pg.Pool) {}
   async connect(): Promise<SqlDriverAdapter> {
-    const adapter = await this.inner.connect();
+    const adapter = await new PrismaPg(this.pool).connect();
     return withScriptRunner(adapter, async (script) => {
-      const client = new pg.Client({ connectionString: this.url });
-      await client.connect();
-      try {
-        // A multi-statement simple query runs as one implicit transaction: all of it or none.
-        await client.query(script);
-      } finally {
-        await client.end();
-      }
+      // A multi-statement simple query runs as one implicit transaction: all of it or none.
+      await this.pool.query(script);
     });
   }
   connectToShadowDb(): Promise<SqlDriverAdapter> {
@@ -111,19 +104,24 @@ class PgMigrationFactory implements SqlMigrationAwareDriverAdapterFactory {
 
 export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   if (target.kind === 'postgres') {
-    const factory = new PrismaPg({ connectionString: target.url });
+    // One pool for Prisma, migrations and bulk work. An idle connection that dies (server restart,
+    // network) must not crash the app: log it, the pool reconnects on the next query.
+    const pool = new pg.Pool({ connectionString: target.url, max: 10 });
+    pool.on('error', (error) => {
+      console.warn(`PostgreSQL connection lost: ${error.message}`);
+    });
+    const factory = new PrismaPg(pool);
     const prisma = new PrismaClient({ adapter: factory });
-    let pool: pg.Pool | undefined;
     return {
       prisma,
       target,
       description: `PostgreSQL at ${redactUrl(target.url)}`,
-      migrationAdapterFactory: () => new PgMigrationFactory(factory, target.url),
+      migrationAdapterFactory: () => new PgMigrationFactory(pool),
       ping: async () => {
-        await prisma.$queryRaw`SELECT 1`;
+        await pool.query('SELECT 1');
       },
+      maintain: () => Promise.resolve(), // PostgreSQL's autovacuum keeps statistics current
       nativeTransaction: async (work) => {
-        pool ??= new pg.Pool({ connectionString: target.url, max: 2 });
         const client = await pool.connect();
         try {
           await client.query('BEGIN');
@@ -139,7 +137,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
       },
       close: async () => {
         await prisma.$disconnect();
-        await pool?.end();
+        await pool.end();
       },
     };
   }
@@ -167,6 +165,9 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
     migrationAdapterFactory: () => new PGliteMigrationFactory(client),
     ping: async () => {
       await client.query('SELECT 1');
+    },
+    maintain: async () => {
+      await client.exec('ANALYZE');
     },
     nativeTransaction: (work) =>
       client.transaction((tx) => work(async (sql, params) => (await tx.query(sql, params)).rows as never[])),

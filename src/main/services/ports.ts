@@ -146,6 +146,8 @@ export interface BookingListQuery {
   to?: Date | undefined;
   sort: 'startsAt' | '-startsAt' | 'createdAt' | '-createdAt';
   after?: { at: Date; id: number } | undefined;
+  /** Rows to skip, for comparison with keyset paging in the benchmark; the console never uses it. */
+  offset?: number | undefined;
   limit: number;
   now: Date;
 }

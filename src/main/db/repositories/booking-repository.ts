@@ -177,6 +177,7 @@ export class PrismaBookingRepository implements BookingStore {
     }
     const column = query.sort.endsWith('createdAt') ? Prisma.raw('b."createdAt"') : Prisma.raw('b."startsAt"');
     const descending = query.sort.startsWith('-');
+    const outerColumn = query.sort.endsWith('createdAt') ? Prisma.raw('b."createdAt"') : Prisma.raw('b."startsAt"');
     if (query.after) {
       conditions.push(
         descending
@@ -188,16 +189,25 @@ export class PrismaBookingRepository implements BookingStore {
     const order = descending
       ? Prisma.sql`ORDER BY ${column} DESC, b.id DESC`
       : Prisma.sql`ORDER BY ${column} ASC, b.id ASC`;
+    // Page the bookings first (an index range in key order), then join the names for just that page,
+    // so the plan does not depend on statistics being fresh.
+    const outerOrder = descending
+      ? Prisma.sql`ORDER BY ${outerColumn} DESC, b.id DESC`
+      : Prisma.sql`ORDER BY ${outerColumn} ASC, b.id ASC`;
     const rows = await this.db.$queryRaw<RawListRow[]>`
       SELECT b.*, s.name AS "studentName", s.email AS "studentEmail", t.name AS "teacherName",
              g.title AS "gigTitle", g.language AS "language"
-      FROM "Booking" b
+      FROM (
+        SELECT b.* FROM "Booking" b
+        ${where}
+        ${order}
+        LIMIT ${query.limit}
+        ${query.offset ? Prisma.sql`OFFSET ${query.offset}` : Prisma.empty}
+      ) b
       JOIN "Student" s ON s.id = b."studentId"
       JOIN "Teacher" t ON t.id = b."teacherId"
       JOIN "Gig" g ON g.id = b."gigId"
-      ${where}
-      ${order}
-      LIMIT ${query.limit}`;
+      ${outerOrder}`;
     return rows.map((row) => ({
       ...toBookingRecord(row),
       studentName: row.studentName,
