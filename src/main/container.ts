@@ -4,6 +4,7 @@ import { openDatabase, type Database } from './db/database';
 import { applyPendingMigrations } from './db/migrate';
 import { prismaUnitOfWork } from './db/repositories';
 import { createServices, type Services } from './services';
+import { EventBus } from './services/events';
 import type { UnitOfWork } from './services/ports';
 
 export const systemClock: Clock = { now: () => new Date() };
@@ -12,6 +13,7 @@ export interface Container {
   readonly db: Database;
   readonly uow: UnitOfWork;
   readonly services: Services;
+  readonly events: EventBus;
   readonly clock: Clock;
   /** Migrations this start applied (empty when the database was up to date). */
   readonly appliedMigrations: readonly string[];
@@ -25,8 +27,9 @@ export async function createContainer(options: { config: AppConfig; clock?: Cloc
   try {
     const appliedMigrations = await applyPendingMigrations(db);
     const uow = prismaUnitOfWork(db.prisma);
-    const services = createServices({ uow, clock });
-    return { db, uow, services, clock, appliedMigrations, close: () => db.close() };
+    const events = new EventBus();
+    const services = createServices({ uow, clock, events });
+    return { db, uow, services, events, clock, appliedMigrations, close: () => db.close() };
   } catch (error) {
     await db.close();
     throw error;

@@ -191,6 +191,34 @@ export async function seedDatabase(
           rows.map((r) => iso(r.transition.at)),
         ],
       );
+      // The payment record of every booking that reached payment (demo data: no Stripe ids).
+      const paid = bookings.flatMap((booking, index) => {
+        if (booking.paymentStatus === 'UNPAID') return [];
+        const started = booking.transitions.find((transition) => transition.action === 'start_payment');
+        const refunded =
+          booking.paymentStatus === 'REFUNDED'
+            ? booking.quote.totalMinor
+            : booking.paymentStatus === 'PARTIALLY_REFUNDED'
+              ? Math.floor(booking.quote.totalMinor * 0.3)
+              : 0;
+        return [{ bookingId: bookingIds[index], booking, createdAt: started?.at ?? booking.createdAt, refunded }];
+      });
+      await query(
+        `INSERT INTO "Payment" ("bookingId", "amountMinor", currency, status, "refundedMinor", "idempotencyKey", version, "createdAt", "updatedAt")
+         SELECT booking, amount, currency, status::"PaymentStatus", refunded, key, 1, created, updated
+         FROM unnest($1::int[], $2::int[], $3::text[], $4::text[], $5::int[], $6::text[], $7::timestamp(3)[], $8::timestamp(3)[])
+           AS p(booking, amount, currency, status, refunded, key, created, updated)`,
+        [
+          paid.map((p) => p.bookingId),
+          paid.map((p) => p.booking.quote.totalMinor),
+          paid.map((p) => p.booking.quote.currency),
+          paid.map((p) => p.booking.paymentStatus),
+          paid.map((p) => p.refunded),
+          paid.map((p) => `demo:booking:${String(p.bookingId)}:payment`),
+          paid.map((p) => iso(p.createdAt)),
+          paid.map((p) => iso(p.booking.updatedAt)),
+        ],
+      );
       return rows.length;
     });
     onProgress?.({ done: to, total: options.bookings });

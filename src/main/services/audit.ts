@@ -1,5 +1,9 @@
 import { recordedRoleOf, type Actor } from '../domain/actors';
-import type { AuditDraft } from './ports';
+import { z } from 'zod';
+import { assertStaffCan } from '../domain/permissions';
+import type { ServiceDeps } from './context';
+import type { AuditDraft, AuditRecord } from './ports';
+import { parseInput } from './validation';
 
 export function auditEntry(
   actor: Actor,
@@ -17,5 +21,31 @@ export function auditEntry(
     entityId: String(entityId),
     ...(data ? { data } : {}),
     at,
+  };
+}
+
+const auditQuery = z.object({
+  entity: z.string().max(60).optional(),
+  entityId: z.string().max(60).optional(),
+  cursor: z.number().int().positive().optional(),
+  limit: z.number().int().min(1).max(200).optional(),
+});
+
+export function createAuditService({ uow }: ServiceDeps) {
+  return {
+    /** Newest first; `cursor` is the last id of the previous page. */
+    async list(actor: Actor, input: unknown): Promise<{ items: AuditRecord[]; nextCursor: number | null }> {
+      assertStaffCan(actor, 'audit.read');
+      const query = parseInput(auditQuery, input ?? {}, 'audit query');
+      const limit = query.limit ?? 50;
+      const rows = await uow.read.audit.list({
+        entity: query.entity,
+        entityId: query.entityId,
+        beforeId: query.cursor,
+        limit: limit + 1,
+      });
+      const items = rows.slice(0, limit);
+      return { items, nextCursor: rows.length > limit ? (items.at(-1)?.id ?? null) : null };
+    },
   };
 }

@@ -1,8 +1,14 @@
 import { recordedRoleOf, type Actor } from '../domain/actors';
-import { decideBookingTransition, type BookingAction, type BookingContext } from '../domain/booking-machine';
+import {
+  availableBookingActions,
+  decideBookingTransition,
+  type BookingAction,
+  type BookingContext,
+} from '../domain/booking-machine';
+import { nextStepFor } from '../domain/guidance';
 import { MINUTE_MS } from '../domain/clock';
 import { DomainError } from '../domain/errors';
-import { assertStaffCan, type Permission } from '../domain/permissions';
+import { assertStaffCan, roleCan, type Permission } from '../domain/permissions';
 import { quoteSession, type Quote } from '../domain/pricing';
 import {
   bookingActionInput,
@@ -95,7 +101,20 @@ const ACTION_PERMISSION: Partial<Record<BookingAction, Permission>> = {
 };
 
 export function createBookingService(deps: ServiceDeps) {
-  const { uow, clock } = deps;
+  const { uow, clock, events } = deps;
+
+  const announce = (booking: BookingRecord, action: string): BookingRecord => {
+    events?.publish({
+      type: 'booking.changed',
+      bookingId: booking.id,
+      action,
+      status: booking.status,
+      paymentStatus: booking.paymentStatus,
+      version: booking.version,
+      at: booking.updatedAt,
+    });
+    return booking;
+  };
 
   async function quoteFor(
     repos: Repositories,
@@ -125,7 +144,7 @@ export function createBookingService(deps: ServiceDeps) {
   ): Promise<BookingRecord> {
     const permission = ACTION_PERMISSION[action];
     if (permission) assertStaffCan(actor, permission);
-    return uow.transaction(async (repos) => {
+    const booking = await uow.transaction(async (repos) => {
       const booking = await repos.bookings.findById(id);
       if (!booking) throw new DomainError('NOT_FOUND', `Booking ${id} does not exist`);
       assertOwnBooking(actor, booking);
@@ -173,6 +192,7 @@ export function createBookingService(deps: ServiceDeps) {
       );
       return written.booking;
     });
+    return announce(booking, action);
   }
 
   async function runSystemSweep(
@@ -216,7 +236,7 @@ export function createBookingService(deps: ServiceDeps) {
       if (actor.kind === 'STUDENT' && actor.id !== data.studentId) {
         throw new DomainError('FORBIDDEN', 'Students can only book for themselves');
       }
-      return uow.transaction(async (repos) => {
+      const created = await uow.transaction(async (repos) => {
         const now = clock.now();
         const student = await repos.people.findStudent(data.studentId);
         if (!student) throw new DomainError('NOT_FOUND', `Student ${data.studentId} does not exist`);
@@ -275,6 +295,7 @@ export function createBookingService(deps: ServiceDeps) {
         );
         return booking;
       });
+      return announce(created, 'create');
     },
 
     /** R11 */
@@ -377,6 +398,24 @@ export function createBookingService(deps: ServiceDeps) {
           ? encodeCursor(sort.endsWith('createdAt') ? last.createdAt : last.startsAt, last.id)
           : null;
       return { items, nextCursor };
+    },
+
+    /** For the detail screen: what happens next, and what this staff member may do now. */
+    async guidance(
+      actor: Actor,
+      booking: BookingRecord,
+    ): Promise<{ nextStep: string; availableActions: BookingAction[] }> {
+      assertStaffCan(actor, 'bookings.read');
+      const settings = await loadSettings(uow.read);
+      const state = { status: booking.status, paymentStatus: booking.paymentStatus };
+      const availableActions = availableBookingActions(state, actor).filter((action) => {
+        const permission = ACTION_PERMISSION[action];
+        return permission !== undefined && (actor.kind !== 'STAFF' || roleCan(actor.role, permission));
+      });
+      return {
+        nextStep: nextStepFor(state, booking.startsAt, booking.endsAt, clock.now(), settings.paymentWindowMinutes),
+        availableActions,
+      };
     },
 
     async queueCounts(actor: Actor): Promise<Record<BookingQueueFilter, number>> {

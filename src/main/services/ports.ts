@@ -227,7 +227,27 @@ export interface SettingsStore {
   set(key: string, value: unknown, updatedById: number | null): Promise<void>;
 }
 
+export interface RevenueRow {
+  period: Date;
+  grossMinor: number;
+  teacherMinor: number;
+  platformMinor: number;
+  refundedMinor: number;
+  count: number;
+}
+
+export interface TeacherSplitRow extends Omit<RevenueRow, 'period'> {
+  teacherId: number;
+  teacherName: string;
+}
+
+export interface ReportStore {
+  revenue(query: { from: Date; to: Date; currency: CurrencyCode; groupBy: 'day' | 'month' }): Promise<RevenueRow[]>;
+  teacherSplit(query: { from: Date; to: Date; currency: CurrencyCode; limit: number }): Promise<TeacherSplitRow[]>;
+}
+
 export interface Repositories {
+  reports: ReportStore;
   staff: StaffStore;
   people: PeopleStore;
   bookings: BookingStore;

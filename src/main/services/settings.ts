@@ -70,7 +70,7 @@ export function fourEyesThresholdFor(settings: Settings, currency: CurrencyCode)
   return settings.fourEyesThresholdMinor[currency] ?? FOUR_EYES_DEFAULTS[currency];
 }
 
-export function createSettingsService({ uow, clock }: ServiceDeps) {
+export function createSettingsService({ uow, clock, events }: ServiceDeps) {
   return {
     async get(actor: Actor): Promise<Settings> {
       assertStaffCan(actor, 'settings.read');
@@ -79,7 +79,7 @@ export function createSettingsService({ uow, clock }: ServiceDeps) {
     async update(actor: Actor, input: unknown): Promise<Settings> {
       assertStaffCan(actor, 'settings.write');
       const changes = parseInput(settingsSchema.partial(), input, 'settings');
-      return uow.transaction(async (repos) => {
+      const updated = await uow.transaction(async (repos) => {
         const before = await loadSettings(repos);
         for (const [key, value] of Object.entries(changes)) {
           await repos.settings.set(key, value, actor.kind === 'STAFF' ? actor.id : null);
@@ -95,6 +95,8 @@ export function createSettingsService({ uow, clock }: ServiceDeps) {
         });
         return loadSettings(repos);
       });
+      events?.publish({ type: 'settings.changed', at: clock.now() });
+      return updated;
     },
   };
 }

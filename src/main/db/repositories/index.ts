@@ -2,6 +2,7 @@ import type { Repositories, UnitOfWork } from '../../services/ports';
 import type { PrismaClient } from '../generated/client.ts';
 import { PrismaBookingRepository } from './booking-repository';
 import { PrismaPeopleRepository } from './people-repository';
+import { PrismaReportRepository } from './report-repository';
 import type { Db } from './prisma-types';
 import { PrismaStaffRepository } from './staff-repository';
 import { PrismaAuditRepository, PrismaOutboxRepository, PrismaSettingsRepository } from './support-repositories';
@@ -14,6 +15,7 @@ export function repositoriesFor(db: Db): Repositories {
     outbox: new PrismaOutboxRepository(db),
     audit: new PrismaAuditRepository(db),
     settings: new PrismaSettingsRepository(db),
+    reports: new PrismaReportRepository(db),
   };
 }
 

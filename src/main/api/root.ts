@@ -1,0 +1,22 @@
+import { authRouter } from './routers/auth';
+import { auditRouter, reportsRouter, settingsRouter, systemRouter } from './routers/admin';
+import { bookingsRouter } from './routers/bookings';
+import { gigsRouter, peopleRouter } from './routers/people';
+import { staffRouter } from './routers/staff';
+import { createCallerFactory, router } from './trpc';
+
+/** The console's one router, served over IPC in Electron and over HTTP by the headless host. */
+export const appRouter = router({
+  auth: authRouter,
+  staff: staffRouter,
+  people: peopleRouter,
+  gigs: gigsRouter,
+  bookings: bookingsRouter,
+  settings: settingsRouter,
+  reports: reportsRouter,
+  audit: auditRouter,
+  system: systemRouter,
+});
+
+export type AppRouter = typeof appRouter;
+export const createCaller = createCallerFactory(appRouter);

@@ -1,0 +1,176 @@
+import { createTRPCClient, TRPCClientError } from '@trpc/client';
+import superjson from 'superjson';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appRouter, type AppRouter } from '../../../src/main/api/root';
+import type { ApiContext } from '../../../src/main/api/trpc';
+import type { Container } from '../../../src/main/container';
+import { createContainer } from '../../../src/main/container';
+import { fixedClock } from '../../../src/main/domain/clock';
+import { createTrpcIpcHandler } from '../../../src/main/ipc/trpc-ipc-handler';
+import { silentLogger } from '../../../src/main/log';
+import { ipcLink } from '../../../src/renderer/src/ipc-link';
+import { buildScenario } from '../../factories/scenario';
+import { FakeIpcMain, FakeWindow } from '../../support/ipc-fakes';
+
+const APP_URL = 'app://console/index.html';
+
+describe('tRPC over IPC (fakes of ipcMain and ipcRenderer that copy with structuredClone)', () => {
+  const clock = fixedClock(new Date('2026-03-02T09:00:00Z'));
+  let container: Container;
+  const ipcMain = new FakeIpcMain();
+  let handler: ReturnType<typeof createTrpcIpcHandler<AppRouter>>;
+  const rejected: string[] = [];
+
+  beforeAll(async () => {
+    container = await createContainer({
+      config: { dataDir: '/nonexistent', database: { kind: 'pglite-memory' }, firstAdmin: null },
+      clock,
+    });
+    await container.services.staff.ensureFirstAdmin({ email: 'admin@ops.test', password: 'admin password 1' });
+    handler = createTrpcIpcHandler({
+      ipcMain,
+      router: appRouter,
+      createContext: (token): ApiContext => ({
+        services: container.services,
+        events: container.events,
+        logger: silentLogger,
+        token,
+      }),
+      isTrustedUrl: (url) => url.startsWith('app://console/'),
+      onRejected: (reason) => rejected.push(reason),
+    });
+  });
+  afterAll(async () => {
+    handler.dispose();
+    await container.close();
+  });
+
+  function clientFor(window: FakeWindow, token: () => string | null, frame?: { url: string }) {
+    return createTRPCClient<AppRouter>({
+      links: [ipcLink({ bridge: window.bridge(frame), transformer: superjson, getToken: token })],
+    });
+  }
+
+  async function signIn(window: FakeWindow) {
+    const anonymous = clientFor(window, () => null);
+    const session = await anonymous.auth.login.mutate({ email: 'admin@ops.test', password: 'admin password 1' });
+    return clientFor(window, () => session.token);
+  }
+
+  it('queries and mutations round-trip with Dates intact; errors carry the domain code and a readable message', async () => {
+    const window = new FakeWindow(ipcMain, APP_URL);
+    const client = await signIn(window);
+    const s = await buildScenario(container, {
+      teachers: { ana: { gigs: { es: { rate: 5000 } } } },
+      students: { bob: {} },
+      bookings: { a: { student: 'bob', gig: 'ana.es', minutes: 90 } },
+    });
+    const detail = await client.bookings.get.query({ id: s.bookings.a.id });
+    expect(detail.startsAt).toBeInstanceOf(Date);
+    expect(detail).toMatchObject({
+      status: 'PENDING',
+      totalMinor: 7875,
+      availableActions: ['confirm', 'decline', 'cancel'],
+    });
+    const confirmed = await client.bookings.confirm.mutate({ id: s.bookings.a.id });
+    expect(confirmed.status).toBe('CONFIRMED');
+    const error = await client.bookings.confirm.mutate({ id: s.bookings.a.id }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(TRPCClientError);
+    const clientError = error as TRPCClientError<AppRouter>;
+    expect(clientError.message).toBe(`Booking ${s.bookings.a.id} is CONFIRMED; only PENDING bookings can be confirmed`);
+    expect(clientError.data?.domainCode).toBe('ILLEGAL_TRANSITION');
+    expect(clientError.data?.code).toBe('PRECONDITION_FAILED');
+    const invalid = (await client.bookings.decline
+      .mutate({ id: s.bookings.a.id, reason: '' })
+      .catch((caught: unknown) => caught)) as TRPCClientError<AppRouter>;
+    expect(invalid.data?.domainCode).toBe('VALIDATION');
+    expect(invalid.message).toContain('reason');
+  });
+
+  it('refuses calls without a session, and an expired or forged token', async () => {
+    const window = new FakeWindow(ipcMain, APP_URL);
+    const anonymous = clientFor(window, () => null);
+    const noSession = (await anonymous.bookings.list
+      .query({})
+      .catch((caught: unknown) => caught)) as TRPCClientError<AppRouter>;
+    expect(noSession.data?.domainCode).toBe('UNAUTHENTICATED');
+    const forged = clientFor(window, () => 'not-a-real-token');
+    const forgedError = (await forged.bookings.list
+      .query({})
+      .catch((caught: unknown) => caught)) as TRPCClientError<AppRouter>;
+    expect(forgedError.data?.domainCode).toBe('UNAUTHENTICATED');
+    expect(forgedError.message).toContain('sign in again');
+  });
+
+  it('a subscription delivers committed changes, and closing the window tears it down', async () => {
+    const window = new FakeWindow(ipcMain, APP_URL);
+    const client = await signIn(window);
+    const s = await buildScenario(container, {
+      teachers: { ana: { gigs: { es: { rate: 5000 } } } },
+      students: { bob: {} },
+      bookings: { a: { student: 'bob', gig: 'ana.es' } },
+    });
+    const received: { id: string; data: { bookingId: number; status: string } }[] = [];
+    let started = false;
+    const subscription = client.bookings.onChange.subscribe(undefined, {
+      onStarted: () => (started = true),
+      onData: (event) => received.push(event as never),
+    });
+    await expect.poll(() => started).toBe(true);
+    expect(handler.activeSubscriptionCount()).toBe(1);
+    await container.services.bookings.confirm(s.admin, { id: s.bookings.a.id });
+    await expect.poll(() => received.length).toBe(1);
+    expect(received[0]?.data).toMatchObject({
+      type: 'booking.changed',
+      bookingId: s.bookings.a.id,
+      status: 'CONFIRMED',
+    });
+    expect(received[0]?.id).toMatch(/^\d+$/);
+    const listenersBefore = container.events.listenerCount;
+    window.destroy();
+    await expect.poll(() => handler.activeSubscriptionCount()).toBe(0);
+    await expect.poll(() => container.events.listenerCount).toBe(listenersBefore - 1);
+    subscription.unsubscribe();
+  });
+
+  it('unsubscribing stops the server-side subscription', async () => {
+    const window = new FakeWindow(ipcMain, APP_URL);
+    const client = await signIn(window);
+    let started = false;
+    const subscription = client.bookings.onChange.subscribe(undefined, {
+      onStarted: () => (started = true),
+      onData: () => undefined,
+    });
+    await expect.poll(() => started).toBe(true);
+    const count = handler.activeSubscriptionCount();
+    subscription.unsubscribe();
+    await expect.poll(() => handler.activeSubscriptionCount()).toBe(count - 1);
+  });
+
+  it('drops messages from frames other than the app’s own page: no answer, nothing run', async () => {
+    const window = new FakeWindow(ipcMain, APP_URL);
+    const before = rejected.length;
+    const fromIframe = clientFor(window, () => null, { url: APP_URL }); // same URL, but not the main frame object
+    const fromElsewhere = new FakeWindow(ipcMain, 'https://evil.example/');
+    const outsider = clientFor(fromElsewhere, () => null);
+    const outcome = await Promise.race([
+      Promise.allSettled([
+        fromIframe.auth.login.mutate({ email: 'admin@ops.test', password: 'admin password 1' }),
+        outsider.auth.login.mutate({ email: 'admin@ops.test', password: 'admin password 1' }),
+      ]),
+      new Promise((resolve) => setTimeout(() => resolve('no answer'), 300)),
+    ]);
+    expect(outcome).toBe('no answer');
+    expect(rejected.length).toBe(before + 2);
+    expect(rejected.at(-1)).toContain('untrusted frame');
+    expect(window.received).toHaveLength(0);
+    expect(fromElsewhere.received).toHaveLength(0);
+  });
+
+  it('malformed messages are dropped', () => {
+    const window = new FakeWindow(ipcMain, APP_URL);
+    const before = rejected.length;
+    ipcMain.emit('linguaflex:trpc', { sender: window, senderFrame: window.mainFrame }, { kind: 'request', id: 'x' });
+    expect(rejected.length).toBe(before + 1);
+  });
+});
