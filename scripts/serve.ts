@@ -1,0 +1,35 @@
+/**
+ * npm run serve -- [--port N] [--host 127.0.0.1] [--data-dir DIR] [--no-demo]
+ * The headless host: services and router over HTTP at /trpc plus the built console, for running
+ * the trusted side on a server, for a machine without the Electron binary, and for end-to-end tests.
+ */
+import { argValue, loadConfig } from '../src/main/config/config';
+import { startHost } from '../src/main/host';
+import { consoleLogger } from '../src/main/log';
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const portText = argValue(argv, 'port') ?? '0';
+  const port = Number(portText);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0–65535, got "${portText}"`);
+  const host = argValue(argv, 'host') ?? '127.0.0.1';
+  const config = loadConfig(argv);
+  const running = await startHost({
+    config,
+    logger: consoleLogger,
+    host,
+    port,
+    demoData: argv.includes('--no-demo') ? 'skip' : 'load',
+  });
+  consoleLogger.info(`LinguaFlex Ops console: ${running.url}`);
+  const stop = () => {
+    void running.close().then(() => process.exit(0));
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

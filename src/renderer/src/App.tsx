@@ -1,0 +1,161 @@
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useSubscription } from '@trpc/tanstack-react-query';
+import { useEffect, useRef, useState } from 'react';
+import { SignIn } from './features/auth/SignIn';
+import { BookingDetail } from './features/bookings/BookingDetail';
+import { CreateBooking } from './features/bookings/CreateBooking';
+import { QUEUES, QueuePage } from './features/bookings/QueuePage';
+import { RevenuePage } from './features/revenue/RevenuePage';
+import { SettingsPage } from './features/settings/SettingsPage';
+import { navigate, useRoute } from './route';
+import { useSession } from './session';
+import { useTRPC, useTRPCClient } from './trpc';
+
+type Theme = 'light' | 'dark';
+
+function useTheme(): [Theme, () => void] {
+  const [theme, setTheme] = useState<Theme>(() => {
+    const stored = localStorage.getItem('linguaflex-theme');
+    if (stored === 'light' || stored === 'dark') return stored;
+    return window.matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light';
+  });
+  useEffect(() => {
+    document.documentElement.dataset['theme'] = theme;
+    localStorage.setItem('linguaflex-theme', theme);
+  }, [theme]);
+  return [theme, () => setTheme((current) => (current === 'dark' ? 'light' : 'dark'))];
+}
+
+/** Every committed booking change refreshes what shows it, in every open console. */
+function LiveUpdates({ onStatus }: { onStatus: (status: string) => void }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const subscription = useSubscription(
+    trpc.bookings.onChange.subscriptionOptions(undefined, {
+      onData: (event) => {
+        void queryClient.invalidateQueries({ queryKey: trpc.bookings.list.pathKey() });
+        void queryClient.invalidateQueries({ queryKey: trpc.bookings.counts.pathKey() });
+        const data = event.data;
+        if (data.type === 'booking.changed') {
+          void queryClient.invalidateQueries({ queryKey: trpc.bookings.get.queryKey({ id: data.bookingId }) });
+        } else {
+          void queryClient.invalidateQueries();
+        }
+      },
+    }),
+  );
+  useEffect(() => onStatus(subscription.status), [subscription.status, onStatus]);
+  return null;
+}
+
+export function App() {
+  const { session, signOut, can } = useSession();
+  const [theme, toggleTheme] = useTheme();
+  const route = useRoute();
+  const trpc = useTRPC();
+  const client = useTRPCClient();
+  const [liveStatus, setLiveStatus] = useState('idle');
+  const searchRef = useRef<HTMLInputElement>(null);
+  const counts = useQuery({
+    ...trpc.bookings.counts.queryOptions(),
+    enabled: session !== null,
+    refetchInterval: 60_000,
+  });
+
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      const target = event.target as HTMLElement | null;
+      const typing =
+        target && (target.tagName === 'INPUT' || target.tagName === 'TEXTAREA' || target.tagName === 'SELECT');
+      if (event.key === '/' && !typing) {
+        event.preventDefault();
+        searchRef.current?.focus();
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+
+  if (!session) return <SignIn />;
+
+  const signOutNow = () => {
+    void client.auth.logout.mutate().catch(() => undefined);
+    signOut();
+  };
+
+  return (
+    <div className="layout">
+      <LiveUpdates onStatus={setLiveStatus} />
+      <nav className="sidebar" aria-label="Main">
+        <div className="brand">LinguaFlex Ops</div>
+        <div className="nav-section">Queues</div>
+        {QUEUES.map((queue) => (
+          <a
+            key={queue.id}
+            href={`#/queues/${queue.id}`}
+            className={route.page === 'queue' && route.queue === queue.id ? 'nav-link active' : 'nav-link'}
+            data-testid={`queue-link-${queue.id}`}
+          >
+            <span>{queue.label}</span>
+            <span className="count">{counts.data && queue.id !== 'ALL' ? counts.data[queue.id] : ''}</span>
+          </a>
+        ))}
+        <div className="nav-section">Work</div>
+        {can('bookings.create') ? (
+          <a href="#/new" className={route.page === 'new' ? 'nav-link active' : 'nav-link'}>
+            New booking
+          </a>
+        ) : null}
+        {can('reports.read') ? (
+          <a href="#/revenue" className={route.page === 'revenue' ? 'nav-link active' : 'nav-link'}>
+            Revenue
+          </a>
+        ) : null}
+        {can('settings.read') ? (
+          <a href="#/settings" className={route.page === 'settings' ? 'nav-link active' : 'nav-link'}>
+            Settings
+          </a>
+        ) : null}
+      </nav>
+      <div className="main">
+        <header className="topbar">
+          <form
+            className="search"
+            role="search"
+            onSubmit={(event) => {
+              event.preventDefault();
+              const text = searchRef.current?.value.trim() ?? '';
+              navigate(`/queues/ALL/${encodeURIComponent(text)}`);
+            }}
+          >
+            <input
+              ref={searchRef}
+              type="search"
+              placeholder="Search student, teacher or booking id  ( / )"
+              aria-label="Search bookings"
+            />
+          </form>
+          <span className={`live live-${liveStatus}`} title="Live updates" data-testid="live-status">
+            {liveStatus === 'pending' ? '● live' : liveStatus === 'connecting' ? '○ connecting' : `○ ${liveStatus}`}
+          </span>
+          <button type="button" className="button ghost" onClick={toggleTheme} aria-label="Toggle theme">
+            {theme === 'dark' ? 'Light' : 'Dark'}
+          </button>
+          <span className="who" data-testid="who">
+            {session.staff.name} · {session.staff.role}
+          </span>
+          <button type="button" className="button ghost" onClick={signOutNow}>
+            Sign out
+          </button>
+        </header>
+        <main className="content">
+          {route.page === 'queue' ? <QueuePage queue={route.queue} search={route.search ?? ''} /> : null}
+          {route.page === 'booking' ? <BookingDetail id={route.id} /> : null}
+          {route.page === 'new' ? <CreateBooking /> : null}
+          {route.page === 'revenue' ? <RevenuePage /> : null}
+          {route.page === 'settings' ? <SettingsPage /> : null}
+        </main>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,68 @@
+import { useEffect, useRef, type ReactNode } from 'react';
+import { describeError } from '../errors';
+import { STATUS_LABEL } from '../format';
+
+export function Spinner({ label = 'Loading…' }: { label?: string }) {
+  return (
+    <div className="state state-loading" role="status" aria-live="polite">
+      <span className="spinner" aria-hidden="true" />
+      {label}
+    </div>
+  );
+}
+
+export function ErrorState({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
+  const { message, code } = describeError(error);
+  return (
+    <div className="state state-error" role="alert">
+      <strong>Could not load this.</strong> {message}
+      {code ? <span className="code"> ({code})</span> : null}
+      {onRetry ? (
+        <button type="button" className="button" onClick={onRetry}>
+          Try again
+        </button>
+      ) : null}
+    </div>
+  );
+}
+
+export function EmptyState({ children }: { children: ReactNode }) {
+  return <div className="state state-empty">{children}</div>;
+}
+
+export function InlineError({ error }: { error: unknown }) {
+  if (!error) return null;
+  const { message, code } = describeError(error);
+  return (
+    <p className="inline-error" role="alert">
+      {message}
+      {code ? <span className="code"> ({code})</span> : null}
+    </p>
+  );
+}
+
+export function StatusBadge({ value }: { value: string }) {
+  return <span className={`badge badge-${value.toLowerCase()}`}>{STATUS_LABEL[value] ?? value}</span>;
+}
+
+/** A modal that traps nothing fancy but focuses its first field and closes on Escape. */
+export function Dialog({ title, children, onClose }: { title: string; children: ReactNode; onClose: () => void }) {
+  const ref = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const first = ref.current?.querySelector<HTMLElement>('textarea, input, button');
+    first?.focus();
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key === 'Escape') onClose();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [onClose]);
+  return (
+    <div className="dialog-backdrop" onMouseDown={(event) => event.target === event.currentTarget && onClose()}>
+      <div className="dialog" role="dialog" aria-modal="true" aria-label={title} ref={ref}>
+        <h2>{title}</h2>
+        {children}
+      </div>
+    </div>
+  );
+}

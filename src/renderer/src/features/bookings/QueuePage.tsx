@@ -1,0 +1,238 @@
+import { useInfiniteQuery } from '@tanstack/react-query';
+import {
+  createColumnHelper,
+  rowSortingFeature,
+  tableFeatures,
+  useTable,
+  type SortingState,
+} from '@tanstack/react-table';
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { EmptyState, ErrorState, Spinner, StatusBadge } from '../../components/ui';
+import { formatDateTime, formatMoney, formatRelative } from '../../format';
+import { navigate } from '../../route';
+import { useTRPC } from '../../trpc';
+import type { AppRouter } from '../../../../main/api/root';
+import type { inferRouterOutputs } from '@trpc/server';
+
+type BookingRow = inferRouterOutputs<AppRouter>['bookings']['list']['items'][number];
+
+export const QUEUES = [
+  { id: 'AWAITING_CONFIRMATION', label: 'Awaiting teacher', empty: 'No booking is waiting for a teacher.' },
+  { id: 'AWAITING_PAYMENT', label: 'Awaiting payment', empty: 'No confirmed booking is waiting for payment.' },
+  { id: 'PAYMENT_FAILED', label: 'Payment failed', empty: 'No failed payments.' },
+  { id: 'UPCOMING', label: 'Upcoming paid', empty: 'No paid sessions ahead.' },
+  { id: 'TO_COMPLETE', label: 'To complete', empty: 'No paid session is waiting to be completed.' },
+  { id: 'CANCELLED', label: 'Cancelled', empty: 'No cancelled bookings.' },
+  { id: 'COMPLETED', label: 'Completed', empty: 'No completed sessions.' },
+  { id: 'REFUNDED', label: 'Refunded', empty: 'No refunded sessions.' },
+  { id: 'ALL', label: 'All bookings', empty: 'No bookings match.' },
+] as const;
+
+const features = tableFeatures({ rowSortingFeature });
+const helper = createColumnHelper<typeof features, BookingRow>();
+const columns = helper.columns([
+  helper.accessor('id', { header: 'Booking', enableSorting: false, cell: (info) => `#${info.getValue()}` }),
+  helper.accessor('startsAt', {
+    id: 'startsAt',
+    header: 'Starts',
+    cell: (info) => <span title={formatRelative(info.getValue())}>{formatDateTime(info.getValue())}</span>,
+  }),
+  helper.accessor('studentName', { header: 'Student', enableSorting: false }),
+  helper.accessor('teacherName', { header: 'Teacher', enableSorting: false }),
+  helper.accessor('language', { header: 'Language', enableSorting: false }),
+  helper.accessor('minutes', { header: 'Length', enableSorting: false, cell: (info) => `${info.getValue()} min` }),
+  helper.accessor('totalMinor', {
+    header: 'Total',
+    enableSorting: false,
+    cell: (info) => <span className="num">{formatMoney(info.getValue(), info.row.original.currency)}</span>,
+  }),
+  helper.accessor('status', {
+    header: 'Status',
+    enableSorting: false,
+    cell: (info) => <StatusBadge value={info.getValue()} />,
+  }),
+  helper.accessor('paymentStatus', {
+    header: 'Payment',
+    enableSorting: false,
+    cell: (info) => <StatusBadge value={info.getValue()} />,
+  }),
+  helper.accessor('createdAt', {
+    id: 'createdAt',
+    header: 'Requested',
+    cell: (info) => formatRelative(info.getValue()),
+  }),
+]);
+
+const ROW_HEIGHT = 40;
+const GRID = '90px 190px 1.2fr 1.2fr 110px 80px 110px 140px 140px 110px';
+const empty: BookingRow[] = [];
+
+function toSort(sorting: SortingState): 'startsAt' | '-startsAt' | 'createdAt' | '-createdAt' {
+  const first = sorting[0];
+  if (!first) return 'startsAt';
+  const column = first.id === 'createdAt' ? 'createdAt' : 'startsAt';
+  return first.desc ? `-${column}` : column;
+}
+
+function toDate(value: string, endOfDay = false): Date | undefined {
+  if (!value) return undefined;
+  const date = new Date(`${value}T00:00:00`);
+  if (endOfDay) date.setDate(date.getDate() + 1);
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
+export function QueuePage({ queue, search }: { queue: string; search: string }) {
+  const trpc = useTRPC();
+  const meta = QUEUES.find((candidate) => candidate.id === queue) ?? QUEUES[0];
+  const [sorting, setSorting] = useState<SortingState>([]);
+  const [text, setText] = useState(search);
+  const [from, setFrom] = useState('');
+  const [to, setTo] = useState('');
+  const [selected, setSelected] = useState(0);
+  useEffect(() => setText(search), [search]);
+
+  const input = {
+    ...(meta.id === 'ALL' ? {} : { queue: meta.id }),
+    search: text.trim() || undefined,
+    from: toDate(from),
+    to: toDate(to, true),
+    sort: toSort(sorting),
+    limit: 100,
+  };
+  const query = useInfiniteQuery(
+    trpc.bookings.list.infiniteQueryOptions(input, { getNextPageParam: (page) => page.nextCursor ?? undefined }),
+  );
+  const rows = useMemo(() => query.data?.pages.flatMap((page) => page.items) ?? empty, [query.data]);
+  const table = useTable({
+    features,
+    columns,
+    data: rows,
+    state: { sorting },
+    onSortingChange: setSorting,
+    manualSorting: true,
+    enableMultiSort: false,
+    getRowId: (row) => String(row.id),
+  });
+  const tableRows = table.getRowModel().rows;
+
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const virtualizer = useVirtualizer({
+    count: tableRows.length,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 12,
+  });
+  const items = virtualizer.getVirtualItems();
+  const last = items.at(-1);
+  useEffect(() => {
+    if (last && last.index >= tableRows.length - 20 && query.hasNextPage && !query.isFetchingNextPage)
+      void query.fetchNextPage();
+  }, [last, tableRows.length, query]);
+
+  useEffect(() => setSelected(0), [queue, text, from, to, sorting]);
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      const target = event.target as HTMLElement | null;
+      if (target && ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName)) return;
+      if (event.key === 'j' || event.key === 'k') {
+        event.preventDefault();
+        setSelected((current) => {
+          const next = Math.max(0, Math.min(tableRows.length - 1, current + (event.key === 'j' ? 1 : -1)));
+          virtualizer.scrollToIndex(next, { align: 'auto' });
+          return next;
+        });
+      } else if (event.key === 'Enter') {
+        const row = tableRows[selected];
+        if (row) navigate(`/bookings/${row.original.id}`);
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [tableRows, selected, virtualizer]);
+
+  return (
+    <section className="queue" aria-label={meta.label}>
+      <div className="page-head">
+        <h1>{meta.label}</h1>
+        <div className="filters">
+          <input
+            type="search"
+            value={text}
+            onChange={(event) => setText(event.target.value)}
+            placeholder="Filter: student, teacher, #id"
+            aria-label="Filter this queue"
+          />
+          <label>
+            From <input type="date" value={from} onChange={(event) => setFrom(event.target.value)} />
+          </label>
+          <label>
+            To <input type="date" value={to} onChange={(event) => setTo(event.target.value)} />
+          </label>
+        </div>
+      </div>
+      <div className="grid-table" role="table" aria-label={`${meta.label} bookings`} aria-rowcount={tableRows.length}>
+        <div className="grid-head" role="row" style={{ gridTemplateColumns: GRID }}>
+          {table.getHeaderGroups()[0]?.headers.map((header) => {
+            const sortable = header.column.getCanSort();
+            const direction = header.column.getIsSorted();
+            return (
+              <div
+                key={header.id}
+                role="columnheader"
+                aria-sort={direction === 'asc' ? 'ascending' : direction === 'desc' ? 'descending' : 'none'}
+              >
+                {sortable ? (
+                  <button type="button" className="sort" onClick={header.column.getToggleSortingHandler()}>
+                    <table.FlexRender header={header} /> {direction === 'asc' ? '▲' : direction === 'desc' ? '▼' : '↕'}
+                  </button>
+                ) : (
+                  <table.FlexRender header={header} />
+                )}
+              </div>
+            );
+          })}
+        </div>
+        {query.isPending ? (
+          <Spinner label="Loading bookings…" />
+        ) : query.isError ? (
+          <ErrorState error={query.error} onRetry={() => void query.refetch()} />
+        ) : tableRows.length === 0 ? (
+          <EmptyState>{text || from || to ? 'No bookings match these filters.' : meta.empty}</EmptyState>
+        ) : (
+          <div className="grid-body" ref={scrollRef} data-testid="queue-scroll">
+            <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
+              {items.map((item) => {
+                const row = tableRows[item.index];
+                if (!row) return null;
+                return (
+                  <div
+                    key={row.id}
+                    role="row"
+                    data-index={item.index}
+                    data-testid="booking-row"
+                    className={item.index === selected ? 'grid-row selected' : 'grid-row'}
+                    style={{ gridTemplateColumns: GRID, transform: `translateY(${item.start}px)`, height: ROW_HEIGHT }}
+                    onClick={() => navigate(`/bookings/${row.original.id}`)}
+                    aria-selected={item.index === selected}
+                  >
+                    {row.getAllCells().map((cell) => (
+                      <div key={cell.id} role="cell">
+                        <table.FlexRender cell={cell} />
+                      </div>
+                    ))}
+                  </div>
+                );
+              })}
+            </div>
+          </div>
+        )}
+        <div className="grid-foot">
+          {tableRows.length} shown{query.hasNextPage ? ' · scroll for more' : ''}
+          {query.isFetchingNextPage ? ' · loading…' : ''}
+          <span className="hint">j / k to move, Enter to open</span>
+        </div>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,171 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useState } from 'react';
+import { ErrorState, InlineError, Spinner } from '../../components/ui';
+import { currencyDigits } from '../../format';
+import { useSession } from '../../session';
+import { useTRPC } from '../../trpc';
+import { minorToDecimal } from '../revenue/csv';
+import { parseMoney } from '../../format';
+
+const CURRENCIES = ['USD', 'EUR', 'GBP', 'CAD', 'AUD', 'JPY', 'KRW'] as const;
+
+/** Fee rate, minimum fees, payment window and four-eyes threshold; only admins may change them. */
+export function SettingsPage() {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const { can } = useSession();
+  const editable = can('settings.write');
+  const settings = useQuery(trpc.settings.get.queryOptions());
+  const integrations = useQuery(trpc.system.integrations.queryOptions());
+  const [feePercent, setFeePercent] = useState('');
+  const [windowMinutes, setWindowMinutes] = useState('');
+  const [minimums, setMinimums] = useState<Record<string, string>>({});
+  const [thresholds, setThresholds] = useState<Record<string, string>>({});
+  const [problem, setProblem] = useState<string | null>(null);
+  const update = useMutation(
+    trpc.settings.update.mutationOptions({
+      onSuccess: () => void queryClient.invalidateQueries({ queryKey: trpc.settings.pathKey() }),
+    }),
+  );
+
+  useEffect(() => {
+    if (!settings.data) return;
+    setFeePercent(String(settings.data.feeRateBps / 100));
+    setWindowMinutes(String(settings.data.paymentWindowMinutes));
+    const asText = (map: Partial<Record<string, number>>) =>
+      Object.fromEntries(CURRENCIES.map((code) => [code, minorToDecimal(map[code] ?? 0, currencyDigits(code))]));
+    setMinimums(asText(settings.data.minimumFeeMinor));
+    setThresholds(asText(settings.data.fourEyesThresholdMinor));
+  }, [settings.data]);
+
+  if (settings.isPending) return <Spinner label="Loading settings…" />;
+  if (settings.isError) return <ErrorState error={settings.error} onRetry={() => void settings.refetch()} />;
+
+  const submit = (event: { preventDefault: () => void }) => {
+    event.preventDefault();
+    setProblem(null);
+    const bps = Math.round(Number(feePercent) * 100);
+    if (!/^\d+(\.\d{1,2})?$/.test(feePercent.trim()) || bps > 10_000) {
+      setProblem('The fee rate must be a percentage from 0 to 100 with at most two decimals.');
+      return;
+    }
+    if (!/^\d+$/.test(windowMinutes.trim())) {
+      setProblem('The payment window must be a whole number of minutes.');
+      return;
+    }
+    const parseAll = (texts: Record<string, string>, what: string): Record<string, number> | null => {
+      const result: Record<string, number> = {};
+      for (const code of CURRENCIES) {
+        const value = parseMoney(texts[code] ?? '', code);
+        if (value === null) {
+          setProblem(`${what} for ${code} is not a valid amount (${currencyDigits(code)} decimals at most).`);
+          return null;
+        }
+        result[code] = value;
+      }
+      return result;
+    };
+    const minimumFeeMinor = parseAll(minimums, 'The minimum fee');
+    const fourEyesThresholdMinor = minimumFeeMinor && parseAll(thresholds, 'The four-eyes threshold');
+    if (!minimumFeeMinor || !fourEyesThresholdMinor) return;
+    update.mutate({
+      feeRateBps: bps,
+      paymentWindowMinutes: Number(windowMinutes),
+      minimumFeeMinor,
+      fourEyesThresholdMinor,
+    });
+  };
+
+  return (
+    <section aria-label="Settings">
+      <div className="page-head">
+        <h1>Settings</h1>
+      </div>
+      {!editable ? <p className="notice">Only admins can change settings.</p> : null}
+      <form className="card form-grid settings" onSubmit={submit}>
+        <fieldset disabled={!editable}>
+          <legend>Pricing (R4)</legend>
+          <label>
+            Platform fee (%)
+            <input
+              value={feePercent}
+              onChange={(event) => setFeePercent(event.target.value)}
+              inputMode="decimal"
+              aria-label="Platform fee percent"
+            />
+          </label>
+          <p className="muted">
+            Changes apply to new bookings only; existing bookings keep the price they were quoted.
+          </p>
+        </fieldset>
+        <fieldset disabled={!editable}>
+          <legend>Payment window (R16)</legend>
+          <label>
+            Minutes before the start by which payment must arrive
+            <input
+              value={windowMinutes}
+              onChange={(event) => setWindowMinutes(event.target.value)}
+              inputMode="numeric"
+              aria-label="Payment window minutes"
+            />
+          </label>
+        </fieldset>
+        <fieldset disabled={!editable}>
+          <legend>Per currency</legend>
+          <table className="data">
+            <thead>
+              <tr>
+                <th>Currency</th>
+                <th>Minimum fee</th>
+                <th>Four-eyes refund threshold (R24)</th>
+              </tr>
+            </thead>
+            <tbody>
+              {CURRENCIES.map((code) => (
+                <tr key={code}>
+                  <td>{code}</td>
+                  <td>
+                    <input
+                      value={minimums[code] ?? ''}
+                      onChange={(event) => setMinimums({ ...minimums, [code]: event.target.value })}
+                      aria-label={`Minimum fee ${code}`}
+                    />
+                  </td>
+                  <td>
+                    <input
+                      value={thresholds[code] ?? ''}
+                      onChange={(event) => setThresholds({ ...thresholds, [code]: event.target.value })}
+                      aria-label={`Four-eyes threshold ${code}`}
+                    />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </fieldset>
+        {problem ? <p className="inline-error">{problem}</p> : null}
+        <InlineError error={update.error} />
+        {update.isSuccess ? <p className="success">Saved.</p> : null}
+        {editable ? (
+          <button type="submit" className="button primary" disabled={update.isPending}>
+            {update.isPending ? 'Saving…' : 'Save settings'}
+          </button>
+        ) : null}
+      </form>
+      <div className="card">
+        <h2>Integrations</h2>
+        {integrations.data ? (
+          <ul className="plain">
+            {integrations.data.map((integration) => (
+              <li key={integration.name}>
+                <strong>{integration.name}</strong>: {integration.mode}
+              </li>
+            ))}
+          </ul>
+        ) : (
+          <Spinner />
+        )}
+      </div>
+    </section>
+  );
+}

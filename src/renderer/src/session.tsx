@@ -1,0 +1,56 @@
+import { createContext, useCallback, useContext, useMemo, useRef, useState, type ReactNode } from 'react';
+
+export interface StaffSession {
+  token: string;
+  expiresAt: Date;
+  staff: { id: number; email: string; name: string; role: 'ADMIN' | 'FINANCE' | 'SUPPORT' };
+  permissions: string[];
+}
+
+interface SessionValue {
+  session: StaffSession | null;
+  /** The token for the transport; read at call time so a new sign-in applies at once. */
+  getToken: () => string | null;
+  signIn: (session: StaffSession) => void;
+  signOut: (reason?: string) => void;
+  can: (permission: string) => boolean;
+  signedOutReason: string | null;
+}
+
+const SessionContext = createContext<SessionValue | null>(null);
+
+/** The bearer token lives only in memory: a reload or a closed window signs the user out. */
+export function SessionProvider({ children }: { children: ReactNode }) {
+  const [session, setSession] = useState<StaffSession | null>(null);
+  const [signedOutReason, setReason] = useState<string | null>(null);
+  const tokenRef = useRef<string | null>(null);
+  const signIn = useCallback((next: StaffSession) => {
+    tokenRef.current = next.token;
+    setReason(null);
+    setSession(next);
+  }, []);
+  const signOut = useCallback((reason?: string) => {
+    tokenRef.current = null;
+    setReason(reason ?? null);
+    setSession(null);
+  }, []);
+  const getToken = useCallback(() => tokenRef.current, []);
+  const value = useMemo<SessionValue>(
+    () => ({
+      session,
+      getToken,
+      signIn,
+      signOut,
+      can: (permission) => session?.permissions.includes(permission) ?? false,
+      signedOutReason,
+    }),
+    [session, getToken, signIn, signOut, signedOutReason],
+  );
+  return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
+}
+
+export function useSession(): SessionValue {
+  const value = useContext(SessionContext);
+  if (!value) throw new Error('useSession outside SessionProvider');
+  return value;
+}
