@@ -1,4 +1,11 @@
+import { MINUTE_MS } from './clock';
 import type { BookingState } from './states';
+
+export interface NextStep {
+  text: string;
+  /** When the step must be done by (the payment deadline), for the console to show in local time. */
+  deadline: Date | null;
+}
 
 /**
  * What the student or teacher has to do next, in plain words for support staff walking them
@@ -10,8 +17,16 @@ export function nextStepFor(
   endsAt: Date,
   now: Date,
   paymentWindowMinutes: number,
-): string {
-  const deadline = new Date(startsAt.getTime() - paymentWindowMinutes * 60_000);
+): NextStep {
+  const payable =
+    state.status === 'CONFIRMED' && (state.paymentStatus === 'UNPAID' || state.paymentStatus === 'FAILED');
+  return {
+    text: describe(state, startsAt, endsAt, now, paymentWindowMinutes),
+    deadline: payable ? new Date(startsAt.getTime() - paymentWindowMinutes * MINUTE_MS) : null,
+  };
+}
+
+function describe(state: BookingState, startsAt: Date, endsAt: Date, now: Date, paymentWindowMinutes: number): string {
   switch (state.status) {
     case 'PENDING':
       return startsAt > now
@@ -20,11 +35,11 @@ export function nextStepFor(
     case 'CONFIRMED':
       switch (state.paymentStatus) {
         case 'UNPAID':
-          return `The teacher confirmed. The student must add a card and pay before ${deadline.toISOString()} (${paymentWindowMinutes} minutes before the start), or the booking is cancelled automatically.`;
+          return `The teacher confirmed. The student must add a card and pay by the deadline (${paymentWindowMinutes} minutes before the start), or the booking is cancelled automatically.`;
         case 'PENDING':
           return 'The payment is in progress. If the bank asks for it, the student must complete card authentication (3-D Secure) in their app.';
         case 'FAILED':
-          return `The last payment failed. The student can retry with the same or another card before ${deadline.toISOString()}.`;
+          return 'The last payment failed. The student can retry with the same or another card before the deadline.';
         case 'PAID':
           return endsAt > now
             ? 'Paid. Student and teacher join with the Zoom link from their confirmation email at the start time.'

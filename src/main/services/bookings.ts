@@ -5,7 +5,7 @@ import {
   type BookingAction,
   type BookingContext,
 } from '../domain/booking-machine';
-import { nextStepFor } from '../domain/guidance';
+import { nextStepFor, type NextStep } from '../domain/guidance';
 import { MINUTE_MS } from '../domain/clock';
 import { DomainError } from '../domain/errors';
 import { assertStaffCan, roleCan, type Permission } from '../domain/permissions';
@@ -404,7 +404,7 @@ export function createBookingService(deps: ServiceDeps) {
     async guidance(
       actor: Actor,
       booking: BookingRecord,
-    ): Promise<{ nextStep: string; availableActions: BookingAction[] }> {
+    ): Promise<{ nextStep: NextStep; availableActions: BookingAction[] }> {
       assertStaffCan(actor, 'bookings.read');
       const settings = await loadSettings(uow.read);
       const state = { status: booking.status, paymentStatus: booking.paymentStatus };

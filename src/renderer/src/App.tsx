@@ -1,6 +1,7 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useSubscription } from '@trpc/tanstack-react-query';
 import { useEffect, useRef, useState } from 'react';
+import { ErrorBoundary } from './components/ui';
 import { SignIn } from './features/auth/SignIn';
 import { BookingDetail } from './features/bookings/BookingDetail';
 import { CreateBooking } from './features/bookings/CreateBooking';
@@ -149,11 +150,13 @@ export function App() {
           </button>
         </header>
         <main className="content">
-          {route.page === 'queue' ? <QueuePage queue={route.queue} search={route.search ?? ''} /> : null}
-          {route.page === 'booking' ? <BookingDetail id={route.id} /> : null}
-          {route.page === 'new' ? <CreateBooking /> : null}
-          {route.page === 'revenue' ? <RevenuePage /> : null}
-          {route.page === 'settings' ? <SettingsPage /> : null}
+          <ErrorBoundary resetKey={window.location.hash}>
+            {route.page === 'queue' ? <QueuePage queue={route.queue} search={route.search ?? ''} /> : null}
+            {route.page === 'booking' ? <BookingDetail id={route.id} /> : null}
+            {route.page === 'new' ? <CreateBooking /> : null}
+            {route.page === 'revenue' ? <RevenuePage /> : null}
+            {route.page === 'settings' ? <SettingsPage /> : null}
+          </ErrorBoundary>
         </main>
       </div>
     </div>

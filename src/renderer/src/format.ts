@@ -37,7 +37,13 @@ export function formatDateTime(date: Date, timeZone: string = viewerTimeZone): s
 }
 
 export function formatTime(date: Date, timeZone: string = viewerTimeZone): string {
-  return new Intl.DateTimeFormat(undefined, { timeStyle: 'short', timeZone, timeZoneName: 'short' }).format(date);
+  // timeStyle cannot be combined with timeZoneName, so spell the fields out.
+  return new Intl.DateTimeFormat(undefined, {
+    hour: 'numeric',
+    minute: '2-digit',
+    timeZone,
+    timeZoneName: 'short',
+  }).format(date);
 }
 
 export function formatRelative(date: Date, now = new Date()): string {

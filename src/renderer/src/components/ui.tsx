@@ -1,4 +1,4 @@
-import { useEffect, useRef, type ReactNode } from 'react';
+import { Component, useEffect, useRef, type ErrorInfo, type ReactNode } from 'react';
 import { describeError } from '../errors';
 import { STATUS_LABEL } from '../format';
 
@@ -65,4 +65,28 @@ export function Dialog({ title, children, onClose }: { title: string; children: 
       </div>
     </div>
   );
+}
+
+/** A screen that throws while rendering shows what went wrong instead of a blank window. */
+export class ErrorBoundary extends Component<{ children: ReactNode; resetKey: string }, { error: Error | null }> {
+  override state: { error: Error | null } = { error: null };
+  static getDerivedStateFromError(error: Error) {
+    return { error };
+  }
+  override componentDidCatch(error: Error, info: ErrorInfo): void {
+    console.error('Screen failed to render', error, info.componentStack);
+  }
+  override componentDidUpdate(previous: { resetKey: string }): void {
+    if (previous.resetKey !== this.props.resetKey && this.state.error) this.setState({ error: null });
+  }
+  override render(): ReactNode {
+    if (this.state.error) {
+      return (
+        <div className="state state-error" role="alert">
+          <strong>This screen failed to show.</strong> {this.state.error.message}
+        </div>
+      );
+    }
+    return this.props.children;
+  }
 }

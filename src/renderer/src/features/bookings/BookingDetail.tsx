@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Dialog, ErrorState, InlineError, Spinner, StatusBadge } from '../../components/ui';
-import { formatDateTime, formatMoney, formatTime, viewerTimeZone } from '../../format';
+import { formatDateTime, formatMoney, formatRelative, formatTime, viewerTimeZone } from '../../format';
 import { useTRPC } from '../../trpc';
 
 type ActionName = 'confirm' | 'decline' | 'cancel' | 'complete';
@@ -38,6 +38,8 @@ export function BookingDetail({ id }: { id: number }) {
   const queryClient = useQueryClient();
   const detail = useQuery(trpc.bookings.get.queryOptions({ id }));
   const [pending, setPending] = useState<ActionName | null>(null);
+  // The version the user saw when they chose the action: if someone acts first, the server says CONFLICT.
+  const [seenVersion, setSeenVersion] = useState<number | null>(null);
   const [reason, setReason] = useState('');
   const onDone = () => {
     setPending(null);
@@ -58,7 +60,7 @@ export function BookingDetail({ id }: { id: number }) {
 
   const run = () => {
     if (!pending) return;
-    const base = { id: booking.id, expectedVersion: booking.version };
+    const base = { id: booking.id, expectedVersion: seenVersion ?? booking.version };
     if (pending === 'decline') decline.mutate({ ...base, reason });
     else if (pending === 'cancel') cancel.mutate({ ...base, reason });
     else if (pending === 'confirm') confirm.mutate(base);
@@ -80,6 +82,7 @@ export function BookingDetail({ id }: { id: number }) {
               className={ACTIONS[action].danger ? 'button danger' : 'button primary'}
               onClick={() => {
                 mutations[action].reset();
+                setSeenVersion(booking.version);
                 setPending(action);
               }}
             >
@@ -89,7 +92,13 @@ export function BookingDetail({ id }: { id: number }) {
         </div>
       </div>
       <p className="next-step" data-testid="next-step">
-        <strong>Next step:</strong> {booking.nextStep}
+        <strong>Next step:</strong> {booking.nextStep.text}
+        {booking.nextStep.deadline ? (
+          <>
+            {' '}
+            Deadline: {formatDateTime(booking.nextStep.deadline)} ({formatRelative(booking.nextStep.deadline)}).
+          </>
+        ) : null}
       </p>
       {booking.cancelReason ? (
         <p className="notice">

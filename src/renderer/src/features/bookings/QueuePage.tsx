@@ -65,7 +65,7 @@ const columns = helper.columns([
 ]);
 
 const ROW_HEIGHT = 40;
-const GRID = '90px 190px 1.2fr 1.2fr 110px 80px 110px 140px 140px 110px';
+const GRID = '72px 170px minmax(130px, 1.3fr) minmax(130px, 1.3fr) 96px 72px 104px 128px 128px 96px';
 const empty: BookingRow[] = [];
 
 function toSort(sorting: SortingState): 'startsAt' | '-startsAt' | 'createdAt' | '-createdAt' {
