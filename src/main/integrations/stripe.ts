@@ -1,0 +1,208 @@
+import Stripe from 'stripe';
+import {
+  GatewayRefused,
+  GatewayUnavailable,
+  type CardDetails,
+  type GatewayEvent,
+  type IntentSnapshot,
+  type PaymentGateway,
+  type RefundSnapshot,
+} from '../services/gateways';
+
+export interface StripeSettings {
+  secretKey: string;
+  webhookSecret: string;
+  /** The sandbox's base URL; absent for the real Stripe. */
+  baseUrl?: string;
+  timeoutMs?: number;
+  maxNetworkRetries?: number;
+}
+
+function snapshot(intent: Stripe.PaymentIntent): IntentSnapshot {
+  const error = intent.last_payment_error;
+  return {
+    id: intent.id,
+    status: intent.status,
+    amountMinor: intent.amount,
+    amountReceivedMinor: intent.amount_received,
+    currency: intent.currency.toUpperCase(),
+    clientSecret: intent.client_secret,
+    latestChargeId: typeof intent.latest_charge === 'string' ? intent.latest_charge : (intent.latest_charge?.id ?? null),
+    lastError: error ? { code: error.code ?? null, declineCode: error.decline_code ?? null, message: error.message ?? 'The payment failed' } : null,
+    metadata: intent.metadata,
+  };
+}
+
+function refundSnapshot(refund: Stripe.Refund): RefundSnapshot {
+  return {
+    id: refund.id,
+    amountMinor: refund.amount,
+    status: refund.status ?? 'unknown',
+    paymentIntentId: typeof refund.payment_intent === 'string' ? refund.payment_intent : (refund.payment_intent?.id ?? null),
+    metadata: refund.metadata ?? {},
+  };
+}
+
+function eventOf(event: Stripe.Event): GatewayEvent {
+  const object = event.data.object as { id?: string; object?: string; payment_intent?: string | { id: string } | null };
+  const paymentIntentId =
+    object.object === 'payment_intent' ? (object.id ?? null) : typeof object.payment_intent === 'string' ? object.payment_intent : (object.payment_intent?.id ?? null);
+  return { id: event.id, type: event.type, created: event.created, objectId: object.id ?? '', paymentIntentId };
+}
+
+/** Stripe errors in our two kinds: a verdict (refused) or no verdict (unavailable, retry with the same key). */
+function translate(error: unknown): never {
+  if (error instanceof Stripe.errors.StripeError) {
+    if (error.type === 'StripeConnectionError' || error.type === 'StripeAPIError' || (error.statusCode ?? 0) >= 500 || error.statusCode === 409 || error.statusCode === 429) {
+      throw new GatewayUnavailable(`Stripe did not answer: ${error.message}`);
+    }
+    throw new GatewayRefused(error.message, error.code ?? null, error.decline_code ?? null);
+  }
+  throw error;
+}
+
+export class StripePaymentGateway implements PaymentGateway {
+  readonly mode: 'real' | 'sandbox';
+  private readonly stripe: Stripe;
+
+  constructor(private readonly settings: StripeSettings) {
+    this.mode = settings.baseUrl ? 'sandbox' : 'real';
+    const base = settings.baseUrl ? new URL(settings.baseUrl) : null;
+    this.stripe = new Stripe(settings.secretKey, {
+      maxNetworkRetries: settings.maxNetworkRetries ?? 2,
+      timeout: settings.timeoutMs ?? 20_000,
+      telemetry: false,
+      ...(base ? { host: base.hostname, port: base.port, protocol: base.protocol.replace(':', '') as 'http' | 'https' } : {}),
+    });
+  }
+
+  async createCustomer(input: { email: string; name: string; studentId: number }, idempotencyKey: string): Promise<string> {
+    try {
+      const customer = await this.stripe.customers.create(
+        { email: input.email, name: input.name, metadata: { studentId: String(input.studentId) } },
+        { idempotencyKey },
+      );
+      return customer.id;
+    } catch (error) {
+      return translate(error);
+    }
+  }
+
+  async attachPaymentMethod(paymentMethodId: string, customerId: string): Promise<CardDetails> {
+    try {
+      const method = await this.stripe.paymentMethods.attach(paymentMethodId, { customer: customerId });
+      if (!method.card) throw new GatewayRefused('Only card payment methods are supported', 'unsupported_payment_method');
+      return {
+        paymentMethodId: method.id,
+        brand: method.card.brand,
+        last4: method.card.last4,
+        expMonth: method.card.exp_month,
+        expYear: method.card.exp_year,
+        country: method.card.country ?? null,
+      };
+    } catch (error) {
+      if (error instanceof GatewayRefused) throw error;
+      return translate(error);
+    }
+  }
+
+  async createPaymentIntent(
+    input: { amountMinor: number; currency: string; customerId: string; paymentMethodId: string | null; bookingId: number; paymentId: number; description: string },
+    idempotencyKey: string,
+  ): Promise<IntentSnapshot> {
+    try {
+      const intent = await this.stripe.paymentIntents.create(
+        {
+          amount: input.amountMinor,
+          currency: input.currency.toLowerCase(),
+          customer: input.customerId,
+          ...(input.paymentMethodId ? { payment_method: input.paymentMethodId } : {}),
+          description: input.description,
+          metadata: { bookingId: String(input.bookingId), paymentId: String(input.paymentId) },
+          // Cards only, confirmed from the console: no redirect-based methods, so no return_url.
+          automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
+        },
+        { idempotencyKey },
+      );
+      return snapshot(intent);
+    } catch (error) {
+      return translate(error);
+    }
+  }
+
+  async confirmPaymentIntent(intentId: string, paymentMethodId: string | null, idempotencyKey: string): Promise<IntentSnapshot> {
+    try {
+      const intent = await this.stripe.paymentIntents.confirm(intentId, paymentMethodId ? { payment_method: paymentMethodId } : {}, { idempotencyKey });
+      return snapshot(intent);
+    } catch (error) {
+      // A decline carries the intent as it now is; that is a result, not a failure to talk to Stripe.
+      if (error instanceof Stripe.errors.StripeCardError && error.payment_intent) return snapshot(error.payment_intent);
+      return translate(error);
+    }
+  }
+
+  async retrievePaymentIntent(intentId: string): Promise<IntentSnapshot> {
+    try {
+      return snapshot(await this.stripe.paymentIntents.retrieve(intentId));
+    } catch (error) {
+      return translate(error);
+    }
+  }
+
+  async cancelPaymentIntent(intentId: string, idempotencyKey: string): Promise<IntentSnapshot> {
+    try {
+      return snapshot(await this.stripe.paymentIntents.cancel(intentId, { cancellation_reason: 'requested_by_customer' }, { idempotencyKey }));
+    } catch (error) {
+      return translate(error);
+    }
+  }
+
+  async createRefund(input: { paymentIntentId: string; amountMinor: number; refundRequestId: number }, idempotencyKey: string): Promise<RefundSnapshot> {
+    try {
+      const refund = await this.stripe.refunds.create(
+        { payment_intent: input.paymentIntentId, amount: input.amountMinor, reason: 'requested_by_customer', metadata: { refundRequestId: String(input.refundRequestId) } },
+        { idempotencyKey },
+      );
+      return refundSnapshot(refund);
+    } catch (error) {
+      return translate(error);
+    }
+  }
+
+  async listRefunds(paymentIntentId: string): Promise<RefundSnapshot[]> {
+    try {
+      const refunds: RefundSnapshot[] = [];
+      for await (const refund of this.stripe.refunds.list({ payment_intent: paymentIntentId, limit: 100 })) refunds.push(refundSnapshot(refund));
+      return refunds;
+    } catch (error) {
+      return translate(error);
+    }
+  }
+
+  async eventsAfter(afterEventId: string | null): Promise<GatewayEvent[]> {
+    // The list is newest first; walk back page by page until the cursor, then return oldest first.
+    try {
+      const collected: Stripe.Event[] = [];
+      let startingAfter: string | undefined;
+      for (let page = 0; page < 50; page += 1) {
+        const result = await this.stripe.events.list({ limit: 100, ...(startingAfter ? { starting_after: startingAfter } : {}) });
+        const index = afterEventId ? result.data.findIndex((event) => event.id === afterEventId) : -1;
+        if (index >= 0) {
+          collected.push(...result.data.slice(0, index));
+          break;
+        }
+        collected.push(...result.data);
+        if (!result.has_more || result.data.length === 0) break;
+        startingAfter = result.data.at(-1)?.id;
+      }
+      return collected.reverse().map(eventOf);
+    } catch (error) {
+      return translate(error);
+    }
+  }
+
+  verifyWebhook(rawBody: string, signature: string): GatewayEvent {
+    const event = this.stripe.webhooks.constructEvent(rawBody, signature, this.settings.webhookSecret, 300);
+    return eventOf(event);
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * What the services need from Stripe, Zoom and mail, in the services' own types (ports). The
+ * adapters in src/main/integrations implement them over the real clients; the same adapters talk to
+ * the local sandboxes when no credentials are configured.
+ */
+export interface CardDetails {
+  paymentMethodId: string;
+  brand: string;
+  last4: string;
+  expMonth: number;
+  expYear: number;
+  country: string | null;
+}
+
+export interface IntentSnapshot {
+  id: string;
+  /** requires_payment_method | requires_confirmation | requires_action | processing | requires_capture | canceled | succeeded */
+  status: string;
+  amountMinor: number;
+  amountReceivedMinor: number;
+  currency: string;
+  clientSecret: string | null;
+  latestChargeId: string | null;
+  lastError: { code: string | null; declineCode: string | null; message: string } | null;
+  metadata: Record<string, string>;
+}
+
+export interface RefundSnapshot {
+  id: string;
+  amountMinor: number;
+  status: string;
+  paymentIntentId: string | null;
+  metadata: Record<string, string>;
+}
+
+export interface GatewayEvent {
+  id: string;
+  type: string;
+  created: number;
+  /** The id of the object the event is about (pi_…, re_…, ch_…). */
+  objectId: string;
+  paymentIntentId: string | null;
+}
+
+/** A call that did not reach a verdict (network, timeout, 5xx): safe to retry with the same key. */
+export class GatewayUnavailable extends Error {
+  override readonly name = 'GatewayUnavailable';
+}
+
+/** The provider refused the request itself (bad card, invalid state); the message is theirs. */
+export class GatewayRefused extends Error {
+  override readonly name = 'GatewayRefused';
+  constructor(
+    message: string,
+    readonly code: string | null,
+    readonly declineCode: string | null = null,
+  ) {
+    super(message);
+  }
+}
+
+export interface PaymentGateway {
+  readonly mode: 'real' | 'sandbox';
+  createCustomer(input: { email: string; name: string; studentId: number }, idempotencyKey: string): Promise<string>;
+  attachPaymentMethod(paymentMethodId: string, customerId: string): Promise<CardDetails>;
+  createPaymentIntent(
+    input: { amountMinor: number; currency: string; customerId: string; paymentMethodId: string | null; bookingId: number; paymentId: number; description: string },
+    idempotencyKey: string,
+  ): Promise<IntentSnapshot>;
+  /** A declined card comes back as a snapshot with `lastError`, not as a thrown error. */
+  confirmPaymentIntent(intentId: string, paymentMethodId: string | null, idempotencyKey: string): Promise<IntentSnapshot>;
+  retrievePaymentIntent(intentId: string): Promise<IntentSnapshot>;
+  cancelPaymentIntent(intentId: string, idempotencyKey: string): Promise<IntentSnapshot>;
+  createRefund(input: { paymentIntentId: string; amountMinor: number; refundRequestId: number }, idempotencyKey: string): Promise<RefundSnapshot>;
+  listRefunds(paymentIntentId: string): Promise<RefundSnapshot[]>;
+  /** Events newer than `afterEventId`, oldest first. */
+  eventsAfter(afterEventId: string | null): Promise<GatewayEvent[]>;
+  /** Verifies a webhook's signature (300 s tolerance) and returns its event; throws when invalid. */
+  verifyWebhook(rawBody: string, signature: string): GatewayEvent;
+}
+
+export interface MeetingDetails {
+  id: string;
+  joinUrl: string;
+  startUrl: string;
+  password: string;
+}
+
+export interface MeetingGateway {
+  readonly mode: 'real' | 'sandbox';
+  createMeeting(input: { topic: string; startsAt: Date; minutes: number; timezone: string; agenda: string }): Promise<MeetingDetails>;
+  /** A meeting made earlier for this marker (in its agenda), so a retry never makes a second one. */
+  findMeeting(marker: string): Promise<MeetingDetails | null>;
+  /** Deleting a meeting that no longer exists is not an error. */
+  deleteMeeting(id: string): Promise<void>;
+}
+
+export interface Mailer {
+  readonly mode: 'real' | 'sandbox';
+  send(message: { to: string; subject: string; text: string; html: string; messageId: string }): Promise<string>;
+}
