@@ -12,6 +12,7 @@ import { chromium } from '@playwright/test';
 import { createTRPCClient, httpBatchLink, httpLink } from '@trpc/client';
 import superjson from 'superjson';
 import { appRouter, createCaller, type AppRouter } from '../src/main/api/root';
+import { apiContext } from '../src/main/api/context';
 import type { ApiContext } from '../src/main/api/trpc';
 import { argValue } from '../src/main/config/config';
 import { seedDatabase } from '../src/main/db/bulk-seed';
@@ -71,7 +72,7 @@ async function main(): Promise<void> {
     const services = host.container.services;
     const session = await services.auth.login(ADMIN);
     const actor = { kind: 'STAFF' as const, id: session.staff.id, role: session.staff.role };
-    const ctx: ApiContext = { services, events: host.container.events, logger: silentLogger, token: session.token };
+    const ctx: ApiContext = apiContext(host.container, silentLogger, session.token);
     const caller = createCaller(ctx);
     const ipcMain = new FakeIpcMain();
     const handler = createTrpcIpcHandler({

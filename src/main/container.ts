@@ -3,6 +3,9 @@ import type { Clock } from './domain/clock';
 import { openDatabase, type Database } from './db/database';
 import { applyPendingMigrations } from './db/migrate';
 import { prismaUnitOfWork } from './db/repositories';
+import { createIntegrations, credentialsFromEnv, type IntegrationOptions, type Integrations } from './integrations';
+import { silentLogger, type Logger } from './log';
+import { createOutboxWorker, type OutboxWorker } from './outbox/worker';
 import { createServices, type Services } from './services';
 import { EventBus } from './services/events';
 import type { UnitOfWork } from './services/ports';
@@ -15,22 +18,64 @@ export interface Container {
   readonly services: Services;
   readonly events: EventBus;
   readonly clock: Clock;
+  readonly integrations: Integrations;
+  readonly outbox: OutboxWorker;
   /** Migrations this start applied (empty when the database was up to date). */
   readonly appliedMigrations: readonly string[];
   close(): Promise<void>;
 }
 
-/** The composition root: configuration → database (migrated) → repositories → services. */
-export async function createContainer(options: { config: AppConfig; clock?: Clock }): Promise<Container> {
+export interface ContainerOptions {
+  config: AppConfig;
+  clock?: Clock;
+  logger?: Logger;
+  env?: NodeJS.ProcessEnv;
+  integrations?: IntegrationOptions;
+}
+
+/** The composition root: configuration → database (migrated) → repositories → integrations → services. */
+export async function createContainer(options: ContainerOptions): Promise<Container> {
   const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? silentLogger;
   const db = await openDatabase(options.config.database);
+  let integrations: Integrations | null = null;
   try {
     const appliedMigrations = await applyPendingMigrations(db);
+    integrations = await createIntegrations(credentialsFromEnv(options.env ?? process.env), options.integrations);
     const uow = prismaUnitOfWork(db.prisma);
     const events = new EventBus();
-    const services = createServices({ uow, clock, events });
-    return { db, uow, services, events, clock, appliedMigrations, close: () => db.close() };
+    const deliveryKick: { kick: () => void } = { kick: () => undefined };
+    const services = createServices({ uow, clock, events }, integrations, deliveryKick);
+    const outbox = createOutboxWorker({
+      uow,
+      clock,
+      logger,
+      meetings: integrations.meetings,
+      mailer: integrations.mailer,
+      payments: services.payments,
+    });
+    deliveryKick.kick = () => outbox.kick();
+    // Every committed booking change may have written outbox rows: deliver them promptly.
+    events.subscribe(() => outbox.kick());
+    const opened = integrations;
+    return {
+      db,
+      uow,
+      services,
+      events,
+      clock,
+      integrations: opened,
+      outbox,
+      appliedMigrations,
+      close: async () => {
+        outbox.stop();
+        await outbox.idle();
+        await opened.close();
+        await db.close();
+      },
+    };
   } catch (error) {
+    await integrations?.close();
     await db.close();
     throw error;
   }

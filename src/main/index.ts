@@ -8,11 +8,12 @@ import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, dialog, ipcMain, protocol, screen, session } from 'electron';
 import Store from 'electron-store';
 import { appRouter } from './api/root';
+import { apiContext } from './api/context';
 import type { ApiContext } from './api/trpc';
 import { loadConfig } from './config/config';
 import type { Container } from './container';
 import { createTrpcIpcHandler } from './ipc/trpc-ipc-handler';
-import { startJobs } from './jobs';
+import { startJobs, startStripePoller } from './jobs';
 import { consoleLogger } from './log';
 import {
   APP_ORIGIN,
@@ -83,14 +84,16 @@ if (!app.requestSingleInstanceLock()) {
       app.exit(1);
       return;
     }
+    const opened = container;
     const services = container.services;
-    const events = container.events;
     const jobs = startJobs(services, consoleLogger, () => container?.db.maintain() ?? Promise.resolve());
     void jobs.runOnce();
+    // A desktop has no public URL for webhooks: read Stripe's events instead.
+    startStripePoller(opened, consoleLogger, 15_000);
     createTrpcIpcHandler({
       ipcMain,
       router: appRouter,
-      createContext: (token): ApiContext => ({ services, events, logger: consoleLogger, token }),
+      createContext: (token): ApiContext => apiContext(opened, consoleLogger, token),
       isTrustedUrl: (url) => isAppUrl(url, devServerUrl),
       onRejected: (reason) => consoleLogger.warn(reason),
     });

@@ -1,3 +1,4 @@
+import type { Container } from './container';
 import type { Logger } from './log';
 import type { Services } from './services';
 
@@ -39,4 +40,44 @@ export function startJobs(
   const timer = setInterval(() => void runOnce(), intervalMs);
   timer.unref();
   return { stop: () => clearInterval(timer), runOnce };
+}
+
+const CURSOR_KEY = 'stripe.events.cursor';
+
+/**
+ * For a desktop with no public URL (and as a safety net for the host): read Stripe's events from a
+ * stored cursor. Each event goes through the same handler as webhooks, which applies an id once.
+ */
+export async function pollStripeEvents(container: Container, logger: Logger): Promise<number> {
+  const stored = (await container.uow.read.settings.all())[CURSOR_KEY];
+  const cursor = typeof stored === 'string' ? stored : null;
+  const events = await container.integrations.gateway.eventsAfter(cursor);
+  let applied = 0;
+  for (const event of events) {
+    try {
+      if ((await container.services.payments.handleEvent(event)) === 'applied') applied += 1;
+    } catch (error) {
+      logger.warn(
+        `Stripe event ${event.id} (${event.type}) could not be applied yet: ${error instanceof Error ? error.message : String(error)}`,
+      );
+      break; // keep the cursor before it; the next poll retries
+    }
+    await container.uow.transaction((repos) => repos.settings.set(CURSOR_KEY, event.id, null));
+  }
+  return applied;
+}
+
+export function startStripePoller(container: Container, logger: Logger, intervalMs: number): { stop(): void } {
+  let busy = false;
+  const timer = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    pollStripeEvents(container, logger)
+      .catch((error: unknown) =>
+        logger.warn(`Polling Stripe events failed: ${error instanceof Error ? error.message : String(error)}`),
+      )
+      .finally(() => (busy = false));
+  }, intervalMs);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
 }

@@ -5,6 +5,7 @@ import { seedDatabase } from './db/bulk-seed';
 import type { AppConfig } from './config/config';
 import { createContainer, type Container } from './container';
 import type { Clock } from './domain/clock';
+import type { IntegrationOptions } from './integrations';
 import type { Logger } from './log';
 
 export const DEMO_BOOKINGS = 200;
@@ -15,6 +16,7 @@ export interface StartupOptions {
   clock?: Clock;
   /** What to do on a fresh embedded database: load a small demo set, or not. */
   demoData: 'load' | 'skip' | ((question: string) => Promise<boolean>);
+  integrations?: IntegrationOptions;
 }
 
 export interface StartupReport {
@@ -28,7 +30,12 @@ export interface StartupReport {
  */
 export async function startApp(options: StartupOptions): Promise<StartupReport> {
   const { config, logger } = options;
-  const container = await createContainer({ config, ...(options.clock ? { clock: options.clock } : {}) });
+  const container = await createContainer({
+    config,
+    logger,
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.integrations ? { integrations: options.integrations } : {}),
+  });
   const lines: string[] = [];
   try {
     lines.push(`Database: ${container.db.description}`);
@@ -86,6 +93,20 @@ export async function startApp(options: StartupOptions): Promise<StartupReport> 
       } else {
         lines.push(`Demo data not loaded (npm run seed -- --bookings ${DEMO_BOOKINGS} loads it later)`);
       }
+    }
+    for (const integration of container.integrations.describe()) lines.push(`${integration.name}: ${integration.mode}`);
+    // Deliver side effects, and settle payments a crash may have left PENDING (R26).
+    container.outbox.start();
+    const reconciled = await container.services.reconciliation.run().catch((error: unknown) => {
+      logger.warn(
+        `Start-up reconciliation could not reach Stripe: ${error instanceof Error ? error.message : String(error)}`,
+      );
+      return null;
+    });
+    if (reconciled && (reconciled.settled > 0 || reconciled.mismatches > 0)) {
+      lines.push(
+        `Reconciliation: ${reconciled.settled} payment(s) settled from Stripe, ${reconciled.mismatches} new mismatch(es) to review`,
+      );
     }
     for (const line of lines) logger.info(line);
     return { container, lines };

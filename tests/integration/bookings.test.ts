@@ -412,7 +412,7 @@ describe.each(DB_KINDS)('booking use cases on %s', (kind) => {
           return work({ ...repos, audit: { ...repos.audit, append: () => Promise.reject(new Error('disk full')) } });
         }),
     };
-    const services = createServices({ uow: failingUow, clock });
+    const services = createServices({ uow: failingUow, clock }, container.integrations);
     const before = await countRows();
     await expect(
       services.bookings.create(s.admin, {

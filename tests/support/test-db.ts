@@ -5,6 +5,7 @@ import type { AppConfig } from '../../src/main/config/config';
 import { createContainer, type Container } from '../../src/main/container';
 import type { Clock } from '../../src/main/domain/clock';
 import type { DatabaseTarget } from '../../src/main/db/database';
+import type { IntegrationOptions } from '../../src/main/integrations';
 
 export type DbKind = 'pglite' | 'postgres';
 export const DB_KINDS: DbKind[] = ['pglite', 'postgres'];
@@ -25,6 +26,7 @@ async function adminQuery(sql: string): Promise<void> {
 export async function openTestContainer(
   kind: DbKind,
   clock: Clock,
+  options: { integrations?: IntegrationOptions } = {},
 ): Promise<{ container: Container; dispose(): Promise<void> }> {
   let target: DatabaseTarget;
   let dropDatabase = (): Promise<void> => Promise.resolve();
@@ -48,7 +50,13 @@ export async function openTestContainer(
     target = { kind: 'pglite-memory' };
   }
   const config: AppConfig = { dataDir: '/nonexistent', database: target, firstAdmin: null };
-  const container = await createContainer({ config, clock });
+  // env: {} so tests never pick up real credentials from the machine: every integration is a sandbox.
+  const container = await createContainer({
+    config,
+    clock,
+    env: {},
+    ...(options.integrations ? { integrations: options.integrations } : {}),
+  });
   return {
     container,
     dispose: async () => {

@@ -2,6 +2,7 @@ import { authRouter } from './routers/auth';
 import { auditRouter, reportsRouter, settingsRouter, systemRouter } from './routers/admin';
 import { bookingsRouter } from './routers/bookings';
 import { gigsRouter, peopleRouter } from './routers/people';
+import { operationsRouter, paymentsRouter, refundsRouter } from './routers/payments';
 import { staffRouter } from './routers/staff';
 import { createCallerFactory, router } from './trpc';
 
@@ -16,6 +17,9 @@ export const appRouter = router({
   reports: reportsRouter,
   audit: auditRouter,
   system: systemRouter,
+  payments: paymentsRouter,
+  refunds: refundsRouter,
+  operations: operationsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -13,6 +13,8 @@ export interface ApiContext {
   readonly events: EventBus;
   readonly logger: Logger;
   readonly token: string | null;
+  /** Which integrations are real and which sandboxed, with credentials masked. */
+  readonly integrations: () => { name: string; mode: string; credential: string | null }[];
 }
 
 export interface ApiMeta {

@@ -95,3 +95,13 @@ export function checkedSum(values: readonly number[], what: string): number {
   }
   return Number(total);
 }
+
+/** A plain, locale-neutral rendering for emails and logs: "USD 78.75", "JPY 2363". */
+export function formatMinor(amountMinor: number, currency: string): string {
+  const code = parseCurrency(currency);
+  const exponent = CURRENCIES[code].exponent;
+  if (exponent === 0) return `${code} ${amountMinor}`;
+  const whole = Math.floor(amountMinor / 10 ** exponent);
+  const fraction = String(amountMinor % 10 ** exponent).padStart(exponent, '0');
+  return `${code} ${whole}.${fraction}`;
+}

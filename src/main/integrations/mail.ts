@@ -17,7 +17,9 @@ export class SmtpMailer implements Mailer {
       host: url.hostname,
       port: Number(url.port || (url.protocol === 'smtps:' ? 465 : 587)),
       secure: url.protocol === 'smtps:',
-      ...(url.username ? { auth: { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) } } : {}),
+      ...(url.username
+        ? { auth: { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) } }
+        : {}),
       // The sandbox speaks plain SMTP on loopback; a real relay must offer TLS.
       ignoreTLS: sandbox,
       requireTLS: !sandbox && url.protocol !== 'smtps:',
@@ -33,7 +35,8 @@ export class SmtpMailer implements Mailer {
       return info.messageId;
     } catch (error) {
       const code = (error as { responseCode?: number }).responseCode;
-      if (code !== undefined && code >= 500) throw new GatewayRefused(`The mail server refused the message: ${(error as Error).message}`, String(code));
+      if (code !== undefined && code >= 500)
+        throw new GatewayRefused(`The mail server refused the message: ${(error as Error).message}`, String(code));
       throw new GatewayUnavailable(`The mail server is not reachable: ${(error as Error).message}`);
     }
   }

@@ -27,8 +27,15 @@ function snapshot(intent: Stripe.PaymentIntent): IntentSnapshot {
     amountReceivedMinor: intent.amount_received,
     currency: intent.currency.toUpperCase(),
     clientSecret: intent.client_secret,
-    latestChargeId: typeof intent.latest_charge === 'string' ? intent.latest_charge : (intent.latest_charge?.id ?? null),
-    lastError: error ? { code: error.code ?? null, declineCode: error.decline_code ?? null, message: error.message ?? 'The payment failed' } : null,
+    latestChargeId:
+      typeof intent.latest_charge === 'string' ? intent.latest_charge : (intent.latest_charge?.id ?? null),
+    lastError: error
+      ? {
+          code: error.code ?? null,
+          declineCode: error.decline_code ?? null,
+          message: error.message ?? 'The payment failed',
+        }
+      : null,
     metadata: intent.metadata,
   };
 }
@@ -38,7 +45,8 @@ function refundSnapshot(refund: Stripe.Refund): RefundSnapshot {
     id: refund.id,
     amountMinor: refund.amount,
     status: refund.status ?? 'unknown',
-    paymentIntentId: typeof refund.payment_intent === 'string' ? refund.payment_intent : (refund.payment_intent?.id ?? null),
+    paymentIntentId:
+      typeof refund.payment_intent === 'string' ? refund.payment_intent : (refund.payment_intent?.id ?? null),
     metadata: refund.metadata ?? {},
   };
 }
@@ -46,14 +54,24 @@ function refundSnapshot(refund: Stripe.Refund): RefundSnapshot {
 function eventOf(event: Stripe.Event): GatewayEvent {
   const object = event.data.object as { id?: string; object?: string; payment_intent?: string | { id: string } | null };
   const paymentIntentId =
-    object.object === 'payment_intent' ? (object.id ?? null) : typeof object.payment_intent === 'string' ? object.payment_intent : (object.payment_intent?.id ?? null);
+    object.object === 'payment_intent'
+      ? (object.id ?? null)
+      : typeof object.payment_intent === 'string'
+        ? object.payment_intent
+        : (object.payment_intent?.id ?? null);
   return { id: event.id, type: event.type, created: event.created, objectId: object.id ?? '', paymentIntentId };
 }
 
 /** Stripe errors in our two kinds: a verdict (refused) or no verdict (unavailable, retry with the same key). */
 function translate(error: unknown): never {
   if (error instanceof Stripe.errors.StripeError) {
-    if (error.type === 'StripeConnectionError' || error.type === 'StripeAPIError' || (error.statusCode ?? 0) >= 500 || error.statusCode === 409 || error.statusCode === 429) {
+    if (
+      error.type === 'StripeConnectionError' ||
+      error.type === 'StripeAPIError' ||
+      (error.statusCode ?? 0) >= 500 ||
+      error.statusCode === 409 ||
+      error.statusCode === 429
+    ) {
       throw new GatewayUnavailable(`Stripe did not answer: ${error.message}`);
     }
     throw new GatewayRefused(error.message, error.code ?? null, error.decline_code ?? null);
@@ -72,11 +90,16 @@ export class StripePaymentGateway implements PaymentGateway {
       maxNetworkRetries: settings.maxNetworkRetries ?? 2,
       timeout: settings.timeoutMs ?? 20_000,
       telemetry: false,
-      ...(base ? { host: base.hostname, port: base.port, protocol: base.protocol.replace(':', '') as 'http' | 'https' } : {}),
+      ...(base
+        ? { host: base.hostname, port: base.port, protocol: base.protocol.replace(':', '') as 'http' | 'https' }
+        : {}),
     });
   }
 
-  async createCustomer(input: { email: string; name: string; studentId: number }, idempotencyKey: string): Promise<string> {
+  async createCustomer(
+    input: { email: string; name: string; studentId: number },
+    idempotencyKey: string,
+  ): Promise<string> {
     try {
       const customer = await this.stripe.customers.create(
         { email: input.email, name: input.name, metadata: { studentId: String(input.studentId) } },
@@ -91,7 +114,8 @@ export class StripePaymentGateway implements PaymentGateway {
   async attachPaymentMethod(paymentMethodId: string, customerId: string): Promise<CardDetails> {
     try {
       const method = await this.stripe.paymentMethods.attach(paymentMethodId, { customer: customerId });
-      if (!method.card) throw new GatewayRefused('Only card payment methods are supported', 'unsupported_payment_method');
+      if (!method.card)
+        throw new GatewayRefused('Only card payment methods are supported', 'unsupported_payment_method');
       return {
         paymentMethodId: method.id,
         brand: method.card.brand,
@@ -107,7 +131,15 @@ export class StripePaymentGateway implements PaymentGateway {
   }
 
   async createPaymentIntent(
-    input: { amountMinor: number; currency: string; customerId: string; paymentMethodId: string | null; bookingId: number; paymentId: number; description: string },
+    input: {
+      amountMinor: number;
+      currency: string;
+      customerId: string;
+      paymentMethodId: string | null;
+      bookingId: number;
+      paymentId: number;
+      description: string;
+    },
     idempotencyKey: string,
   ): Promise<IntentSnapshot> {
     try {
@@ -130,9 +162,17 @@ export class StripePaymentGateway implements PaymentGateway {
     }
   }
 
-  async confirmPaymentIntent(intentId: string, paymentMethodId: string | null, idempotencyKey: string): Promise<IntentSnapshot> {
+  async confirmPaymentIntent(
+    intentId: string,
+    paymentMethodId: string | null,
+    idempotencyKey: string,
+  ): Promise<IntentSnapshot> {
     try {
-      const intent = await this.stripe.paymentIntents.confirm(intentId, paymentMethodId ? { payment_method: paymentMethodId } : {}, { idempotencyKey });
+      const intent = await this.stripe.paymentIntents.confirm(
+        intentId,
+        paymentMethodId ? { payment_method: paymentMethodId } : {},
+        { idempotencyKey },
+      );
       return snapshot(intent);
     } catch (error) {
       // A decline carries the intent as it now is; that is a result, not a failure to talk to Stripe.
@@ -151,16 +191,30 @@ export class StripePaymentGateway implements PaymentGateway {
 
   async cancelPaymentIntent(intentId: string, idempotencyKey: string): Promise<IntentSnapshot> {
     try {
-      return snapshot(await this.stripe.paymentIntents.cancel(intentId, { cancellation_reason: 'requested_by_customer' }, { idempotencyKey }));
+      return snapshot(
+        await this.stripe.paymentIntents.cancel(
+          intentId,
+          { cancellation_reason: 'requested_by_customer' },
+          { idempotencyKey },
+        ),
+      );
     } catch (error) {
       return translate(error);
     }
   }
 
-  async createRefund(input: { paymentIntentId: string; amountMinor: number; refundRequestId: number }, idempotencyKey: string): Promise<RefundSnapshot> {
+  async createRefund(
+    input: { paymentIntentId: string; amountMinor: number; refundRequestId: number },
+    idempotencyKey: string,
+  ): Promise<RefundSnapshot> {
     try {
       const refund = await this.stripe.refunds.create(
-        { payment_intent: input.paymentIntentId, amount: input.amountMinor, reason: 'requested_by_customer', metadata: { refundRequestId: String(input.refundRequestId) } },
+        {
+          payment_intent: input.paymentIntentId,
+          amount: input.amountMinor,
+          reason: 'requested_by_customer',
+          metadata: { refundRequestId: String(input.refundRequestId) },
+        },
         { idempotencyKey },
       );
       return refundSnapshot(refund);
@@ -172,7 +226,8 @@ export class StripePaymentGateway implements PaymentGateway {
   async listRefunds(paymentIntentId: string): Promise<RefundSnapshot[]> {
     try {
       const refunds: RefundSnapshot[] = [];
-      for await (const refund of this.stripe.refunds.list({ payment_intent: paymentIntentId, limit: 100 })) refunds.push(refundSnapshot(refund));
+      for await (const refund of this.stripe.refunds.list({ payment_intent: paymentIntentId, limit: 100 }))
+        refunds.push(refundSnapshot(refund));
       return refunds;
     } catch (error) {
       return translate(error);
@@ -185,7 +240,10 @@ export class StripePaymentGateway implements PaymentGateway {
       const collected: Stripe.Event[] = [];
       let startingAfter: string | undefined;
       for (let page = 0; page < 50; page += 1) {
-        const result = await this.stripe.events.list({ limit: 100, ...(startingAfter ? { starting_after: startingAfter } : {}) });
+        const result = await this.stripe.events.list({
+          limit: 100,
+          ...(startingAfter ? { starting_after: startingAfter } : {}),
+        });
         const index = afterEventId ? result.data.findIndex((event) => event.id === afterEventId) : -1;
         if (index >= 0) {
           collected.push(...result.data.slice(0, index));

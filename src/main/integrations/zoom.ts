@@ -43,10 +43,18 @@ export class ZoomMeetingGateway implements MeetingGateway {
     const basic = Buffer.from(`${this.settings.clientId}:${this.settings.clientSecret}`).toString('base64');
     const url = `${this.oauthBase}/oauth/token?grant_type=account_credentials&account_id=${encodeURIComponent(this.settings.accountId)}`;
     const response = await this.fetch(url, { method: 'POST', headers: { Authorization: `Basic ${basic}` } });
-    const body = (await response.json().catch(() => ({}))) as { access_token?: string; expires_in?: number; reason?: string; error?: string };
+    const body = (await response.json().catch(() => ({}))) as {
+      access_token?: string;
+      expires_in?: number;
+      reason?: string;
+      error?: string;
+    };
     if (!response.ok || !body.access_token) {
       if (response.status >= 500) throw new GatewayUnavailable(`Zoom's token endpoint failed with ${response.status}`);
-      throw new GatewayRefused(`Zoom refused the credentials: ${body.reason ?? body.error ?? response.status}`, body.error ?? null);
+      throw new GatewayRefused(
+        `Zoom refused the credentials: ${body.reason ?? body.error ?? response.status}`,
+        body.error ?? null,
+      );
     }
     this.token = { value: body.access_token, expiresAt: Date.now() + (body.expires_in ?? 3599) * 1000 };
     return this.token.value;
@@ -55,16 +63,26 @@ export class ZoomMeetingGateway implements MeetingGateway {
   /** One API call; a 401 drops the cached token and tries once more with a fresh one. */
   private async api(path: string, init: RequestInit, retried = false): Promise<Response> {
     const token = await this.accessToken();
-    const response = await this.fetch(`${this.apiBase}${path}`, { ...init, headers: { ...init.headers, Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' } });
+    const response = await this.fetch(`${this.apiBase}${path}`, {
+      ...init,
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+    });
     if (response.status === 401 && !retried) {
       this.token = null;
       return this.api(path, init, true);
     }
-    if (response.status >= 500 || response.status === 429) throw new GatewayUnavailable(`Zoom answered ${response.status}`);
+    if (response.status >= 500 || response.status === 429)
+      throw new GatewayUnavailable(`Zoom answered ${response.status}`);
     return response;
   }
 
-  async createMeeting(input: { topic: string; startsAt: Date; minutes: number; timezone: string; agenda: string }): Promise<MeetingDetails> {
+  async createMeeting(input: {
+    topic: string;
+    startsAt: Date;
+    minutes: number;
+    timezone: string;
+    agenda: string;
+  }): Promise<MeetingDetails> {
     const response = await this.api('/v2/users/me/meetings', {
       method: 'POST',
       body: JSON.stringify({
@@ -78,7 +96,8 @@ export class ZoomMeetingGateway implements MeetingGateway {
       }),
     });
     const body = (await response.json()) as MeetingResponse & { message?: string };
-    if (response.status !== 201) throw new GatewayRefused(`Zoom refused the meeting: ${body.message ?? response.status}`, String(response.status));
+    if (response.status !== 201)
+      throw new GatewayRefused(`Zoom refused the meeting: ${body.message ?? response.status}`, String(response.status));
     return { id: String(body.id), joinUrl: body.join_url, startUrl: body.start_url, password: body.password ?? '' };
   }
 
@@ -90,7 +109,13 @@ export class ZoomMeetingGateway implements MeetingGateway {
       const detail = await this.api(`/v2/meetings/${listed.id}`, { method: 'GET' });
       if (!detail.ok) continue;
       const meeting = (await detail.json()) as MeetingResponse;
-      if (meeting.agenda?.includes(marker)) return { id: String(meeting.id), joinUrl: meeting.join_url, startUrl: meeting.start_url, password: meeting.password ?? '' };
+      if (meeting.agenda?.includes(marker))
+        return {
+          id: String(meeting.id),
+          joinUrl: meeting.join_url,
+          startUrl: meeting.start_url,
+          password: meeting.password ?? '',
+        };
     }
     return null;
   }
@@ -99,6 +124,9 @@ export class ZoomMeetingGateway implements MeetingGateway {
     const response = await this.api(`/v2/meetings/${encodeURIComponent(id)}`, { method: 'DELETE' });
     if (response.status === 204 || response.status === 404) return;
     const body = (await response.json().catch(() => ({}))) as { message?: string };
-    throw new GatewayRefused(`Zoom refused to delete meeting ${id}: ${body.message ?? response.status}`, String(response.status));
+    throw new GatewayRefused(
+      `Zoom refused to delete meeting ${id}: ${body.message ?? response.status}`,
+      String(response.status),
+    );
   }
 }

@@ -48,6 +48,6 @@ export async function close(server: http.Server): Promise<void> {
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 export function randomId(prefix: string, length = 24): string {
   let id = '';
-  for (let i = 0; i < length; i += 1) id += ALPHABET[Math.floor(Math.random() * ALPHABET.length)];
+  for (let i = 0; i < length; i += 1) id += ALPHABET[Math.floor(Math.random() * ALPHABET.length)] ?? '';
   return `${prefix}${id}`;
 }

@@ -44,9 +44,14 @@ function parseHeaders(block: string): Record<string, string> {
 }
 
 function decodeWord(value: string): string {
-  return value.replace(/=\?utf-8\?([QB])\?([^?]*)\?=/gi, (_match, encoding: string, text: string) =>
-    encoding.toUpperCase() === 'B' ? Buffer.from(text, 'base64').toString('utf8') : decodeQuotedPrintable(text.replace(/_/g, ' ')),
-  );
+  // RFC 2047: whitespace between two adjacent encoded words is not part of the text.
+  return value
+    .replace(/\?=\s+=\?/g, '?==?')
+    .replace(/=\?utf-8\?([QB])\?([^?]*)\?=/gi, (_match, encoding: string, text: string) =>
+      encoding.toUpperCase() === 'B'
+        ? Buffer.from(text, 'base64').toString('utf8')
+        : decodeQuotedPrintable(text.replace(/_/g, ' ')),
+    );
 }
 
 function decodePart(headers: Record<string, string>, body: string): string {
@@ -69,7 +74,13 @@ export function parseMail(raw: string): { headers: Record<string, string>; text:
       const partSplit = part.search(/\r?\n\r?\n/);
       if (partSplit < 0) continue;
       const partHeaders = parseHeaders(part.slice(0, partSplit).replace(/^\r?\n/, ''));
-      const content = decodePart(partHeaders, part.slice(partSplit).replace(/^\r?\n\r?\n/, '').replace(/\r?\n$/, ''));
+      const content = decodePart(
+        partHeaders,
+        part
+          .slice(partSplit)
+          .replace(/^\r?\n\r?\n/, '')
+          .replace(/\r?\n$/, ''),
+      );
       if ((partHeaders['content-type'] ?? '').startsWith('text/html')) html = content;
       else if ((partHeaders['content-type'] ?? '').startsWith('text/plain')) text = content;
     }

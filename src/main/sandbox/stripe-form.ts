@@ -16,10 +16,14 @@ export function parseStripeForm(body: string): Record<string, FormValue> {
       if (Array.isArray(node)) {
         const position = part === '' ? node.length : Number(part);
         if (last) node[position] = value;
-        else node = (node[position] ??= /^\d*$/.test(parts[index + 1] ?? '') ? [] : {}) as Record<string, FormValue> | FormValue[];
+        else
+          node = (node[position] ??= /^\d*$/.test(parts[index + 1] ?? '') ? [] : {}) as
+            Record<string, FormValue> | FormValue[];
       } else {
         if (last) node[part] = value;
-        else node = (node[part] ??= /^\d*$/.test(parts[index + 1] ?? '') ? [] : {}) as Record<string, FormValue> | FormValue[];
+        else
+          node = (node[part] ??= /^\d*$/.test(parts[index + 1] ?? '') ? [] : {}) as
+            Record<string, FormValue> | FormValue[];
       }
     }
   }

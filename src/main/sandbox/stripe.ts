@@ -10,7 +10,8 @@ import { bool, parseStripeForm, str, type FormValue } from './stripe-form';
  * webhook delivery, and fault injection (see ../../shared/docs/stripe-zoom-facts.md).
  */
 
-type Outcome = 'success' | 'decline' | 'insufficient_funds' | 'expired_card' | 'processing_error' | 'authentication_required';
+type Outcome =
+  'success' | 'decline' | 'insufficient_funds' | 'expired_card' | 'processing_error' | 'authentication_required';
 
 interface TestCard {
   brand: string;
@@ -21,7 +22,13 @@ interface TestCard {
   outcome: Outcome;
 }
 
-const visa = (last4: string, outcome: Outcome, attachFails = false): TestCard => ({ brand: 'visa', last4, country: 'US', attachFails, outcome });
+const visa = (last4: string, outcome: Outcome, attachFails = false): TestCard => ({
+  brand: 'visa',
+  last4,
+  country: 'US',
+  attachFails,
+  outcome,
+});
 export const TEST_CARDS: Record<string, TestCard> = {
   pm_card_visa: visa('4242', 'success'),
   pm_card_mastercard: { brand: 'mastercard', last4: '4444', country: 'US', attachFails: false, outcome: 'success' },
@@ -37,11 +44,21 @@ export const TEST_CARDS: Record<string, TestCard> = {
   pm_card_authenticationRequired: visa('3184', 'authentication_required'),
 };
 
-const DECLINES: Record<Exclude<Outcome, 'success' | 'authentication_required'>, { code: string; decline_code?: string; message: string; param?: string }> = {
+const DECLINES: Record<
+  Exclude<Outcome, 'success' | 'authentication_required'>,
+  { code: string; decline_code?: string; message: string; param?: string }
+> = {
   decline: { code: 'card_declined', decline_code: 'generic_decline', message: 'Your card was declined.' },
-  insufficient_funds: { code: 'card_declined', decline_code: 'insufficient_funds', message: 'Your card has insufficient funds.' },
+  insufficient_funds: {
+    code: 'card_declined',
+    decline_code: 'insufficient_funds',
+    message: 'Your card has insufficient funds.',
+  },
   expired_card: { code: 'expired_card', message: 'Your card has expired.', param: 'exp_month' },
-  processing_error: { code: 'processing_error', message: 'An error occurred while processing your card. Try again in a little bit.' },
+  processing_error: {
+    code: 'processing_error',
+    message: 'An error occurred while processing your card. Try again in a little bit.',
+  },
 };
 
 type Json = Record<string, unknown>;
@@ -51,13 +68,19 @@ class StripeError extends Error {
     readonly status: number,
     readonly body: Json,
   ) {
-    super(String((body as { message?: string }).message ?? 'error'));
+    super((body as { message?: string }).message ?? 'error');
   }
 }
 
 const invalid = (message: string, param?: string, code?: string, status = 400) =>
-  new StripeError(status, { type: 'invalid_request_error', message, ...(param ? { param } : {}), ...(code ? { code } : {}) });
-const missing = (what: string, id: string, param: string, status: number) => invalid(`No such ${what}: '${id}'`, param, 'resource_missing', status);
+  new StripeError(status, {
+    type: 'invalid_request_error',
+    message,
+    ...(param ? { param } : {}),
+    ...(code ? { code } : {}),
+  });
+const missing = (what: string, id: string, param: string, status: number) =>
+  invalid(`No such ${what}: '${id}'`, param, 'resource_missing', status);
 
 interface PaymentMethodRecord {
   id: string;
@@ -114,10 +137,13 @@ export class StripeSandbox {
   /** The student completing (or failing) 3-D Secure for an intent in requires_action. */
   completeAuthentication(intentId: string, succeed: boolean): Json {
     const intent = this.intents.get(intentId);
-    if (!intent || intent['status'] !== 'requires_action') throw new Error(`${intentId} is not waiting for authentication`);
+    if (!intent || intent['status'] !== 'requires_action')
+      throw new Error(`${intentId} is not waiting for authentication`);
     const method = this.paymentMethods.get(String(intent['payment_method']));
     if (!method) throw new Error('intent has no payment method');
-    return succeed ? this.succeed(intent, method) : this.fail(intent, method, DECLINES.decline, 'authentication_failed').intent;
+    return succeed
+      ? this.succeed(intent, method)
+      : this.fail(intent, method, DECLINES.decline, 'authentication_failed').intent;
   }
 
   /** Counters for assertions: how many charges succeeded for an intent, etc. */
@@ -138,21 +164,38 @@ export class StripeSandbox {
     const idempotencyKey = (request.headers['idempotency-key'] as string | undefined) ?? null;
     this.requests.push({ method, path: url.pathname, idempotencyKey });
     const send = (status: number, payload: string, extra: Record<string, string> = {}) => {
-      response.writeHead(status, { 'Content-Type': 'application/json', 'Request-Id': randomId('req_', 14), ...(idempotencyKey ? { 'Idempotency-Key': idempotencyKey } : {}), ...extra });
+      response.writeHead(status, {
+        'Content-Type': 'application/json',
+        'Request-Id': randomId('req_', 14),
+        ...(idempotencyKey ? { 'Idempotency-Key': idempotencyKey } : {}),
+        ...extra,
+      });
       response.end(payload);
     };
     const fault = this.faults.take();
     if (fault?.kind === 'status') {
-      send(fault.status ?? 500, JSON.stringify({ error: { type: 'api_error', message: 'Sandbox fault: the server failed (injected).' } }));
+      send(
+        fault.status ?? 500,
+        JSON.stringify({ error: { type: 'api_error', message: 'Sandbox fault: the server failed (injected).' } }),
+      );
       return;
     }
     if (fault?.kind === 'timeout-before') return; // never answer, do nothing
     const auth = request.headers.authorization ?? '';
     if (auth !== `Bearer ${this.apiKey}`) {
-      send(401, JSON.stringify({ error: { type: 'invalid_request_error', message: `Invalid API Key provided: ${auth.replace(/^Bearer\s+/, '').slice(0, 8)}****` } }));
+      send(
+        401,
+        JSON.stringify({
+          error: {
+            type: 'invalid_request_error',
+            message: `Invalid API Key provided: ${auth.replace(/^Bearer\s+/, '').slice(0, 8)}****`,
+          },
+        }),
+      );
       return;
     }
-    const params = method === 'GET' || method === 'DELETE' ? parseStripeForm(url.search.slice(1)) : parseStripeForm(body);
+    const params =
+      method === 'GET' || method === 'DELETE' ? parseStripeForm(url.search.slice(1)) : parseStripeForm(body);
 
     // Idempotency (POST only): replay the first answer; a different request under the same key is an error.
     const fingerprint = createHash('sha256').update(`${method} ${url.pathname} ${body}`).digest('hex');
@@ -160,7 +203,15 @@ export class StripeSandbox {
       const stored = this.idempotency.get(idempotencyKey);
       if (stored) {
         if (stored.fingerprint !== fingerprint) {
-          send(400, JSON.stringify({ error: { type: 'idempotency_error', message: `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${idempotencyKey}' if you meant to execute a different request.` } }));
+          send(
+            400,
+            JSON.stringify({
+              error: {
+                type: 'idempotency_error',
+                message: `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${idempotencyKey}' if you meant to execute a different request.`,
+              },
+            }),
+          );
           return;
         }
         if (fault?.kind === 'timeout-after') return;
@@ -168,7 +219,16 @@ export class StripeSandbox {
         return;
       }
       if (this.inFlight.has(idempotencyKey)) {
-        send(409, JSON.stringify({ error: { type: 'idempotency_error', code: 'idempotency_key_in_use', message: 'There is currently another in-progress request using this Idempotent Key.' } }));
+        send(
+          409,
+          JSON.stringify({
+            error: {
+              type: 'idempotency_error',
+              code: 'idempotency_key_in_use',
+              message: 'There is currently another in-progress request using this Idempotent Key.',
+            },
+          }),
+        );
         return;
       }
       this.inFlight.add(idempotencyKey);
@@ -185,7 +245,8 @@ export class StripeSandbox {
       if (idempotencyKey) this.inFlight.delete(idempotencyKey);
     }
     // Validation failures (400) are not stored, as Stripe does; everything that ran is.
-    if (method === 'POST' && idempotencyKey && status !== 400) this.idempotency.set(idempotencyKey, { fingerprint, status, body: payload });
+    if (method === 'POST' && idempotencyKey && status !== 400)
+      this.idempotency.set(idempotencyKey, { fingerprint, status, body: payload });
     if (fault?.kind === 'timeout-after') return; // it happened, but the caller never hears
     send(status, payload);
   }
@@ -198,7 +259,12 @@ export class StripeSandbox {
       case 'POST customers':
         return this.createCustomer(params);
       case 'GET customers/:id':
-        return this.customers.get(id ?? '') ?? (() => { throw missing('customer', id ?? '', 'id', 404); })();
+        return (
+          this.customers.get(id ?? '') ??
+          (() => {
+            throw missing('customer', id ?? '', 'id', 404);
+          })()
+        );
       case 'POST payment_methods/:id/attach':
         return this.attach(id ?? '', params);
       case 'POST payment_methods/:id/detach':
@@ -218,13 +284,28 @@ export class StripeSandbox {
       case 'POST payment_intents/:id/cancel':
         return this.cancel(this.findIntent(id ?? '', 'id', 404), params);
       case 'GET charges/:id':
-        return this.charges.get(id ?? '') ?? (() => { throw missing('charge', id ?? '', 'id', 404); })();
+        return (
+          this.charges.get(id ?? '') ??
+          (() => {
+            throw missing('charge', id ?? '', 'id', 404);
+          })()
+        );
       case 'POST refunds':
         return this.createRefund(params);
       case 'GET refunds/:id':
-        return this.refunds.get(id ?? '') ?? (() => { throw missing('refund', id ?? '', 'id', 404); })();
+        return (
+          this.refunds.get(id ?? '') ??
+          (() => {
+            throw missing('refund', id ?? '', 'id', 404);
+          })()
+        );
       case 'GET refunds':
-        return this.list('/v1/refunds', [...this.refunds.values()].filter((refund) => !params['payment_intent'] || refund['payment_intent'] === params['payment_intent']).reverse());
+        return this.list(
+          '/v1/refunds',
+          [...this.refunds.values()]
+            .filter((refund) => !params['payment_intent'] || refund['payment_intent'] === params['payment_intent'])
+            .reverse(),
+        );
       case 'GET events':
         return this.listEvents(params);
       default:
@@ -325,8 +406,16 @@ export class StripeSandbox {
     return created;
   }
 
-  private cardError(decline: { code: string; decline_code?: string; message: string; param?: string }, extra: Json = {}): StripeError {
-    return new StripeError(402, { type: 'card_error', ...decline, doc_url: `https://docs.stripe.com/error-codes/${decline.code.replace(/_/g, '-')}`, ...extra });
+  private cardError(
+    decline: { code: string; decline_code?: string; message: string; param?: string },
+    extra: Json = {},
+  ): StripeError {
+    return new StripeError(402, {
+      type: 'card_error',
+      ...decline,
+      doc_url: `https://docs.stripe.com/error-codes/${decline.code.replace(/_/g, '-')}`,
+      ...extra,
+    });
   }
 
   private attach(id: string, params: Record<string, FormValue>): Json {
@@ -338,7 +427,8 @@ export class StripeSandbox {
       const outcome = method.card.outcome as keyof typeof DECLINES;
       throw this.cardError(DECLINES[outcome]);
     }
-    if (method.customer && method.customer !== customerId) throw invalid('The payment method you provided has already been attached to a customer.', 'payment_method');
+    if (method.customer && method.customer !== customerId)
+      throw invalid('The payment method you provided has already been attached to a customer.', 'payment_method');
     method.customer = customerId;
     const json = this.pmJson(method);
     this.emit('payment_method.attached', json);
@@ -347,7 +437,11 @@ export class StripeSandbox {
 
   private detach(id: string): Json {
     const method = this.findPaymentMethod(id, 'id', 404);
-    if (!method.customer) throw invalid('The payment method you provided is not attached to a customer so detachment is impossible.', 'payment_method');
+    if (!method.customer)
+      throw invalid(
+        'The payment method you provided is not attached to a customer so detachment is impossible.',
+        'payment_method',
+      );
     method.customer = null;
     const json = this.pmJson(method);
     this.emit('payment_method.detached', json);
@@ -356,7 +450,10 @@ export class StripeSandbox {
 
   private listPaymentMethods(params: Record<string, FormValue>): Json {
     const customer = str(params['customer']);
-    const data = [...this.paymentMethods.values()].filter((method) => method.customer === customer && customer !== undefined).reverse().map((method) => this.pmJson(method));
+    const data = [...this.paymentMethods.values()]
+      .filter((method) => customer !== undefined && method.customer === customer)
+      .reverse()
+      .map((method) => this.pmJson(method));
     return this.list('/v1/payment_methods', data);
   }
 
@@ -389,7 +486,9 @@ export class StripeSandbox {
       metadata: params['metadata'] ?? {},
       payment_method: methodId,
       payment_method_types: ['card'],
-      automatic_payment_methods: apm ? { enabled: bool(apm['enabled']) ?? true, allow_redirects: str(apm['allow_redirects']) ?? 'always' } : { enabled: true, allow_redirects: 'always' },
+      automatic_payment_methods: apm
+        ? { enabled: bool(apm['enabled']) ?? true, allow_redirects: str(apm['allow_redirects']) ?? 'always' }
+        : { enabled: true, allow_redirects: 'always' },
       capture_method: str(params['capture_method']) ?? 'automatic',
       client_secret: `${id}_secret_${randomId('', 25)}`,
       status: methodId ? 'requires_confirmation' : 'requires_payment_method',
@@ -409,12 +508,21 @@ export class StripeSandbox {
 
   private confirm(intent: Json, params: Record<string, FormValue>): Json {
     if (!['requires_payment_method', 'requires_confirmation', 'requires_action'].includes(String(intent['status']))) {
-      throw invalid(`This PaymentIntent's payment_method could not be updated because it has a status of ${String(intent['status'])}. You may only update the payment_method of a PaymentIntent with one of the following statuses: requires_payment_method, requires_confirmation, requires_action.`, undefined, 'payment_intent_unexpected_state');
+      throw invalid(
+        `This PaymentIntent's payment_method could not be updated because it has a status of ${String(intent['status'])}. You may only update the payment_method of a PaymentIntent with one of the following statuses: requires_payment_method, requires_confirmation, requires_action.`,
+        undefined,
+        'payment_intent_unexpected_state',
+      );
     }
     const given = str(params['payment_method']);
     if (given) intent['payment_method'] = this.findPaymentMethod(given, 'payment_method', 400).id;
     const methodId = intent['payment_method'];
-    if (typeof methodId !== 'string') throw invalid('You cannot confirm this PaymentIntent because it’s missing a payment method.', undefined, 'payment_intent_unexpected_state');
+    if (typeof methodId !== 'string')
+      throw invalid(
+        'You cannot confirm this PaymentIntent because it’s missing a payment method.',
+        undefined,
+        'payment_intent_unexpected_state',
+      );
     const method = this.findPaymentMethod(methodId, 'payment_method', 400);
     if (method.customer && intent['customer'] && method.customer !== intent['customer']) {
       throw invalid(`The provided PaymentMethod belongs to a different customer.`, 'payment_method');
@@ -422,28 +530,46 @@ export class StripeSandbox {
     const offSession = str(params['off_session']) !== undefined && str(params['off_session']) !== 'false';
     const apm = intent['automatic_payment_methods'] as { enabled: boolean; allow_redirects: string };
     if (apm.enabled && apm.allow_redirects !== 'never' && !offSession && !str(params['return_url'])) {
-      throw invalid('This PaymentIntent is configured to accept payment methods enabled in your Dashboard. Because some of these payment methods might redirect your customer off of your page, you must provide a `return_url`. If you don’t want to accept redirect-based payment methods, set `automatic_payment_methods[allow_redirects]` to `never`.', 'return_url');
+      throw invalid(
+        'This PaymentIntent is configured to accept payment methods enabled in your Dashboard. Because some of these payment methods might redirect your customer off of your page, you must provide a `return_url`. If you don’t want to accept redirect-based payment methods, set `automatic_payment_methods[allow_redirects]` to `never`.',
+        'return_url',
+      );
     }
     const outcome = method.card.outcome;
     if (outcome === 'success') return this.succeed(intent, method);
     if (outcome === 'authentication_required') {
       if (offSession) {
-        const failed = this.fail(intent, method, { code: 'authentication_required', decline_code: 'authentication_required', message: 'Your card was declined. This transaction requires authentication.' });
+        const failed = this.fail(intent, method, {
+          code: 'authentication_required',
+          decline_code: 'authentication_required',
+          message: 'Your card was declined. This transaction requires authentication.',
+        });
         throw failed.error;
       }
       const previous = { status: intent['status'] };
       intent['status'] = 'requires_action';
       const returnUrl = str(params['return_url']);
       intent['next_action'] = returnUrl
-        ? { type: 'redirect_to_url', redirect_to_url: { url: `${this.url}/3ds/${String(intent['id'])}`, return_url: returnUrl } }
-        : { type: 'use_stripe_sdk', use_stripe_sdk: { type: 'three_d_secure_redirect', stripe_js: `${this.url}/3ds/${String(intent['id'])}` } };
+        ? {
+            type: 'redirect_to_url',
+            redirect_to_url: { url: `${this.url}/3ds/${String(intent['id'])}`, return_url: returnUrl },
+          }
+        : {
+            type: 'use_stripe_sdk',
+            use_stripe_sdk: { type: 'three_d_secure_redirect', stripe_js: `${this.url}/3ds/${String(intent['id'])}` },
+          };
       this.emit('payment_intent.requires_action', intent, previous);
       return intent;
     }
     throw this.fail(intent, method, DECLINES[outcome]).error;
   }
 
-  private newCharge(intent: Json, method: PaymentMethodRecord, status: 'succeeded' | 'failed', failure?: { code: string; message: string }): Json {
+  private newCharge(
+    intent: Json,
+    method: PaymentMethodRecord,
+    status: 'succeeded' | 'failed',
+    failure?: { code: string; message: string },
+  ): Json {
     const charge: Json = {
       id: randomId('ch_'),
       object: 'charge',
@@ -469,28 +595,74 @@ export class StripeSandbox {
 
   private succeed(intent: Json, method: PaymentMethodRecord): Json {
     const charge = this.newCharge(intent, method, 'succeeded');
-    Object.assign(intent, { status: 'succeeded', amount_received: intent['amount'], latest_charge: charge['id'], next_action: null, last_payment_error: null });
+    Object.assign(intent, {
+      status: 'succeeded',
+      amount_received: intent['amount'],
+      latest_charge: charge['id'],
+      next_action: null,
+      last_payment_error: null,
+    });
     this.emit('charge.succeeded', charge);
     this.emit('payment_intent.succeeded', intent);
     return intent;
   }
 
-  private fail(intent: Json, method: PaymentMethodRecord, decline: { code: string; decline_code?: string; message: string; param?: string }, overrideCode?: string): { intent: Json; error: StripeError } {
+  private fail(
+    intent: Json,
+    method: PaymentMethodRecord,
+    decline: { code: string; decline_code?: string; message: string; param?: string },
+    overrideCode?: string,
+  ): { intent: Json; error: StripeError } {
     const code = overrideCode ?? decline.code;
     const charge = this.newCharge(intent, method, 'failed', { code, message: decline.message });
-    const lastError = { type: 'card_error', ...decline, code, charge: charge['id'], payment_method: this.pmJson(method) };
-    Object.assign(intent, { status: 'requires_payment_method', payment_method: null, latest_charge: charge['id'], next_action: null, last_payment_error: lastError });
+    const lastError = {
+      type: 'card_error',
+      ...decline,
+      code,
+      charge: charge['id'],
+      payment_method: this.pmJson(method),
+    };
+    Object.assign(intent, {
+      status: 'requires_payment_method',
+      payment_method: null,
+      latest_charge: charge['id'],
+      next_action: null,
+      last_payment_error: lastError,
+    });
     this.emit('charge.failed', charge);
     this.emit('payment_intent.payment_failed', intent);
-    return { intent, error: this.cardError({ ...decline, code }, { charge: charge['id'], payment_intent: structuredClone(intent), payment_method: this.pmJson(method) }) };
+    return {
+      intent,
+      error: this.cardError(
+        { ...decline, code },
+        { charge: charge['id'], payment_intent: structuredClone(intent), payment_method: this.pmJson(method) },
+      ),
+    };
   }
 
   private cancel(intent: Json, params: Record<string, FormValue>): Json {
     const status = String(intent['status']);
-    if (!['requires_payment_method', 'requires_capture', 'requires_confirmation', 'requires_action', 'processing'].includes(status)) {
-      throw invalid(`You cannot cancel this PaymentIntent because it has a status of ${status}. Only a PaymentIntent with one of the following statuses may be canceled: requires_payment_method, requires_capture, requires_confirmation, requires_action, processing.`, undefined, 'payment_intent_unexpected_state');
+    if (
+      ![
+        'requires_payment_method',
+        'requires_capture',
+        'requires_confirmation',
+        'requires_action',
+        'processing',
+      ].includes(status)
+    ) {
+      throw invalid(
+        `You cannot cancel this PaymentIntent because it has a status of ${status}. Only a PaymentIntent with one of the following statuses may be canceled: requires_payment_method, requires_capture, requires_confirmation, requires_action, processing.`,
+        undefined,
+        'payment_intent_unexpected_state',
+      );
     }
-    Object.assign(intent, { status: 'canceled', canceled_at: this.now(), cancellation_reason: str(params['cancellation_reason']) ?? null, next_action: null });
+    Object.assign(intent, {
+      status: 'canceled',
+      canceled_at: this.now(),
+      cancellation_reason: str(params['cancellation_reason']) ?? null,
+      next_action: null,
+    });
     this.emit('payment_intent.canceled', intent);
     return intent;
   }
@@ -498,24 +670,37 @@ export class StripeSandbox {
   private createRefund(params: Record<string, FormValue>): Json {
     const intentId = str(params['payment_intent']);
     const chargeId = str(params['charge']);
-    if (Boolean(intentId) === Boolean(chargeId)) throw invalid('You must pass exactly one of payment_intent or charge.', intentId ? 'charge' : 'payment_intent');
+    if (Boolean(intentId) === Boolean(chargeId))
+      throw invalid('You must pass exactly one of payment_intent or charge.', intentId ? 'charge' : 'payment_intent');
     const charge = chargeId
-      ? (this.charges.get(chargeId) ?? (() => { throw missing('charge', chargeId, 'charge', 400); })())
+      ? (this.charges.get(chargeId) ??
+        (() => {
+          throw missing('charge', chargeId, 'charge', 400);
+        })())
       : (() => {
           const intent = this.findIntent(intentId ?? '', 'payment_intent', 400);
           const latest = intent['latest_charge'];
           const found = typeof latest === 'string' ? this.charges.get(latest) : undefined;
-          if (!found || intent['status'] !== 'succeeded') throw invalid(`This PaymentIntent (${intentId ?? ''}) does not have a successful charge to refund.`, 'payment_intent', 'charge_already_refunded');
+          if (!found || intent['status'] !== 'succeeded')
+            throw invalid(
+              `This PaymentIntent (${intentId ?? ''}) does not have a successful charge to refund.`,
+              'payment_intent',
+              'charge_already_refunded',
+            );
           return found;
         })();
     const amount = Number(charge['amount']);
     const refunded = Number(charge['amount_refunded']);
-    if (charge['refunded'] === true || refunded >= amount) throw invalid(`Charge ${String(charge['id'])} has already been refunded.`, undefined, 'charge_already_refunded');
+    if (charge['refunded'] === true || refunded >= amount)
+      throw invalid(`Charge ${String(charge['id'])} has already been refunded.`, undefined, 'charge_already_refunded');
     const requested = params['amount'] === undefined ? amount - refunded : Number(str(params['amount']));
     if (!Number.isInteger(requested) || requested <= 0) throw invalid('Invalid positive integer', 'amount');
     if (requested > amount - refunded) {
       const money = (value: number) => `$${(value / 100).toFixed(2)}`;
-      throw invalid(`Refund amount (${money(requested)}) is greater than unrefunded amount on charge (${money(amount - refunded)})`, 'amount');
+      throw invalid(
+        `Refund amount (${money(requested)}) is greater than unrefunded amount on charge (${money(amount - refunded)})`,
+        'amount',
+      );
     }
     const refund: Json = {
       id: randomId('re_'),
@@ -546,7 +731,9 @@ export class StripeSandbox {
     const matchesType = (value: string) => {
       const wanted = Array.isArray(types) ? types.map(String) : type ? [type] : null;
       if (!wanted) return true;
-      return wanted.some((pattern) => (pattern.endsWith('*') ? value.startsWith(pattern.slice(0, -1)) : value === pattern));
+      return wanted.some((pattern) =>
+        pattern.endsWith('*') ? value.startsWith(pattern.slice(0, -1)) : value === pattern,
+      );
     };
     let newestFirst = [...this.events].reverse().filter((event) => matchesType(String(event['type'])));
     const after = str(params['starting_after']);

@@ -7,6 +7,7 @@ import {
 } from '../domain/booking-machine';
 import { nextStepFor, type NextStep } from '../domain/guidance';
 import { MINUTE_MS } from '../domain/clock';
+import type { Effect } from '../domain/effects';
 import { DomainError } from '../domain/errors';
 import { assertStaffCan, roleCan, type Permission } from '../domain/permissions';
 import { quoteSession, type Quote } from '../domain/pricing';
@@ -100,6 +101,81 @@ const ACTION_PERMISSION: Partial<Record<BookingAction, Permission>> = {
   complete: 'bookings.complete',
 };
 
+export interface TransitionOptions {
+  reason?: string | undefined;
+  expectedVersion?: number | undefined;
+  extra?: Partial<BookingContext>;
+  /** Effects the caller performs itself inside its own flow (a refund already made at Stripe). */
+  handledEffects?: readonly Effect['type'][];
+}
+
+/**
+ * One booking transition inside the caller's transaction: load, decide through the table, write
+ * the state, its transition record, its outbox messages and an audit entry. Payment and refund use
+ * cases call it so the booking and the payment change together or not at all.
+ */
+export async function applyBookingTransition(
+  repos: Repositories,
+  now: Date,
+  actor: Actor,
+  action: BookingAction,
+  id: number,
+  options: TransitionOptions,
+): Promise<{ booking: BookingRecord; from: BookingRecord }> {
+  const booking = await repos.bookings.findById(id);
+  if (!booking) throw new DomainError('NOT_FOUND', `Booking ${id} does not exist`);
+  assertOwnBooking(actor, booking);
+  if (options.expectedVersion !== undefined && options.expectedVersion !== booking.version) {
+    throw new DomainError(
+      'CONFLICT',
+      `Booking ${id} was changed by someone else (it is now ${booking.status}, payment ${booking.paymentStatus}); reload it and try again`,
+      { currentVersion: booking.version },
+    );
+  }
+  const settings = await loadSettings(repos);
+  const decision = decideBookingTransition(action, actor, {
+    bookingId: booking.id,
+    state: { status: booking.status, paymentStatus: booking.paymentStatus },
+    startsAt: booking.startsAt,
+    endsAt: booking.endsAt,
+    minutes: booking.minutes,
+    now,
+    reason: options.reason,
+    paymentWindowMinutes: settings.paymentWindowMinutes,
+    ...options.extra,
+  });
+  const written = await repos.bookings.applyTransition(
+    booking.id,
+    booking.version,
+    decision.to,
+    { updatedAt: now, ...(decision.to.status === 'CANCELLED' ? { cancelReason: decision.reason } : {}) },
+    transitionRecord(actor, action, booking, decision.to, decision.reason, now),
+  );
+  if (!written) {
+    const current = await repos.bookings.findById(id);
+    throw new DomainError(
+      'CONFLICT',
+      `Booking ${id} was changed by someone else while you acted (it is now ${current?.status ?? 'gone'}); reload it and try again`,
+    );
+  }
+  const handled = new Set(options.handledEffects ?? []);
+  await repos.outbox.enqueue(
+    outboxDraftsFor(
+      booking.id,
+      written.transitionId,
+      decision.effects.filter((effect) => !handled.has(effect.type)),
+    ),
+  );
+  await repos.audit.append(
+    auditEntry(actor, `booking.${action}`, 'Booking', booking.id, now, {
+      from: { status: booking.status, paymentStatus: booking.paymentStatus },
+      to: decision.to,
+      reason: decision.reason,
+    }),
+  );
+  return { booking: written.booking, from: booking };
+}
+
 export function createBookingService(deps: ServiceDeps) {
   const { uow, clock, events } = deps;
 
@@ -140,58 +216,13 @@ export function createBookingService(deps: ServiceDeps) {
     actor: Actor,
     action: BookingAction,
     id: number,
-    options: { reason?: string | undefined; expectedVersion?: number | undefined; extra?: Partial<BookingContext> },
+    options: TransitionOptions,
   ): Promise<BookingRecord> {
     const permission = ACTION_PERMISSION[action];
     if (permission) assertStaffCan(actor, permission);
-    const booking = await uow.transaction(async (repos) => {
-      const booking = await repos.bookings.findById(id);
-      if (!booking) throw new DomainError('NOT_FOUND', `Booking ${id} does not exist`);
-      assertOwnBooking(actor, booking);
-      if (options.expectedVersion !== undefined && options.expectedVersion !== booking.version) {
-        throw new DomainError(
-          'CONFLICT',
-          `Booking ${id} was changed by someone else (it is now ${booking.status}, payment ${booking.paymentStatus}); reload it and try again`,
-          { currentVersion: booking.version },
-        );
-      }
-      const now = clock.now();
-      const settings = await loadSettings(repos);
-      const decision = decideBookingTransition(action, actor, {
-        bookingId: booking.id,
-        state: { status: booking.status, paymentStatus: booking.paymentStatus },
-        startsAt: booking.startsAt,
-        endsAt: booking.endsAt,
-        minutes: booking.minutes,
-        now,
-        reason: options.reason,
-        paymentWindowMinutes: settings.paymentWindowMinutes,
-        ...options.extra,
-      });
-      const written = await repos.bookings.applyTransition(
-        booking.id,
-        booking.version,
-        decision.to,
-        { updatedAt: now, ...(decision.to.status === 'CANCELLED' ? { cancelReason: decision.reason } : {}) },
-        transitionRecord(actor, action, booking, decision.to, decision.reason, now),
-      );
-      if (!written) {
-        const current = await repos.bookings.findById(id);
-        throw new DomainError(
-          'CONFLICT',
-          `Booking ${id} was changed by someone else while you acted (it is now ${current?.status ?? 'gone'}); reload it and try again`,
-        );
-      }
-      await repos.outbox.enqueue(outboxDraftsFor(booking.id, written.transitionId, decision.effects));
-      await repos.audit.append(
-        auditEntry(actor, `booking.${action}`, 'Booking', booking.id, now, {
-          from: { status: booking.status, paymentStatus: booking.paymentStatus },
-          to: decision.to,
-          reason: decision.reason,
-        }),
-      );
-      return written.booking;
-    });
+    const booking = await uow.transaction(
+      async (repos) => (await applyBookingTransition(repos, clock.now(), actor, action, id, options)).booking,
+    );
     return announce(booking, action);
   }
 

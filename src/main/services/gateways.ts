@@ -64,14 +64,29 @@ export interface PaymentGateway {
   createCustomer(input: { email: string; name: string; studentId: number }, idempotencyKey: string): Promise<string>;
   attachPaymentMethod(paymentMethodId: string, customerId: string): Promise<CardDetails>;
   createPaymentIntent(
-    input: { amountMinor: number; currency: string; customerId: string; paymentMethodId: string | null; bookingId: number; paymentId: number; description: string },
+    input: {
+      amountMinor: number;
+      currency: string;
+      customerId: string;
+      paymentMethodId: string | null;
+      bookingId: number;
+      paymentId: number;
+      description: string;
+    },
     idempotencyKey: string,
   ): Promise<IntentSnapshot>;
   /** A declined card comes back as a snapshot with `lastError`, not as a thrown error. */
-  confirmPaymentIntent(intentId: string, paymentMethodId: string | null, idempotencyKey: string): Promise<IntentSnapshot>;
+  confirmPaymentIntent(
+    intentId: string,
+    paymentMethodId: string | null,
+    idempotencyKey: string,
+  ): Promise<IntentSnapshot>;
   retrievePaymentIntent(intentId: string): Promise<IntentSnapshot>;
   cancelPaymentIntent(intentId: string, idempotencyKey: string): Promise<IntentSnapshot>;
-  createRefund(input: { paymentIntentId: string; amountMinor: number; refundRequestId: number }, idempotencyKey: string): Promise<RefundSnapshot>;
+  createRefund(
+    input: { paymentIntentId: string; amountMinor: number; refundRequestId: number },
+    idempotencyKey: string,
+  ): Promise<RefundSnapshot>;
   listRefunds(paymentIntentId: string): Promise<RefundSnapshot[]>;
   /** Events newer than `afterEventId`, oldest first. */
   eventsAfter(afterEventId: string | null): Promise<GatewayEvent[]>;
@@ -88,7 +103,13 @@ export interface MeetingDetails {
 
 export interface MeetingGateway {
   readonly mode: 'real' | 'sandbox';
-  createMeeting(input: { topic: string; startsAt: Date; minutes: number; timezone: string; agenda: string }): Promise<MeetingDetails>;
+  createMeeting(input: {
+    topic: string;
+    startsAt: Date;
+    minutes: number;
+    timezone: string;
+    agenda: string;
+  }): Promise<MeetingDetails>;
   /** A meeting made earlier for this marker (in its agenda), so a retry never makes a second one. */
   findMeeting(marker: string): Promise<MeetingDetails | null>;
   /** Deleting a meeting that no longer exists is not an error. */

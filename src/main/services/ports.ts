@@ -248,6 +248,8 @@ export interface ReportStore {
 
 export interface Repositories {
   reports: ReportStore;
+  payments: PaymentStore;
+  outboxWork: OutboxWorkStore;
   staff: StaffStore;
   people: PeopleStore;
   bookings: BookingStore;
@@ -260,4 +262,212 @@ export interface Repositories {
 export interface UnitOfWork {
   readonly read: Repositories;
   transaction<T>(work: (repos: Repositories) => Promise<T>): Promise<T>;
+}
+
+export interface PaymentRecord {
+  id: number;
+  bookingId: number;
+  amountMinor: number;
+  currency: string;
+  status: import('../domain/states').PaymentStatus;
+  refundedMinor: number;
+  stripePaymentIntentId: string | null;
+  idempotencyKey: string;
+  stripeStatus: string | null;
+  stripeChargeId: string | null;
+  lastError: string | null;
+  paidAt: Date | null;
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface PaymentAttemptRecord {
+  id: number;
+  paymentId: number;
+  stripePaymentMethodId: string | null;
+  status: string;
+  errorCode: string | null;
+  declineCode: string | null;
+  message: string | null;
+  idempotencyKey: string;
+  createdAt: Date;
+  completedAt: Date | null;
+}
+
+export interface SavedMethodRecord {
+  id: number;
+  studentId: number;
+  stripePaymentMethodId: string;
+  brand: string;
+  last4: string;
+  expMonth: number;
+  expYear: number;
+  country: string | null;
+  createdAt: Date;
+}
+
+export interface RefundRequestRecord {
+  id: number;
+  paymentId: number;
+  bookingId: number;
+  amountMinor: number;
+  currency: string;
+  reason: string;
+  status: import('../domain/refunds').RefundRequestStatus;
+  requestedById: number;
+  firstApproverId: number | null;
+  secondApproverId: number | null;
+  rejectedById: number | null;
+  rejectNote: string | null;
+  stripeRefundId: string | null;
+  idempotencyKey: string;
+  failureMessage: string | null;
+  source: string;
+  processedAt: Date | null;
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface MeetingRecord {
+  bookingId: number;
+  zoomMeetingId: string;
+  topic: string;
+  startsAt: Date;
+  minutes: number;
+  timezone: string;
+  joinUrl: string;
+  startUrl: string;
+  password: string;
+  createdAt: Date;
+  deletedAt: Date | null;
+}
+
+export interface SentEmailRecord {
+  outboxKey: string;
+  bookingId: number | null;
+  template: string;
+  recipientRole: string;
+  recipient: string;
+  subject: string;
+  messageId: string;
+  sentAt: Date;
+}
+
+export interface MismatchRecord {
+  id: number;
+  paymentId: number;
+  bookingId: number;
+  kind: string;
+  localState: string;
+  stripeState: string;
+  detail: string;
+  status: 'OPEN' | 'RESOLVED';
+  detectedAt: Date;
+  resolvedAt: Date | null;
+  resolvedById: number | null;
+  resolution: string | null;
+}
+
+export interface OutboxRecord {
+  id: number;
+  key: string;
+  kind: string;
+  bookingId: number | null;
+  payload: Record<string, unknown>;
+  status: 'PENDING' | 'DELIVERED' | 'FAILED';
+  attempts: number;
+  nextAttemptAt: Date;
+  lastError: string | null;
+  createdAt: Date;
+  deliveredAt: Date | null;
+}
+
+export interface PaymentStore {
+  lockBooking(bookingId: number): Promise<void>;
+  lockPayment(paymentId: number): Promise<void>;
+  findById(id: number): Promise<PaymentRecord | null>;
+  findByIntentId(intentId: string): Promise<PaymentRecord | null>;
+  forBooking(bookingId: number): Promise<PaymentRecord[]>;
+  create(input: {
+    bookingId: number;
+    amountMinor: number;
+    currency: string;
+    idempotencyKey: string;
+    createdAt: Date;
+  }): Promise<PaymentRecord>;
+  update(id: number, patch: Partial<Omit<PaymentRecord, 'id' | 'bookingId' | 'createdAt'>>): Promise<PaymentRecord>;
+  list(query: {
+    statuses?: string[] | undefined;
+    beforeId?: number | undefined;
+    limit: number;
+  }): Promise<PaymentRecord[]>;
+  needingReconciliation(limit: number): Promise<PaymentRecord[]>;
+  addAttempt(input: {
+    paymentId: number;
+    stripePaymentMethodId: string | null;
+    idempotencyKey: string;
+    createdAt: Date;
+  }): Promise<PaymentAttemptRecord>;
+  updateAttempt(
+    id: number,
+    patch: Partial<Omit<PaymentAttemptRecord, 'id' | 'paymentId' | 'idempotencyKey' | 'createdAt'>>,
+  ): Promise<void>;
+  attempts(paymentId: number): Promise<PaymentAttemptRecord[]>;
+  saveMethod(input: Omit<SavedMethodRecord, 'id'>): Promise<SavedMethodRecord>;
+  methods(studentId: number): Promise<SavedMethodRecord[]>;
+  setStudentCustomer(studentId: number, customerId: string): Promise<void>;
+  createRefundRequest(
+    input: Omit<
+      RefundRequestRecord,
+      | 'id'
+      | 'version'
+      | 'createdAt'
+      | 'updatedAt'
+      | 'processedAt'
+      | 'stripeRefundId'
+      | 'failureMessage'
+      | 'firstApproverId'
+      | 'secondApproverId'
+      | 'rejectedById'
+      | 'rejectNote'
+    > & { createdAt: Date },
+  ): Promise<RefundRequestRecord>;
+  findRefundRequest(id: number): Promise<RefundRequestRecord | null>;
+  lockRefundRequest(id: number): Promise<void>;
+  updateRefundRequest(
+    id: number,
+    patch: Partial<Omit<RefundRequestRecord, 'id' | 'paymentId' | 'bookingId' | 'createdAt'>>,
+  ): Promise<RefundRequestRecord>;
+  refundRequests(query: {
+    statuses?: string[] | undefined;
+    paymentId?: number | undefined;
+    beforeId?: number | undefined;
+    limit: number;
+  }): Promise<RefundRequestRecord[]>;
+  refundRequestByStripeId(stripeRefundId: string): Promise<RefundRequestRecord | null>;
+  /** Returns false when the event id was already recorded (applied once, R25). */
+  recordEvent(id: string, type: string): Promise<boolean>;
+  findMeeting(bookingId: number): Promise<MeetingRecord | null>;
+  saveMeeting(meeting: Omit<MeetingRecord, 'createdAt' | 'deletedAt'>): Promise<void>;
+  markMeetingDeleted(bookingId: number, at: Date): Promise<void>;
+  recordEmail(email: SentEmailRecord): Promise<void>;
+  emails(bookingId: number): Promise<SentEmailRecord[]>;
+  openMismatch(
+    input: Omit<MismatchRecord, 'id' | 'status' | 'resolvedAt' | 'resolvedById' | 'resolution'>,
+  ): Promise<void>;
+  mismatches(query: { status?: 'OPEN' | 'RESOLVED' | undefined; limit: number }): Promise<MismatchRecord[]>;
+  findMismatch(id: number): Promise<MismatchRecord | null>;
+  resolveMismatch(id: number, by: number, resolution: string, at: Date): Promise<void>;
+}
+
+export interface OutboxWorkStore {
+  /** Claims up to `limit` due rows for `leaseMs` (so a second worker skips them). */
+  claimDue(now: Date, leaseMs: number, limit: number): Promise<OutboxRecord[]>;
+  markDelivered(id: number, at: Date): Promise<void>;
+  markFailed(id: number, error: string, nextAttemptAt: Date, giveUp: boolean): Promise<void>;
+  retry(id: number, at: Date): Promise<OutboxRecord | null>;
+  failures(limit: number): Promise<OutboxRecord[]>;
+  find(id: number): Promise<OutboxRecord | null>;
 }

@@ -2,6 +2,7 @@ import { createTRPCClient, TRPCClientError } from '@trpc/client';
 import superjson from 'superjson';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appRouter, type AppRouter } from '../../../src/main/api/root';
+import { apiContext } from '../../../src/main/api/context';
 import type { ApiContext } from '../../../src/main/api/trpc';
 import type { Container } from '../../../src/main/container';
 import { createContainer } from '../../../src/main/container';
@@ -30,12 +31,7 @@ describe('tRPC over IPC (fakes of ipcMain and ipcRenderer that copy with structu
     handler = createTrpcIpcHandler({
       ipcMain,
       router: appRouter,
-      createContext: (token): ApiContext => ({
-        services: container.services,
-        events: container.events,
-        logger: silentLogger,
-        token,
-      }),
+      createContext: (token): ApiContext => apiContext(container, silentLogger, token),
       isTrustedUrl: (url) => url.startsWith('app://console/'),
       onRejected: (reason) => rejected.push(reason),
     });

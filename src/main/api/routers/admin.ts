@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { describeIntegrations } from '../../config/integrations';
 import { revenueInput } from '../../services/reports';
 import { settingsSchema } from '../../services/settings';
 import { router, staffProcedure } from '../trpc';
@@ -33,8 +32,6 @@ export const auditRouter = router({
 });
 
 export const systemRouter = router({
-  /** Which integrations are real and which sandboxed (names and modes only, never credentials). */
-  integrations: staffProcedure('settings.read').query(() =>
-    describeIntegrations(process.env).map(({ name, mode }) => ({ name, mode })),
-  ),
+  /** Which integrations are real and which sandboxed; credentials only masked. */
+  integrations: staffProcedure('settings.read').query(({ ctx }) => ctx.integrations()),
 });

@@ -1,6 +1,7 @@
 import type { Repositories, UnitOfWork } from '../../services/ports';
 import type { PrismaClient } from '../generated/client.ts';
 import { PrismaBookingRepository } from './booking-repository';
+import { PrismaOutboxWorkRepository, PrismaPaymentRepository } from './payment-repository';
 import { PrismaPeopleRepository } from './people-repository';
 import { PrismaReportRepository } from './report-repository';
 import type { Db } from './prisma-types';
@@ -16,6 +17,8 @@ export function repositoriesFor(db: Db): Repositories {
     audit: new PrismaAuditRepository(db),
     settings: new PrismaSettingsRepository(db),
     reports: new PrismaReportRepository(db),
+    payments: new PrismaPaymentRepository(db),
+    outboxWork: new PrismaOutboxWorkRepository(db),
   };
 }
 

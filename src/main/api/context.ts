@@ -1,0 +1,14 @@
+import type { Container } from '../container';
+import type { Logger } from '../log';
+import type { ApiContext } from './trpc';
+
+/** The context of one call, the same for IPC, HTTP and direct callers. */
+export function apiContext(container: Container, logger: Logger, token: string | null): ApiContext {
+  return {
+    services: container.services,
+    events: container.events,
+    logger,
+    token,
+    integrations: () => container.integrations.describe(),
+  };
+}
