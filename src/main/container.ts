@@ -3,7 +3,13 @@ import type { Clock } from './domain/clock';
 import { openDatabase, type Database } from './db/database';
 import { applyPendingMigrations } from './db/migrate';
 import { prismaUnitOfWork } from './db/repositories';
-import { createIntegrations, credentialsFromEnv, type IntegrationOptions, type Integrations } from './integrations';
+import {
+  createIntegrations,
+  credentialsFromEnv,
+  type Credentials,
+  type IntegrationOptions,
+  type Integrations,
+} from './integrations';
 import { silentLogger, type Logger } from './log';
 import { createOutboxWorker, type OutboxWorker } from './outbox/worker';
 import { createServices, type Services } from './services';
@@ -30,6 +36,8 @@ export interface ContainerOptions {
   clock?: Clock;
   logger?: Logger;
   env?: NodeJS.ProcessEnv;
+  /** Credentials from elsewhere than the environment (the desktop's keychain); they win over env. */
+  credentials?: Credentials;
   integrations?: IntegrationOptions;
 }
 
@@ -41,7 +49,10 @@ export async function createContainer(options: ContainerOptions): Promise<Contai
   let integrations: Integrations | null = null;
   try {
     const appliedMigrations = await applyPendingMigrations(db);
-    integrations = await createIntegrations(credentialsFromEnv(options.env ?? process.env), options.integrations);
+    integrations = await createIntegrations(
+      { ...credentialsFromEnv(options.env ?? process.env), ...options.credentials },
+      options.integrations,
+    );
     const uow = prismaUnitOfWork(db.prisma);
     const events = new EventBus();
     const deliveryKick: { kick: () => void } = { kick: () => undefined };

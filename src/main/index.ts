@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { app, BrowserWindow, dialog, ipcMain, protocol, screen, session } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, protocol, safeStorage, screen, session } from 'electron';
 import Store from 'electron-store';
 import { appRouter } from './api/root';
 import { apiContext } from './api/context';
@@ -23,6 +23,7 @@ import {
   isAppUrl,
   secureWebPreferences,
 } from './shell/security';
+import { SafeStorageCredentials } from './shell/credentials';
 import { restoreWindowState, type SavedWindowState } from './shell/window-state';
 import { startApp } from './startup';
 
@@ -68,6 +69,8 @@ if (!app.requestSingleInstanceLock()) {
       const started = await startApp({
         config: loadConfig(process.argv.slice(app.isPackaged ? 1 : 2)),
         logger: consoleLogger,
+        // Integration credentials live encrypted in the OS keychain (safeStorage), or come from env.
+        credentials: new SafeStorageCredentials(safeStorage, new Store({ name: 'credentials' })).load(),
         demoData: async (question) =>
           (
             await dialog.showMessageBox({

@@ -5,7 +5,7 @@ import { seedDatabase } from './db/bulk-seed';
 import type { AppConfig } from './config/config';
 import { createContainer, type Container } from './container';
 import type { Clock } from './domain/clock';
-import type { IntegrationOptions } from './integrations';
+import type { Credentials, IntegrationOptions } from './integrations';
 import type { Logger } from './log';
 
 export const DEMO_BOOKINGS = 200;
@@ -17,6 +17,7 @@ export interface StartupOptions {
   /** What to do on a fresh embedded database: load a small demo set, or not. */
   demoData: 'load' | 'skip' | ((question: string) => Promise<boolean>);
   integrations?: IntegrationOptions;
+  credentials?: Credentials;
 }
 
 export interface StartupReport {
@@ -35,6 +36,7 @@ export async function startApp(options: StartupOptions): Promise<StartupReport> 
     logger,
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.integrations ? { integrations: options.integrations } : {}),
+    ...(options.credentials ? { credentials: options.credentials } : {}),
   });
   const lines: string[] = [];
   try {

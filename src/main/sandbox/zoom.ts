@@ -69,8 +69,10 @@ export class ZoomSandbox {
     };
     if (request.method === 'POST' && /^\/v2\/users\/[^/]+\/meetings$/.test(url.pathname)) this.createCalls += 1;
     const fault = this.faults.take();
-    if (fault?.kind === 'status')
-      { json(fault.status ?? 500, { code: fault.status ?? 500, message: 'Sandbox fault (injected).' }); return; }
+    if (fault?.kind === 'status') {
+      json(fault.status ?? 500, { code: fault.status ?? 500, message: 'Sandbox fault (injected).' });
+      return;
+    }
     if (fault?.kind === 'timeout-before') return;
 
     if (request.method === 'POST' && url.pathname === '/oauth/token') {
@@ -80,7 +82,8 @@ export class ZoomSandbox {
         url.searchParams.get('grant_type') !== 'account_credentials' ||
         url.searchParams.get('account_id') !== this.accountId
       ) {
-        json(400, { reason: 'Invalid client_id or client_secret', error: 'invalid_client' }); return;
+        json(400, { reason: 'Invalid client_id or client_secret', error: 'invalid_client' });
+        return;
       }
       const token = randomId('zoom_', 40);
       this.tokens.set(token, Date.now() + 3_599_000);
@@ -91,11 +94,15 @@ export class ZoomSandbox {
         expires_in: 3599,
         scope: 'meeting:write:meeting:admin meeting:delete:meeting:admin',
         api_url: this.url,
-      }); return;
+      });
+      return;
     }
     const token = /^Bearer\s+(\S+)$/.exec(request.headers.authorization ?? '')?.[1];
     const expiry = token ? this.tokens.get(token) : undefined;
-    if (!expiry || expiry < Date.now()) { json(401, { code: 124, message: 'Invalid access token.' }); return; }
+    if (!expiry || expiry < Date.now()) {
+      json(401, { code: 124, message: 'Invalid access token.' });
+      return;
+    }
 
     const create = /^\/v2\/users\/([^/]+)\/meetings$/.exec(url.pathname);
     if (request.method === 'POST' && create) {
@@ -103,7 +110,8 @@ export class ZoomSandbox {
       try {
         input = JSON.parse(body) as Record<string, unknown>;
       } catch {
-        json(400, { code: 300, message: 'Request Body should be a valid JSON object.' }); return;
+        json(400, { code: 300, message: 'Request Body should be a valid JSON object.' });
+        return;
       }
       const errors: { field: string; message: string }[] = [];
       if (typeof input['topic'] !== 'string' || input['topic'].length > 200)
@@ -115,7 +123,10 @@ export class ZoomSandbox {
       if (!Number.isInteger(input['duration'])) errors.push({ field: 'duration', message: 'Invalid duration.' });
       if (typeof input['password'] === 'string' && input['password'].length > 10)
         errors.push({ field: 'password', message: 'Password can be at most 10 characters.' });
-      if (errors.length > 0) { json(400, { code: 300, message: 'Validation Failed.', errors }); return; }
+      if (errors.length > 0) {
+        json(400, { code: 300, message: 'Validation Failed.', errors });
+        return;
+      }
       const id = (this.nextId += 7);
       const password = typeof input['password'] === 'string' ? input['password'] : randomId('', 8);
       const meeting: SandboxMeeting = {
@@ -137,19 +148,27 @@ export class ZoomSandbox {
       };
       this.meetings.set(id, meeting);
       if (fault?.kind === 'timeout-after') return;
-      json(201, meeting); return;
+      json(201, meeting);
+      return;
     }
     const one = /^\/v2\/meetings\/(\d+)$/.exec(url.pathname);
     if (one) {
       const id = Number(one[1]);
       const meeting = this.meetings.get(id);
-      if (!meeting) { json(404, { code: 3001, message: `Meeting does not exist: ${id}.` }); return; }
-      if (request.method === 'GET') { json(200, meeting); return; }
+      if (!meeting) {
+        json(404, { code: 3001, message: `Meeting does not exist: ${id}.` });
+        return;
+      }
+      if (request.method === 'GET') {
+        json(200, meeting);
+        return;
+      }
       if (request.method === 'DELETE') {
         this.meetings.delete(id);
         this.deleted.push(id);
         if (fault?.kind === 'timeout-after') return;
-        json(204); return;
+        json(204);
+        return;
       }
     }
     json(404, { code: 404, message: 'Not found.' });

@@ -498,7 +498,8 @@ export function createPaymentService(deps: PaymentDeps) {
       }
       const snapshot = await gateway.retrievePaymentIntent(event.paymentIntentId);
       const result = await uow.transaction(async (repos) => {
-        if (!(await repos.payments.recordEvent(event.id, event.type))) return { outcome: 'duplicate' as const, changed: null };
+        if (!(await repos.payments.recordEvent(event.id, event.type)))
+          return { outcome: 'duplicate' as const, changed: null };
         if (!(await repos.payments.findByIntentId(snapshot.id))) return { outcome: 'ignored' as const, changed: null };
         return { outcome: 'applied' as const, changed: await syncIntent(snapshot, null, repos) };
       });
