@@ -39,7 +39,7 @@ export class SafeStorageCredentials {
       const parsed = JSON.parse(this.safeStorage.decryptString(Buffer.from(blob, 'base64'))) as Record<string, unknown>;
       return Object.fromEntries(
         FIELDS.filter((field) => typeof parsed[field] === 'string').map((field) => [field, parsed[field]]),
-      ) as Credentials;
+      );
     } catch {
       return {};
     }
