@@ -58,6 +58,7 @@ export async function createContainer(options: ContainerOptions): Promise<Contai
     const deliveryKick: { kick: () => void } = { kick: () => undefined };
     const services = createServices({ uow, clock, events }, integrations, deliveryKick);
     const outbox = createOutboxWorker({
+      events,
       uow,
       clock,
       logger,
@@ -67,7 +68,9 @@ export async function createContainer(options: ContainerOptions): Promise<Contai
     });
     deliveryKick.kick = () => outbox.kick();
     // Every committed booking change may have written outbox rows: deliver them promptly.
-    events.subscribe(() => outbox.kick());
+    events.subscribe((stamped) => {
+      if (stamped.event.type === 'booking.changed') outbox.kick();
+    });
     const opened = integrations;
     return {
       db,

@@ -55,7 +55,18 @@ export function bookingDetailDto(detail: BookingDetail) {
       status: notification.status,
       payload: notification.payload as Record<string, unknown>,
     })),
-    payment: null,
-    meeting: null,
+    meetingJoinUrl: detail.meeting && !detail.meeting.deletedAt ? detail.meeting.joinUrl : null,
+    meeting: detail.meeting
+      ? {
+          zoomMeetingId: detail.meeting.zoomMeetingId,
+          topic: detail.meeting.topic,
+          joinUrl: detail.meeting.joinUrl,
+          startUrl: detail.meeting.startUrl,
+          password: detail.meeting.password,
+          createdAt: detail.meeting.createdAt,
+          deletedAt: detail.meeting.deletedAt,
+        }
+      : null,
+    emails: detail.emails,
   };
 }

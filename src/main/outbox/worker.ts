@@ -3,6 +3,7 @@ import type { EmailTemplate, Recipient } from '../domain/effects';
 import { formatMinor } from '../domain/money';
 import type { Logger } from '../log';
 import { GatewayRefused, type Mailer, type MeetingGateway } from '../services/gateways';
+import type { EventBus } from '../services/events';
 import type { PaymentService } from '../services/payments';
 import type { OutboxRecord, UnitOfWork } from '../services/ports';
 import { renderEmail } from './templates';
@@ -17,6 +18,7 @@ export function backoffMs(attempts: number, random = Math.random): number {
 }
 
 export interface OutboxWorkerDeps {
+  events?: EventBus;
   uow: UnitOfWork;
   clock: Clock;
   logger: Logger;
@@ -174,6 +176,13 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
       try {
         await deliver(message);
         await uow.transaction((repos) => repos.outboxWork.markDelivered(message.id, clock.now()));
+        if (message.bookingId !== null)
+          deps.events?.publish({
+            type: 'booking.delivered',
+            bookingId: message.bookingId,
+            kind: message.kind,
+            at: clock.now(),
+          });
       } catch (error) {
         const text = error instanceof Error ? error.message : String(error);
         const refused = error instanceof GatewayRefused;

@@ -26,8 +26,10 @@ import type {
   BookingListRow,
   BookingQueueFilter,
   BookingRecord,
+  MeetingRecord,
   NewTransition,
   Repositories,
+  SentEmailRecord,
   TransitionRecord,
 } from './ports';
 import { loadSettings, minimumFeeFor } from './settings';
@@ -45,6 +47,8 @@ export interface BookingDetail {
   gig: { id: number; title: string; language: string };
   transitions: TransitionRecord[];
   notifications: { key: string; kind: string; status: string; payload: unknown }[];
+  meeting: MeetingRecord | null;
+  emails: SentEmailRecord[];
 }
 
 const CURSOR_SCHEMA = z.object({ at: z.iso.datetime(), id: z.number().int().positive() });
@@ -99,6 +103,7 @@ const ACTION_PERMISSION: Partial<Record<BookingAction, Permission>> = {
   decline: 'bookings.decline',
   cancel: 'bookings.cancelUnpaid',
   complete: 'bookings.complete',
+  cancel_paid: 'bookings.cancelPaid',
 };
 
 export interface TransitionOptions {
@@ -384,12 +389,14 @@ export function createBookingService(deps: ServiceDeps) {
       const booking = await uow.read.bookings.findById(id);
       if (!booking) throw new DomainError('NOT_FOUND', `Booking ${id} does not exist`);
       assertOwnBooking(actor, booking);
-      const [student, teacher, gig, transitions, notifications] = await Promise.all([
+      const [student, teacher, gig, transitions, notifications, meeting, emails] = await Promise.all([
         uow.read.people.findStudent(booking.studentId),
         uow.read.people.findTeacher(booking.teacherId),
         uow.read.people.findGig(booking.gigId),
         uow.read.bookings.transitions(id),
         uow.read.outbox.listForBooking(id),
+        uow.read.payments.findMeeting(id),
+        uow.read.payments.emails(id),
       ]);
       if (!student || !teacher || !gig) throw new Error(`Booking ${id} refers to a missing student, teacher or gig`);
       return {
@@ -399,6 +406,8 @@ export function createBookingService(deps: ServiceDeps) {
         gig: { id: gig.id, title: gig.title, language: gig.language },
         transitions,
         notifications,
+        meeting,
+        emails,
       };
     },
 

@@ -11,7 +11,9 @@ export type DomainEvent =
       version: number;
       at: Date;
     }
-  | { type: 'settings.changed'; at: Date };
+  | { type: 'settings.changed'; at: Date }
+  /** A side effect of a booking went out (its meeting, an email): consoles showing it refresh. */
+  | { type: 'booking.delivered'; bookingId: number; kind: string; at: Date };
 
 export interface StampedEvent {
   /** Increasing per process; subscribers resume from the last id they saw. */

@@ -6,6 +6,7 @@ import { SignIn } from './features/auth/SignIn';
 import { BookingDetail } from './features/bookings/BookingDetail';
 import { CreateBooking } from './features/bookings/CreateBooking';
 import { QUEUES, QueuePage } from './features/bookings/QueuePage';
+import { OperationsPage, PaymentsPage, RefundsPage } from './features/payments/PaymentsPages';
 import { RevenuePage } from './features/revenue/RevenuePage';
 import { SettingsPage } from './features/settings/SettingsPage';
 import { navigate, useRoute } from './route';
@@ -37,7 +38,7 @@ function LiveUpdates({ onStatus }: { onStatus: (status: string) => void }) {
         void queryClient.invalidateQueries({ queryKey: trpc.bookings.list.pathKey() });
         void queryClient.invalidateQueries({ queryKey: trpc.bookings.counts.pathKey() });
         const data = event.data;
-        if (data.type === 'booking.changed') {
+        if (data.type === 'booking.changed' || data.type === 'booking.delivered') {
           void queryClient.invalidateQueries({ queryKey: trpc.bookings.get.queryKey({ id: data.bookingId }) });
         } else {
           void queryClient.invalidateQueries();
@@ -107,6 +108,19 @@ export function App() {
             New booking
           </a>
         ) : null}
+        {can('payments.read') ? (
+          <>
+            <a href="#/payments" className={route.page === 'payments' ? 'nav-link active' : 'nav-link'}>
+              Payments
+            </a>
+            <a href="#/refunds" className={route.page === 'refunds' ? 'nav-link active' : 'nav-link'}>
+              Refund requests
+            </a>
+            <a href="#/operations" className={route.page === 'operations' ? 'nav-link active' : 'nav-link'}>
+              Reconciliation
+            </a>
+          </>
+        ) : null}
         {can('reports.read') ? (
           <a href="#/revenue" className={route.page === 'revenue' ? 'nav-link active' : 'nav-link'}>
             Revenue
@@ -156,6 +170,9 @@ export function App() {
             {route.page === 'new' ? <CreateBooking /> : null}
             {route.page === 'revenue' ? <RevenuePage /> : null}
             {route.page === 'settings' ? <SettingsPage /> : null}
+            {route.page === 'payments' ? <PaymentsPage /> : null}
+            {route.page === 'refunds' ? <RefundsPage /> : null}
+            {route.page === 'operations' ? <OperationsPage /> : null}
           </ErrorBoundary>
         </main>
       </div>

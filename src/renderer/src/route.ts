@@ -6,6 +6,9 @@ export type Route =
   | { page: 'booking'; id: number }
   | { page: 'new' }
   | { page: 'revenue' }
+  | { page: 'payments' }
+  | { page: 'refunds' }
+  | { page: 'operations' }
   | { page: 'settings' };
 
 export function parseRoute(hash: string): Route {
@@ -14,6 +17,9 @@ export function parseRoute(hash: string): Route {
   if (parts[0] === 'new') return { page: 'new' };
   if (parts[0] === 'revenue') return { page: 'revenue' };
   if (parts[0] === 'settings') return { page: 'settings' };
+  if (parts[0] === 'payments') return { page: 'payments' };
+  if (parts[0] === 'refunds') return { page: 'refunds' };
+  if (parts[0] === 'operations') return { page: 'operations' };
   const queue = parts[0] === 'queues' && parts[1] ? parts[1] : 'AWAITING_CONFIRMATION';
   let search = '';
   try {

@@ -49,7 +49,11 @@ export const bookingsRouter = router({
     .input(z.object({ lastEventId: z.string().nullish() }).optional())
     .subscription(async function* ({ ctx, input, signal }) {
       for await (const stamped of eventStream(ctx.events, input?.lastEventId ?? null, signal)) {
-        if (stamped.event.type === 'booking.changed' || stamped.event.type === 'resync') {
+        if (
+          stamped.event.type === 'booking.changed' ||
+          stamped.event.type === 'booking.delivered' ||
+          stamped.event.type === 'resync'
+        ) {
           yield tracked(String(stamped.id), stamped.event);
         }
       }

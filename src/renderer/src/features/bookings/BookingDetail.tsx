@@ -3,8 +3,9 @@ import { useState } from 'react';
 import { Dialog, ErrorState, InlineError, Spinner, StatusBadge } from '../../components/ui';
 import { formatDateTime, formatMoney, formatRelative, formatTime, viewerTimeZone } from '../../format';
 import { useTRPC } from '../../trpc';
+import { PaymentPanel } from '../payments/PaymentPanel';
 
-type ActionName = 'confirm' | 'decline' | 'cancel' | 'complete';
+type ActionName = 'confirm' | 'decline' | 'cancel' | 'complete' | 'cancel_paid';
 
 const ACTIONS: Record<ActionName, { label: string; needsReason: boolean; danger: boolean; explain: string }> = {
   confirm: {
@@ -31,6 +32,13 @@ const ACTIONS: Record<ActionName, { label: string; needsReason: boolean; danger:
     danger: false,
     explain: 'Record that the session took place.',
   },
+  cancel_paid: {
+    label: 'Cancel with full refund',
+    needsReason: true,
+    danger: true,
+    explain:
+      'Refund the whole payment at Stripe, then cancel the booking, delete the Zoom meeting and tell both people (R18).',
+  },
 };
 
 export function BookingDetail({ id }: { id: number }) {
@@ -50,7 +58,8 @@ export function BookingDetail({ id }: { id: number }) {
   const decline = useMutation(trpc.bookings.decline.mutationOptions({ onSuccess: onDone }));
   const cancel = useMutation(trpc.bookings.cancel.mutationOptions({ onSuccess: onDone }));
   const complete = useMutation(trpc.bookings.complete.mutationOptions({ onSuccess: onDone }));
-  const mutations = { confirm, decline, cancel, complete };
+  const cancelPaid = useMutation(trpc.operations.cancelPaid.mutationOptions({ onSuccess: onDone }));
+  const mutations = { confirm, decline, cancel, complete, cancel_paid: cancelPaid };
 
   if (detail.isPending) return <Spinner label={`Loading booking ${id}…`} />;
   if (detail.isError) return <ErrorState error={detail.error} onRetry={() => void detail.refetch()} />;
@@ -63,6 +72,7 @@ export function BookingDetail({ id }: { id: number }) {
     const base = { id: booking.id, expectedVersion: seenVersion ?? booking.version };
     if (pending === 'decline') decline.mutate({ ...base, reason });
     else if (pending === 'cancel') cancel.mutate({ ...base, reason });
+    else if (pending === 'cancel_paid') cancelPaid.mutate({ ...base, reason });
     else if (pending === 'confirm') confirm.mutate(base);
     else complete.mutate(base);
   };
@@ -180,6 +190,50 @@ export function BookingDetail({ id }: { id: number }) {
           </table>
         </section>
       </div>
+      <PaymentPanel
+        bookingId={booking.id}
+        studentId={booking.student.id}
+        status={booking.status}
+        paymentStatus={booking.paymentStatus}
+        currency={booking.currency}
+      />
+      <section className="card" aria-label="Meeting">
+        <h2>Zoom meeting</h2>
+        {booking.meeting ? (
+          <dl data-testid="meeting">
+            <dt>Join link</dt>
+            <dd>{booking.meeting.deletedAt ? <s>{booking.meeting.joinUrl}</s> : booking.meeting.joinUrl}</dd>
+            <dt>Meeting id</dt>
+            <dd className="code">{booking.meeting.zoomMeetingId}</dd>
+            <dt>Passcode</dt>
+            <dd className="code">{booking.meeting.password}</dd>
+            {booking.meeting.deletedAt ? (
+              <>
+                <dt>Deleted</dt>
+                <dd>{formatDateTime(booking.meeting.deletedAt)}</dd>
+              </>
+            ) : null}
+          </dl>
+        ) : (
+          <p className="muted">
+            {booking.paymentStatus === 'PAID' ? 'Being created…' : 'Created when the booking is paid.'}
+          </p>
+        )}
+      </section>
+      <section className="card" aria-label="Emails sent">
+        <h2>Emails sent</h2>
+        {booking.emails.length === 0 ? (
+          <p className="muted">None yet.</p>
+        ) : (
+          <ul className="plain" data-testid="emails">
+            {booking.emails.map((email) => (
+              <li key={email.outboxKey}>
+                {formatDateTime(email.sentAt)} · to the {email.recipientRole} ({email.recipient}): “{email.subject}”
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
       <section className="card">
         <h2>Timeline</h2>
         <ol className="timeline" data-testid="timeline">

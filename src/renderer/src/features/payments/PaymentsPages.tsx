@@ -1,0 +1,378 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { Dialog, EmptyState, ErrorState, InlineError, Spinner, StatusBadge } from '../../components/ui';
+import { formatDateTime, formatMoney } from '../../format';
+import { useSession } from '../../session';
+import { useTRPC } from '../../trpc';
+
+const PAYMENT_FILTERS = [
+  { id: 'PENDING', label: 'Pending' },
+  { id: 'REQUIRES_ACTION', label: 'Requires action' },
+  { id: 'FAILED', label: 'Failed' },
+  { id: 'PAID', label: 'Paid' },
+  { id: 'PARTIALLY_REFUNDED', label: 'Partly refunded' },
+  { id: 'REFUNDED', label: 'Refunded' },
+] as const;
+
+export function PaymentsPage() {
+  const trpc = useTRPC();
+  const [status, setStatus] = useState<(typeof PAYMENT_FILTERS)[number]['id']>('PENDING');
+  const list = useQuery(trpc.payments.list.queryOptions({ status, limit: 200 }));
+  return (
+    <section aria-label="Payments">
+      <div className="page-head">
+        <h1>Payments</h1>
+        <div className="filters" role="tablist">
+          {PAYMENT_FILTERS.map((filter) => (
+            <button
+              key={filter.id}
+              type="button"
+              role="tab"
+              aria-selected={status === filter.id}
+              className={status === filter.id ? 'button primary' : 'button'}
+              onClick={() => setStatus(filter.id)}
+            >
+              {filter.label}
+            </button>
+          ))}
+        </div>
+      </div>
+      {list.isPending ? (
+        <Spinner />
+      ) : list.isError ? (
+        <ErrorState error={list.error} onRetry={() => void list.refetch()} />
+      ) : list.data.items.length === 0 ? (
+        <EmptyState>No payments here.</EmptyState>
+      ) : (
+        <table className="data card" data-testid="payments-table">
+          <thead>
+            <tr>
+              <th>Payment</th>
+              <th>Booking</th>
+              <th className="num">Amount</th>
+              <th>Status</th>
+              <th>Stripe</th>
+              <th>Last error</th>
+              <th>Updated</th>
+            </tr>
+          </thead>
+          <tbody>
+            {list.data.items.map((payment) => (
+              <tr key={payment.id}>
+                <td>#{payment.id}</td>
+                <td>
+                  <a href={`#/bookings/${payment.bookingId}`}>#{payment.bookingId}</a>
+                </td>
+                <td className="num">{formatMoney(payment.amountMinor, payment.currency)}</td>
+                <td>
+                  <StatusBadge value={payment.status} />
+                </td>
+                <td>
+                  {payment.stripeStatus === 'requires_action'
+                    ? 'waiting for the student to authenticate'
+                    : (payment.stripeStatus ?? '—')}
+                </td>
+                <td>{payment.lastError ?? ''}</td>
+                <td>{formatDateTime(payment.updatedAt)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
+export function RefundsPage() {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const { can, session } = useSession();
+  const [status, setStatus] = useState<'OPEN' | 'SUCCEEDED' | 'REJECTED' | 'FAILED'>('OPEN');
+  const list = useQuery(trpc.refunds.list.queryOptions({ status, limit: 200 }));
+  const refresh = () => void queryClient.invalidateQueries();
+  const approve = useMutation(trpc.refunds.approve.mutationOptions({ onSettled: refresh }));
+  const process = useMutation(trpc.refunds.process.mutationOptions({ onSettled: refresh }));
+  const reject = useMutation(
+    trpc.refunds.reject.mutationOptions({
+      onSuccess: () => {
+        setRejecting(null);
+        refresh();
+      },
+    }),
+  );
+  const [rejecting, setRejecting] = useState<number | null>(null);
+  const [note, setNote] = useState('');
+  return (
+    <section aria-label="Refund requests">
+      <div className="page-head">
+        <h1>Refund requests</h1>
+        <div className="filters" role="tablist">
+          {(['OPEN', 'SUCCEEDED', 'REJECTED', 'FAILED'] as const).map((value) => (
+            <button
+              key={value}
+              type="button"
+              role="tab"
+              aria-selected={status === value}
+              className={status === value ? 'button primary' : 'button'}
+              onClick={() => setStatus(value)}
+            >
+              {value.toLowerCase()}
+            </button>
+          ))}
+        </div>
+      </div>
+      <InlineError error={approve.error ?? process.error} />
+      {list.isPending ? (
+        <Spinner />
+      ) : list.isError ? (
+        <ErrorState error={list.error} onRetry={() => void list.refetch()} />
+      ) : list.data.items.length === 0 ? (
+        <EmptyState>No refund requests here.</EmptyState>
+      ) : (
+        <table className="data card" data-testid="refunds-table">
+          <thead>
+            <tr>
+              <th>Request</th>
+              <th>Booking</th>
+              <th className="num">Amount</th>
+              <th>Reason</th>
+              <th>Status</th>
+              <th>Filed</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {list.data.items.map((request) => {
+              const mine = request.requestedById === session?.staff.id;
+              const decidable =
+                ['REQUESTED', 'AWAITING_SECOND_APPROVAL'].includes(request.status) &&
+                can('refunds.approve') &&
+                !mine &&
+                request.firstApproverId !== session?.staff.id;
+              return (
+                <tr key={request.id}>
+                  <td>#{request.id}</td>
+                  <td>
+                    <a href={`#/bookings/${request.bookingId}`}>#{request.bookingId}</a>
+                  </td>
+                  <td className="num">{formatMoney(request.amountMinor, request.currency)}</td>
+                  <td>{request.reason}</td>
+                  <td>
+                    {request.status.replaceAll('_', ' ').toLowerCase()}
+                    {request.failureMessage ? ` — ${request.failureMessage}` : ''}
+                    {request.rejectNote ? ` — ${request.rejectNote}` : ''}
+                  </td>
+                  <td>{formatDateTime(request.createdAt)}</td>
+                  <td className="actions">
+                    {decidable ? (
+                      <>
+                        <button
+                          type="button"
+                          className="button primary"
+                          onClick={() => approve.mutate({ id: request.id })}
+                          disabled={approve.isPending}
+                        >
+                          Approve
+                        </button>
+                        <button type="button" className="button danger" onClick={() => setRejecting(request.id)}>
+                          Reject
+                        </button>
+                      </>
+                    ) : null}
+                    {mine && ['REQUESTED', 'AWAITING_SECOND_APPROVAL'].includes(request.status) ? (
+                      <span className="muted">another staff member decides</span>
+                    ) : null}
+                    {['APPROVED', 'FAILED'].includes(request.status) && can('refunds.process') ? (
+                      <button type="button" className="button" onClick={() => process.mutate({ id: request.id })}>
+                        Process again
+                      </button>
+                    ) : null}
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+      {rejecting !== null ? (
+        <Dialog title={`Reject refund request #${rejecting}`} onClose={() => setRejecting(null)}>
+          <form
+            onSubmit={(event) => {
+              event.preventDefault();
+              reject.mutate({ id: rejecting, note });
+            }}
+          >
+            <label>
+              Note for the requester (required)
+              <textarea value={note} onChange={(event) => setNote(event.target.value)} rows={3} />
+            </label>
+            <InlineError error={reject.error} />
+            <div className="dialog-actions">
+              <button type="button" className="button ghost" onClick={() => setRejecting(null)}>
+                Back
+              </button>
+              <button type="submit" className="button danger">
+                Reject
+              </button>
+            </div>
+          </form>
+        </Dialog>
+      ) : null}
+    </section>
+  );
+}
+
+export function OperationsPage() {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const { can } = useSession();
+  const mismatches = useQuery(trpc.operations.mismatches.queryOptions({ status: 'OPEN' }));
+  const deliveries = useQuery(trpc.operations.failedDeliveries.queryOptions());
+  const refresh = () => void queryClient.invalidateQueries();
+  const reconcile = useMutation(trpc.operations.reconcile.mutationOptions({ onSettled: refresh }));
+  const retry = useMutation(trpc.operations.retryDelivery.mutationOptions({ onSettled: refresh }));
+  const resolve = useMutation(
+    trpc.operations.resolveMismatch.mutationOptions({
+      onSuccess: () => {
+        setResolving(null);
+        refresh();
+      },
+    }),
+  );
+  const [resolving, setResolving] = useState<number | null>(null);
+  const [resolution, setResolution] = useState('');
+  return (
+    <section aria-label="Operations">
+      <div className="page-head">
+        <h1>Reconciliation and deliveries</h1>
+        {can('operations.manage') ? (
+          <button type="button" className="button" onClick={() => reconcile.mutate()} disabled={reconcile.isPending}>
+            {reconcile.isPending ? 'Comparing with Stripe…' : 'Reconcile with Stripe now'}
+          </button>
+        ) : null}
+      </div>
+      {reconcile.data ? (
+        <p className="notice">
+          Checked {reconcile.data.checked} payment(s): {reconcile.data.settled} settled, {reconcile.data.mismatches} new
+          mismatch(es)
+          {reconcile.data.errors.length ? `, ${reconcile.data.errors.length} could not be checked` : ''}.
+        </p>
+      ) : null}
+      <InlineError error={reconcile.error ?? retry.error} />
+      <div className="card">
+        <h2>Mismatches with Stripe</h2>
+        {mismatches.isPending ? (
+          <Spinner />
+        ) : !mismatches.data || mismatches.data.length === 0 ? (
+          <p className="muted">Everything matches Stripe.</p>
+        ) : (
+          <table className="data" data-testid="mismatches">
+            <thead>
+              <tr>
+                <th>Booking</th>
+                <th>Kind</th>
+                <th>Here</th>
+                <th>Stripe</th>
+                <th>Detail</th>
+                <th />
+              </tr>
+            </thead>
+            <tbody>
+              {mismatches.data.map((mismatch) => (
+                <tr key={mismatch.id}>
+                  <td>
+                    <a href={`#/bookings/${mismatch.bookingId}`}>#{mismatch.bookingId}</a>
+                  </td>
+                  <td>{mismatch.kind.replaceAll('_', ' ')}</td>
+                  <td>{mismatch.localState}</td>
+                  <td>{mismatch.stripeState}</td>
+                  <td>{mismatch.detail}</td>
+                  <td>
+                    {can('operations.manage') ? (
+                      <button type="button" className="button" onClick={() => setResolving(mismatch.id)}>
+                        Resolve
+                      </button>
+                    ) : null}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </div>
+      <div className="card">
+        <h2>Failed or retrying deliveries</h2>
+        {deliveries.isPending ? (
+          <Spinner />
+        ) : !deliveries.data || deliveries.data.length === 0 ? (
+          <p className="muted">Every meeting and email went out.</p>
+        ) : (
+          <table className="data" data-testid="deliveries">
+            <thead>
+              <tr>
+                <th>What</th>
+                <th>Booking</th>
+                <th>Attempts</th>
+                <th>Last error</th>
+                <th>Next try</th>
+                <th />
+              </tr>
+            </thead>
+            <tbody>
+              {deliveries.data.map((row) => (
+                <tr key={row.id}>
+                  <td>
+                    {row.kind === 'email'
+                      ? `email ${String(row.payload['template'])} to ${String(row.payload['to'])}`
+                      : row.kind}
+                  </td>
+                  <td>{row.bookingId ? <a href={`#/bookings/${row.bookingId}`}>#{row.bookingId}</a> : '—'}</td>
+                  <td>
+                    {row.attempts} {row.status === 'FAILED' ? '(gave up)' : ''}
+                  </td>
+                  <td>{row.lastError ?? ''}</td>
+                  <td>{row.status === 'FAILED' ? '—' : formatDateTime(row.nextAttemptAt)}</td>
+                  <td>
+                    {can('operations.manage') ? (
+                      <button type="button" className="button" onClick={() => retry.mutate({ id: row.id })}>
+                        Retry now
+                      </button>
+                    ) : null}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </div>
+      {resolving !== null ? (
+        <Dialog title="Resolve mismatch" onClose={() => setResolving(null)}>
+          <form
+            onSubmit={(event) => {
+              event.preventDefault();
+              resolve.mutate({ id: resolving, resolution });
+            }}
+          >
+            <p>
+              Say what was done (for example: refunded the student at Stripe, or confirmed the dashboard refund with
+              them).
+            </p>
+            <label>
+              Resolution (required)
+              <textarea value={resolution} onChange={(event) => setResolution(event.target.value)} rows={3} />
+            </label>
+            <InlineError error={resolve.error} />
+            <div className="dialog-actions">
+              <button type="button" className="button ghost" onClick={() => setResolving(null)}>
+                Back
+              </button>
+              <button type="submit" className="button primary">
+                Resolve
+              </button>
+            </div>
+          </form>
+        </Dialog>
+      ) : null}
+    </section>
+  );
+}
