@@ -41,6 +41,7 @@ if (!app.requestSingleInstanceLock()) {
   let window: BrowserWindow | null = null;
   let container: Container | null = null;
   const store = new Store<{ window?: SavedWindowState }>({ name: 'window-state' });
+  const credentialStore = new SafeStorageCredentials(safeStorage, new Store({ name: 'credentials' }));
 
   app.on('second-instance', () => {
     if (window?.isMinimized()) window.restore();
@@ -70,7 +71,7 @@ if (!app.requestSingleInstanceLock()) {
         config: loadConfig(process.argv.slice(app.isPackaged ? 1 : 2)),
         logger: consoleLogger,
         // Integration credentials live encrypted in the OS keychain (safeStorage), or come from env.
-        credentials: new SafeStorageCredentials(safeStorage, new Store({ name: 'credentials' })).load(),
+        credentials: credentialStore.load(),
         demoData: async (question) =>
           (
             await dialog.showMessageBox({
@@ -96,7 +97,8 @@ if (!app.requestSingleInstanceLock()) {
     createTrpcIpcHandler({
       ipcMain,
       router: appRouter,
-      createContext: (token): ApiContext => apiContext(opened, consoleLogger, token),
+      createContext: (token): ApiContext =>
+        apiContext(opened, consoleLogger, token, (credentials) => credentialStore.save(credentials)),
       isTrustedUrl: (url) => isAppUrl(url, devServerUrl),
       onRejected: (reason) => consoleLogger.warn(reason),
     });

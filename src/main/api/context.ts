@@ -3,8 +3,14 @@ import type { Logger } from '../log';
 import type { ApiContext } from './trpc';
 
 /** The context of one call, the same for IPC, HTTP and direct callers. */
-export function apiContext(container: Container, logger: Logger, token: string | null): ApiContext {
+export function apiContext(
+  container: Container,
+  logger: Logger,
+  token: string | null,
+  saveCredentials?: ApiContext['saveCredentials'],
+): ApiContext {
   return {
+    saveCredentials,
     services: container.services,
     events: container.events,
     logger,

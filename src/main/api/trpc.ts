@@ -5,6 +5,7 @@ import { DomainError, type DomainErrorCode } from '../domain/errors';
 import { assertStaffCan, type Permission } from '../domain/permissions';
 import type { Logger } from '../log';
 import type { EventBus } from '../services/events';
+import type { Credentials } from '../integrations';
 import type { Services } from '../services';
 
 /** Per call: the services, and the bearer token the call came with (HTTP header or IPC message). */
@@ -15,6 +16,8 @@ export interface ApiContext {
   readonly token: string | null;
   /** Which integrations are real and which sandboxed, with credentials masked. */
   readonly integrations: () => { name: string; mode: string; credential: string | null }[];
+  /** Only in the desktop shell: stores integration credentials encrypted (safeStorage). */
+  readonly saveCredentials?: ((credentials: Credentials) => void) | undefined;
 }
 
 export interface ApiMeta {

@@ -31,8 +31,20 @@ const auditQuery = z.object({
   limit: z.number().int().min(1).max(200).optional(),
 });
 
-export function createAuditService({ uow }: ServiceDeps) {
+export function createAuditService({ uow, clock }: ServiceDeps) {
   return {
+    /** An audit entry for an action taken outside a use case's own transaction (e.g. credentials saved). */
+    async record(
+      actor: Actor,
+      action: string,
+      entity: string,
+      entityId: string,
+      data?: Record<string, unknown>,
+    ): Promise<void> {
+      await uow.transaction((repos) =>
+        repos.audit.append(auditEntry(actor, action, entity, entityId, clock.now(), data)),
+      );
+    },
     /** Newest first; `cursor` is the last id of the previous page. */
     async list(actor: Actor, input: unknown): Promise<{ items: AuditRecord[]; nextCursor: number | null }> {
       assertStaffCan(actor, 'audit.read');

@@ -155,17 +155,72 @@ export function SettingsPage() {
       <div className="card">
         <h2>Integrations</h2>
         {integrations.data ? (
-          <ul className="plain">
+          <ul className="plain" data-testid="integrations">
             {integrations.data.map((integration) => (
               <li key={integration.name}>
                 <strong>{integration.name}</strong>: {integration.mode}
+                {integration.credential ? <span className="code"> · {integration.credential}</span> : null}
               </li>
             ))}
           </ul>
         ) : (
           <Spinner />
         )}
+        {editable ? <CredentialsForm /> : null}
       </div>
     </section>
+  );
+}
+
+const CREDENTIAL_FIELDS = [
+  ['stripeSecretKey', 'Stripe secret key'],
+  ['stripeWebhookSecret', 'Stripe webhook signing secret'],
+  ['zoomAccountId', 'Zoom account id'],
+  ['zoomClientId', 'Zoom client id'],
+  ['zoomClientSecret', 'Zoom client secret'],
+  ['smtpUrl', 'SMTP URL (smtp:// or smtps://user:pass@host:port)'],
+  ['mailFrom', 'Mail from (e.g. LinguaFlex <no-reply@example.com>)'],
+] as const;
+
+/** Credentials are written, never read back: the fields start empty and empty means unchanged. */
+function CredentialsForm() {
+  const trpc = useTRPC();
+  const [values, setValues] = useState<Record<string, string>>({});
+  const save = useMutation(trpc.system.saveCredentials.mutationOptions({ onSuccess: () => setValues({}) }));
+  return (
+    <form
+      className="credentials"
+      onSubmit={(event) => {
+        event.preventDefault();
+        const entered = Object.fromEntries(Object.entries(values).filter(([, value]) => value.trim() !== ''));
+        save.mutate(entered);
+      }}
+    >
+      <h3>Real credentials</h3>
+      <p className="muted">
+        Stored encrypted with this computer’s keychain and used from the next start. Leave a field empty to keep it.
+      </p>
+      {CREDENTIAL_FIELDS.map(([field, label]) => (
+        <label key={field}>
+          {label}
+          <input
+            type={field === 'zoomAccountId' || field === 'zoomClientId' || field === 'mailFrom' ? 'text' : 'password'}
+            autoComplete="off"
+            value={values[field] ?? ''}
+            onChange={(event) => setValues({ ...values, [field]: event.target.value })}
+            aria-label={label}
+          />
+        </label>
+      ))}
+      <InlineError error={save.error} />
+      {save.data ? (
+        <p className="success">
+          Saved {save.data.saved.join(', ')}; they take effect {save.data.takesEffect}.
+        </p>
+      ) : null}
+      <button type="submit" className="button">
+        Save credentials
+      </button>
+    </form>
   );
 }

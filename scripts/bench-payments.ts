@@ -1,0 +1,133 @@
+/**
+ * npm run bench:payments [-- --flows 200] [--concurrency 4]
+ * The seed's whole flow against the local sandboxes, on PGlite and on PostgreSQL: booking created,
+ * teacher confirms, card attached, intent, payment, then the Zoom meeting and both emails delivered
+ * by the outbox worker. Prints flows per second and the worker's delivery latency (commit → sent).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { argValue } from '../src/main/config/config';
+import { createContainer, type Container } from '../src/main/container';
+import { HOUR_MS } from '../src/main/domain/clock';
+import { startPostgres } from '../tests/support/postgres-server';
+
+const pct = (samples: number[], p: number) => {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+};
+
+async function runFlows(
+  container: Container,
+  flows: number,
+  concurrency: number,
+): Promise<{ seconds: number; latencies: number[] }> {
+  const admin = { kind: 'STAFF' as const, id: 1, role: 'ADMIN' as const };
+  const { services } = container;
+  const teachers: { teacher: { id: number }; gig: { id: number } }[] = [];
+  for (let t = 0; t < concurrency * 2; t += 1) {
+    const teacher = await services.people.create(admin, {
+      kind: 'teacher',
+      email: `t${t}@bench.test`,
+      name: `Teacher ${t}`,
+    });
+    teachers.push({
+      teacher,
+      gig: await services.people.createGig(admin, {
+        teacherId: teacher.id,
+        title: 'Spanish',
+        language: 'Spanish',
+        hourlyRateMinor: 5000,
+        currency: 'USD',
+      }),
+    });
+  }
+  const student = await services.people.create(admin, {
+    kind: 'student',
+    email: 'student@bench.test',
+    name: 'Bench Student',
+  });
+  const card = await services.payments.attachMethod(admin, { studentId: student.id, paymentMethodId: 'pm_card_visa' });
+  const smtp = container.integrations.sandboxes.smtp;
+  const paidMails = () => smtp?.messages.filter((mail) => mail.subject.includes('is paid')).length ?? 0;
+  const before = paidMails();
+  let next = 0;
+  const started = performance.now();
+  const worker = async () => {
+    for (;;) {
+      const index = next++;
+      if (index >= flows) return;
+      const slot = teachers[index % teachers.length];
+      if (!slot) return;
+      const startsAt = new Date(Date.now() + 48 * HOUR_MS + Math.floor(index / teachers.length) * 3 * HOUR_MS);
+      const booking = await services.bookings.create(admin, {
+        studentId: student.id,
+        gigId: slot.gig.id,
+        startsAt,
+        minutes: 60,
+      });
+      await services.bookings.confirm({ kind: 'TEACHER', id: slot.teacher.id }, { id: booking.id });
+      const intent = await services.payments.createIntent(admin, {
+        bookingId: booking.id,
+        paymentMethodId: card.paymentMethodId,
+      });
+      await services.payments.confirm(admin, { paymentIntentId: intent.paymentIntentId });
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  // Done when every flow's two "paid" emails (with the join link) have gone out.
+  for (;;) {
+    await container.outbox.drain();
+    if (paidMails() - before >= flows * 2) break;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const rows = await container.db.prisma.outboxMessage.findMany({
+    where: { status: 'DELIVERED' },
+    select: { createdAt: true, deliveredAt: true },
+  });
+  const latencies = rows.map((row) => (row.deliveredAt?.getTime() ?? 0) - row.createdAt.getTime());
+  return { seconds, latencies };
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const flows = Number(argValue(argv, 'flows') ?? '200');
+  const concurrency = Number(argValue(argv, 'concurrency') ?? '4');
+  const work = mkdtempSync(path.join(os.tmpdir(), 'linguaflex-bench-payments-'));
+  const server = await startPostgres({ durable: true });
+  try {
+    console.log(`${flows} seed flows, ${concurrency} at a time, against the Stripe, Zoom and SMTP sandboxes:\n`);
+    for (const kind of ['pglite', 'postgres'] as const) {
+      let database;
+      if (kind === 'postgres') {
+        const admin = new pg.Client({ connectionString: server.url('postgres') });
+        await admin.connect();
+        await admin.query('CREATE DATABASE bench_payments');
+        await admin.end();
+        database = { kind: 'postgres' as const, url: server.url('bench_payments') };
+      } else {
+        database = { kind: 'pglite' as const, dataDir: path.join(work, 'pglite') };
+      }
+      const container = await createContainer({ config: { dataDir: work, database, firstAdmin: null }, env: {} });
+      try {
+        await container.services.staff.ensureFirstAdmin({ email: 'bench@ops.test', password: 'bench password' });
+        const { seconds, latencies } = await runFlows(container, flows, concurrency);
+        console.log(
+          `${kind.padEnd(9)} ${(flows / seconds).toFixed(1)} flows/s (${seconds.toFixed(1)} s)  ·  outbox delivery latency p50 ${pct(latencies, 50).toFixed(0)} ms, p95 ${pct(latencies, 95).toFixed(0)} ms over ${latencies.length} deliveries`,
+        );
+      } finally {
+        await container.close();
+      }
+    }
+  } finally {
+    await server.stop();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
