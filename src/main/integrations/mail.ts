@@ -23,6 +23,9 @@ export class SmtpMailer implements Mailer {
       // The sandbox speaks plain SMTP on loopback; a real relay must offer TLS.
       ignoreTLS: sandbox,
       requireTLS: !sandbox && url.protocol !== 'smtps:',
+      // Reuse connections: a burst of notices should not open one SMTP session per message.
+      pool: true,
+      maxConnections: 4,
       connectionTimeout: 10_000,
       greetingTimeout: 10_000,
       socketTimeout: 20_000,

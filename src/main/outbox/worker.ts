@@ -10,6 +10,7 @@ import { renderEmail } from './templates';
 
 const LEASE_MS = 60_000;
 const MAX_ATTEMPTS = 10;
+const CONCURRENCY = 8;
 
 /** 2 s, 4 s, 8 s … capped at an hour, with jitter so a recovering service is not hit all at once. */
 export function backoffMs(attempts: number, random = Math.random): number {
@@ -170,35 +171,42 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
     }
   }
 
-  async function runOnce(): Promise<number> {
-    const due = await uow.transaction((repos) => repos.outboxWork.claimDue(clock.now(), LEASE_MS, 25));
-    for (const message of due) {
-      try {
-        await deliver(message);
-        await uow.transaction((repos) => repos.outboxWork.markDelivered(message.id, clock.now()));
-        if (message.bookingId !== null)
-          deps.events?.publish({
-            type: 'booking.delivered',
-            bookingId: message.bookingId,
-            kind: message.kind,
-            at: clock.now(),
-          });
-      } catch (error) {
-        const text = error instanceof Error ? error.message : String(error);
-        const refused = error instanceof GatewayRefused;
-        const giveUp = refused || message.attempts + 1 >= MAX_ATTEMPTS;
-        await uow.transaction((repos) =>
-          repos.outboxWork.markFailed(
-            message.id,
-            text,
-            new Date(clock.now().getTime() + backoffMs(message.attempts)),
-            giveUp,
-          ),
-        );
-        if (!(error instanceof Retry))
-          logger.warn(`Delivery of ${message.kind} ${message.key} failed (attempt ${message.attempts + 1}): ${text}`);
-      }
+  async function deliverOne(message: OutboxRecord): Promise<void> {
+    try {
+      await deliver(message);
+      await uow.transaction((repos) => repos.outboxWork.markDelivered(message.id, clock.now()));
+      if (message.bookingId !== null)
+        deps.events?.publish({
+          type: 'booking.delivered',
+          bookingId: message.bookingId,
+          kind: message.kind,
+          at: clock.now(),
+        });
+    } catch (error) {
+      const text = error instanceof Error ? error.message : String(error);
+      const giveUp = error instanceof GatewayRefused || message.attempts + 1 >= MAX_ATTEMPTS;
+      // Waiting for another effect (the meeting) is not a failure: look again shortly.
+      const delay = error instanceof Retry ? 500 : backoffMs(message.attempts);
+      await uow.transaction((repos) =>
+        repos.outboxWork.markFailed(message.id, text, new Date(clock.now().getTime() + delay), giveUp),
+      );
+      if (!(error instanceof Retry))
+        logger.warn(`Delivery of ${message.kind} ${message.key} failed (attempt ${message.attempts + 1}): ${text}`);
     }
+  }
+
+  async function inParallel(messages: OutboxRecord[]): Promise<void> {
+    for (let index = 0; index < messages.length; index += CONCURRENCY) {
+      await Promise.all(messages.slice(index, index + CONCURRENCY).map(deliverOne));
+    }
+  }
+
+  async function runOnce(): Promise<number> {
+    const due = await uow.transaction((repos) => repos.outboxWork.claimDue(clock.now(), LEASE_MS, 50));
+    // Rows are independent, so they go out several at a time; meetings and Stripe calls first,
+    // because the payment emails carry the meeting's join link.
+    await inParallel(due.filter((message) => message.kind !== 'email'));
+    await inParallel(due.filter((message) => message.kind === 'email'));
     return due.length;
   }
 
