@@ -1,13 +1,15 @@
 import { useInfiniteQuery } from '@tanstack/react-query';
 import {
   createColumnHelper,
+  flexRender,
   rowSortingFeature,
   tableFeatures,
   useTable,
+  type Row,
   type SortingState,
 } from '@tanstack/react-table';
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { memo, useEffect, useMemo, useRef, useState } from 'react';
 import { EmptyState, ErrorState, Spinner, StatusBadge } from '../../components/ui';
 import { formatDateTime, formatMoney, formatRelative } from '../../format';
 import { navigate } from '../../route';
@@ -65,6 +67,22 @@ const columns = helper.columns([
 ]);
 
 const ROW_HEIGHT = 40;
+
+/**
+ * A row's cells, rendered once per row: while scrolling only the wrapper's position changes, so
+ * rows already on screen are not formatted again every frame.
+ */
+const RowCells = memo(function RowCells({ row }: { row: Row<typeof features, BookingRow> }) {
+  return (
+    <>
+      {row.getAllCells().map((cell) => (
+        <div key={cell.id} role="cell">
+          {flexRender(cell.column.columnDef.cell, cell.getContext())}
+        </div>
+      ))}
+    </>
+  );
+});
 const GRID = '72px 170px minmax(130px, 1.3fr) minmax(130px, 1.3fr) 96px 72px 104px 128px 128px 96px';
 const empty: BookingRow[] = [];
 
@@ -216,11 +234,7 @@ export function QueuePage({ queue, search }: { queue: string; search: string }) 
                     onClick={() => navigate(`/bookings/${row.original.id}`)}
                     aria-selected={item.index === selected}
                   >
-                    {row.getAllCells().map((cell) => (
-                      <div key={cell.id} role="cell">
-                        <table.FlexRender cell={cell} />
-                      </div>
-                    ))}
+                    <RowCells row={row} />
                   </div>
                 );
               })}
