@@ -47,6 +47,23 @@ describe.each(DB_KINDS)('payments end to end against the sandboxes on %s', (kind
       students: { bob: {} },
       bookings: { a: { student: 'bob', gig: 'ana.es', minutes: 90, state: 'PENDING/UNPAID' } },
     });
+  /** A confirmed booking with a visa card attached and an intent created: ready to confirm. */
+  async function readyToPay() {
+    clock.set(START);
+    const s = await paidBooking();
+    const id = s.bookings.a.id;
+    await container.services.bookings.confirm(s.admin, { id });
+    const card = await container.services.payments.attachMethod(s.admin, {
+      studentId: s.students.bob.id,
+      paymentMethodId: 'pm_card_visa',
+    });
+    const intent = await container.services.payments.createIntent(s.admin, {
+      bookingId: id,
+      paymentMethodId: card.paymentMethodId,
+    });
+    return { s, id, card, intent };
+  }
+
   const chargesFor = (intentId: string) =>
     stripe
       .snapshot()
@@ -274,18 +291,7 @@ describe.each(DB_KINDS)('payments end to end against the sandboxes on %s', (kind
   });
 
   it('R18: an admin cancels a paid booking: full refund, meeting deleted, both told', async () => {
-    clock.set(START);
-    const s = await paidBooking();
-    const id = s.bookings.a.id;
-    await container.services.bookings.confirm(s.admin, { id });
-    const card = await container.services.payments.attachMethod(s.admin, {
-      studentId: s.students.bob.id,
-      paymentMethodId: 'pm_card_visa',
-    });
-    const intent = await container.services.payments.createIntent(s.admin, {
-      bookingId: id,
-      paymentMethodId: card.paymentMethodId,
-    });
+    const { s, id, intent } = await readyToPay();
     await container.services.payments.confirm(s.admin, { paymentIntentId: intent.paymentIntentId });
     await container.outbox.drain();
     const meeting = await container.uow.read.payments.findMeeting(id);
@@ -317,18 +323,7 @@ describe.each(DB_KINDS)('payments end to end against the sandboxes on %s', (kind
   });
 
   it('Stripe failing mid-payment, then a crash between Stripe’s answer and our commit: reconciliation settles it with one charge', async () => {
-    clock.set(START);
-    const s = await paidBooking();
-    const id = s.bookings.a.id;
-    await container.services.bookings.confirm(s.admin, { id });
-    const card = await container.services.payments.attachMethod(s.admin, {
-      studentId: s.students.bob.id,
-      paymentMethodId: 'pm_card_visa',
-    });
-    const intent = await container.services.payments.createIntent(s.admin, {
-      bookingId: id,
-      paymentMethodId: card.paymentMethodId,
-    });
+    const { s, id, intent } = await readyToPay();
     stripe.faults.failNext(2, { kind: 'status', status: 500 }); // the first try and its retry
     const failed = await refusal(
       container.services.payments.confirm(s.admin, { paymentIntentId: intent.paymentIntentId }),
@@ -350,18 +345,7 @@ describe.each(DB_KINDS)('payments end to end against the sandboxes on %s', (kind
   });
 
   it('a lost answer (Stripe did the work, the reply timed out) is replayed by the same idempotency key: one charge', async () => {
-    clock.set(START);
-    const s = await paidBooking();
-    const id = s.bookings.a.id;
-    await container.services.bookings.confirm(s.admin, { id });
-    const card = await container.services.payments.attachMethod(s.admin, {
-      studentId: s.students.bob.id,
-      paymentMethodId: 'pm_card_visa',
-    });
-    const intent = await container.services.payments.createIntent(s.admin, {
-      bookingId: id,
-      paymentMethodId: card.paymentMethodId,
-    });
+    const { s, intent } = await readyToPay();
     stripe.faults.failNext(1, { kind: 'timeout-after' });
     const paid = await container.services.payments.confirm(s.admin, { paymentIntentId: intent.paymentIntentId });
     expect(paid.status).toBe('PAID');
@@ -372,18 +356,7 @@ describe.each(DB_KINDS)('payments end to end against the sandboxes on %s', (kind
   });
 
   it('Zoom or SMTP down: the payment stays PAID; the meeting and emails go out once each when they recover', async () => {
-    clock.set(START);
-    const s = await paidBooking();
-    const id = s.bookings.a.id;
-    await container.services.bookings.confirm(s.admin, { id });
-    const card = await container.services.payments.attachMethod(s.admin, {
-      studentId: s.students.bob.id,
-      paymentMethodId: 'pm_card_visa',
-    });
-    const intent = await container.services.payments.createIntent(s.admin, {
-      bookingId: id,
-      paymentMethodId: card.paymentMethodId,
-    });
+    const { s, id, intent } = await readyToPay();
     zoom.faults.failNext(3, { kind: 'status', status: 503 });
     smtp.setDown(true);
     await container.services.payments.confirm(s.admin, { paymentIntentId: intent.paymentIntentId });

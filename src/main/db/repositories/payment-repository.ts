@@ -75,6 +75,22 @@ const toOutbox = (row: OutboxMessage): OutboxRecord => ({
   deliveredAt: row.deliveredAt,
 });
 
+/** Every column of a mismatch except its open-key bookkeeping. */
+const MISMATCH_FIELDS = {
+  id: true,
+  paymentId: true,
+  bookingId: true,
+  kind: true,
+  localState: true,
+  stripeState: true,
+  detail: true,
+  status: true,
+  detectedAt: true,
+  resolvedAt: true,
+  resolvedById: true,
+  resolution: true,
+} as const;
+
 export class PrismaPaymentRepository implements PaymentStore {
   constructor(private readonly db: Db) {}
 
@@ -250,39 +266,13 @@ export class PrismaPaymentRepository implements PaymentStore {
       where: query.status ? { status: query.status } : {},
       orderBy: { id: 'desc' },
       take: query.limit,
-      select: {
-        id: true,
-        paymentId: true,
-        bookingId: true,
-        kind: true,
-        localState: true,
-        stripeState: true,
-        detail: true,
-        status: true,
-        detectedAt: true,
-        resolvedAt: true,
-        resolvedById: true,
-        resolution: true,
-      },
+      select: MISMATCH_FIELDS,
     });
   }
   findMismatch(id: number): Promise<MismatchRecord | null> {
     return this.db.reconciliationMismatch.findUnique({
       where: { id },
-      select: {
-        id: true,
-        paymentId: true,
-        bookingId: true,
-        kind: true,
-        localState: true,
-        stripeState: true,
-        detail: true,
-        status: true,
-        detectedAt: true,
-        resolvedAt: true,
-        resolvedById: true,
-        resolution: true,
-      },
+      select: MISMATCH_FIELDS,
     });
   }
   async resolveMismatch(id: number, by: number, resolution: string, at: Date): Promise<void> {

@@ -14,6 +14,41 @@ const PAYMENT_FILTERS = [
   { id: 'REFUNDED', label: 'Refunded' },
 ] as const;
 
+const REFUND_FILTERS = [
+  { id: 'OPEN', label: 'Open' },
+  { id: 'SUCCEEDED', label: 'Refunded' },
+  { id: 'REJECTED', label: 'Rejected' },
+  { id: 'FAILED', label: 'Failed' },
+] as const;
+
+/** A row of filter tabs; the chosen one is highlighted. */
+function Tabs<T extends string>({
+  options,
+  value,
+  onChange,
+}: {
+  options: readonly { id: T; label: string }[];
+  value: T;
+  onChange: (value: T) => void;
+}) {
+  return (
+    <div className="filters" role="tablist">
+      {options.map((option) => (
+        <button
+          key={option.id}
+          type="button"
+          role="tab"
+          aria-selected={value === option.id}
+          className={value === option.id ? 'button primary' : 'button'}
+          onClick={() => onChange(option.id)}
+        >
+          {option.label}
+        </button>
+      ))}
+    </div>
+  );
+}
+
 export function PaymentsPage() {
   const trpc = useTRPC();
   const [status, setStatus] = useState<(typeof PAYMENT_FILTERS)[number]['id']>('PENDING');
@@ -22,20 +57,7 @@ export function PaymentsPage() {
     <section aria-label="Payments">
       <div className="page-head">
         <h1>Payments</h1>
-        <div className="filters" role="tablist">
-          {PAYMENT_FILTERS.map((filter) => (
-            <button
-              key={filter.id}
-              type="button"
-              role="tab"
-              aria-selected={status === filter.id}
-              className={status === filter.id ? 'button primary' : 'button'}
-              onClick={() => setStatus(filter.id)}
-            >
-              {filter.label}
-            </button>
-          ))}
-        </div>
+        <Tabs options={PAYMENT_FILTERS} value={status} onChange={setStatus} />
       </div>
       {list.isPending ? (
         <Spinner />
@@ -106,20 +128,7 @@ export function RefundsPage() {
     <section aria-label="Refund requests">
       <div className="page-head">
         <h1>Refund requests</h1>
-        <div className="filters" role="tablist">
-          {(['OPEN', 'SUCCEEDED', 'REJECTED', 'FAILED'] as const).map((value) => (
-            <button
-              key={value}
-              type="button"
-              role="tab"
-              aria-selected={status === value}
-              className={status === value ? 'button primary' : 'button'}
-              onClick={() => setStatus(value)}
-            >
-              {value.toLowerCase()}
-            </button>
-          ))}
-        </div>
+        <Tabs options={REFUND_FILTERS} value={status} onChange={setStatus} />
       </div>
       <InlineError error={approve.error ?? process.error} />
       {list.isPending ? (
