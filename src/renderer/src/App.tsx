@@ -1,17 +1,21 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useSubscription } from '@trpc/tanstack-react-query';
-import { useEffect, useRef, useState } from 'react';
-import { ErrorBoundary } from './components/ui';
+import { lazy, Suspense, useEffect, useRef, useState } from 'react';
+import { ErrorBoundary, Spinner } from './components/ui';
 import { SignIn } from './features/auth/SignIn';
 import { BookingDetail } from './features/bookings/BookingDetail';
 import { CreateBooking } from './features/bookings/CreateBooking';
 import { QUEUES, QueuePage } from './features/bookings/QueuePage';
 import { OperationsPage, PaymentsPage, RefundsPage } from './features/payments/PaymentsPages';
-import { RevenuePage } from './features/revenue/RevenuePage';
 import { SettingsPage } from './features/settings/SettingsPage';
 import { navigate, useRoute } from './route';
 import { useSession } from './session';
 import { useTRPC, useTRPCClient } from './trpc';
+
+// Charts are the heaviest part of the bundle; they load when the revenue page is first opened.
+const RevenuePage = lazy(() =>
+  import('./features/revenue/RevenuePage').then((module) => ({ default: module.RevenuePage })),
+);
 
 type Theme = 'light' | 'dark';
 
@@ -168,7 +172,11 @@ export function App() {
             {route.page === 'queue' ? <QueuePage queue={route.queue} search={route.search ?? ''} /> : null}
             {route.page === 'booking' ? <BookingDetail id={route.id} /> : null}
             {route.page === 'new' ? <CreateBooking /> : null}
-            {route.page === 'revenue' ? <RevenuePage /> : null}
+            {route.page === 'revenue' ? (
+              <Suspense fallback={<Spinner label="Loading charts…" />}>
+                <RevenuePage />
+              </Suspense>
+            ) : null}
             {route.page === 'settings' ? <SettingsPage /> : null}
             {route.page === 'payments' ? <PaymentsPage /> : null}
             {route.page === 'refunds' ? <RefundsPage /> : null}
