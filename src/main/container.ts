@@ -53,7 +53,7 @@ export async function createContainer(options: ContainerOptions): Promise<Contai
       { ...credentialsFromEnv(options.env ?? process.env), ...options.credentials },
       options.integrations,
     );
-    const uow = prismaUnitOfWork(db.prisma);
+    const uow = prismaUnitOfWork(db.prisma, db.readQuery);
     const events = new EventBus();
     const deliveryKick: { kick: () => void } = { kick: () => undefined };
     const services = createServices({ uow, clock, events }, integrations, deliveryKick);

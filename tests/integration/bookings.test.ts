@@ -466,6 +466,17 @@ describe.each(DB_KINDS)('booking use cases on %s', (kind) => {
     } while (cursor);
     const created = Object.values(s.bookings);
     expect(seen).toEqual(created.map((b) => b.id));
+    // Timestamps read by the queue query (driver path) equal those the booking itself has (Prisma path).
+    const firstPage = await container.services.bookings.list(s.admin, {
+      queue: 'AWAITING_CONFIRMATION',
+      teacherId,
+      limit: 3,
+    });
+    for (const item of firstPage.items) {
+      const own = await container.services.bookings.get(s.admin, { id: item.id });
+      expect(item.startsAt.toISOString()).toBe(own.booking.startsAt.toISOString());
+      expect(item.createdAt.toISOString()).toBe(own.booking.createdAt.toISOString());
+    }
     const descending = await container.services.bookings.list(s.admin, { teacherId, sort: '-startsAt', limit: 100 });
     expect(descending.items.map((b) => b.id)).toEqual([...seen].reverse());
     const byName = await container.services.bookings.list(s.admin, { search: 'zeld', teacherId, limit: 100 });

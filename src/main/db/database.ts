@@ -15,8 +15,24 @@ export type DatabaseTarget =
 /** Parameterized SQL through the database's own driver, for bulk work Prisma is not built for. */
 export type NativeQuery = <Row = Record<string, unknown>>(sql: string, params?: unknown[]) => Promise<Row[]>;
 
+export type ReadQuery = <Row>(sql: string, params: readonly unknown[]) => Promise<Row[]>;
+
+/** `timestamp(3)` columns hold UTC; read them as UTC whatever the process's time zone. */
+const parseUtcTimestamp = (text: string): Date => new Date(`${text.replace(' ', 'T')}Z`);
+const TIMESTAMP_OID = 1114;
+const defaultParser = pg.types.getTypeParser as (oid: number, format: string) => (value: string) => unknown;
+const readTypes = {
+  getTypeParser: (oid: number, format = 'text') =>
+    oid === TIMESTAMP_OID ? parseUtcTimestamp : defaultParser(oid, format),
+};
+
 export interface Database {
   readonly prisma: PrismaClient;
+  /**
+   * A read outside any transaction through the driver itself, for hot queries where Prisma's raw
+   * path adds latency. Timestamps come back as UTC Dates, as Prisma returns them.
+   */
+  readQuery: ReadQuery;
   /** Throws unless the database answers a trivial query. */
   ping(): Promise<void>;
   /** Refreshes planner statistics where nothing else does (PGlite has no autovacuum). */
@@ -111,6 +127,15 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
       console.warn(`PostgreSQL connection lost: ${error.message}`);
     });
     const factory = new PrismaPg(pool);
+    // A separate small pool for driver-level reads, with its own timestamp parser (Prisma's pool keeps its own).
+    const readPool = new pg.Pool({
+      connectionString: target.url,
+      max: 4,
+      types: readTypes,
+    });
+    readPool.on('error', (error) => {
+      console.warn(`PostgreSQL connection lost: ${error.message}`);
+    });
     const prisma = new PrismaClient({ adapter: factory });
     return {
       prisma,
@@ -120,6 +145,8 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
       ping: async () => {
         await pool.query('SELECT 1');
       },
+      readQuery: async <Row>(sql: string, params: readonly unknown[]) =>
+        (await readPool.query(sql, [...params])).rows as Row[],
       maintain: () => Promise.resolve(), // PostgreSQL's autovacuum keeps statistics current
       nativeTransaction: async (work) => {
         const client = await pool.connect();
@@ -137,7 +164,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
       },
       close: async () => {
         await prisma.$disconnect();
-        await pool.end();
+        await Promise.all([pool.end(), readPool.end()]);
       },
     };
   }
@@ -166,6 +193,8 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
     ping: async () => {
       await client.query('SELECT 1');
     },
+    readQuery: async <Row>(sql: string, params: readonly unknown[]) =>
+      (await client.query<Row>(sql, [...params], { parsers: { [TIMESTAMP_OID]: parseUtcTimestamp } })).rows,
     maintain: async () => {
       await client.exec('ANALYZE');
     },

@@ -10,7 +10,8 @@ import type {
   NewTransition,
   TransitionRecord,
 } from '../../services/ports';
-import { Prisma, type Booking, type BookingTransition } from '../generated/client.ts';
+import type { Booking, BookingTransition } from '../generated/client.ts';
+import type { ReadQuery } from '../database';
 import type { Db } from './prisma-types';
 
 /** Bookings never take the payment record's CANCELED status; finding one means the data is corrupt. */
@@ -67,14 +68,26 @@ function toTransitionRecord(row: BookingTransition): TransitionRecord {
 
 const ACTIVE_FOR_OVERLAP = ['PENDING', 'CONFIRMED'] as const;
 
-function queueCondition(queue: BookingQueueFilter, now: Date): Prisma.Sql {
+/** Positional SQL for queries built from optional filters; runs on the driver or through Prisma. */
+class SqlText {
+  readonly values: unknown[] = [];
+  param(value: unknown, cast: string): string {
+    // Dates travel as UTC ISO text: a `timestamp` column ignores the zone, and we store UTC.
+    this.values.push(value instanceof Date ? value.toISOString() : value);
+    return `$${this.values.length}::${cast}`;
+  }
+}
+
+function queueCondition(sql: SqlText, queue: BookingQueueFilter, now: Date): string {
   switch (queue) {
     case 'UPCOMING':
-      return Prisma.sql`b."queue" = 'PAID' AND b."startsAt" >= ${now}`;
-    case 'TO_COMPLETE':
-      return Prisma.sql`b."queue" = 'PAID' AND b."startsAt" < ${now} AND b."endsAt" <= ${now}`;
+      return `b."queue" = 'PAID' AND b."startsAt" >= ${sql.param(now, 'timestamp(3)')}`;
+    case 'TO_COMPLETE': {
+      const at = sql.param(now, 'timestamp(3)');
+      return `b."queue" = 'PAID' AND b."startsAt" < ${at} AND b."endsAt" <= ${at}`;
+    }
     default:
-      return Prisma.sql`b."queue" = ${queue}::"BookingQueue"`;
+      return `b."queue" = ${sql.param(queue, '"BookingQueue"')}`;
   }
 }
 
@@ -87,7 +100,10 @@ type RawListRow = Booking & {
 };
 
 export class PrismaBookingRepository implements BookingStore {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly read?: ReadQuery,
+  ) {}
 
   count(): Promise<number> {
     return this.db.booking.count();
@@ -159,55 +175,51 @@ export class PrismaBookingRepository implements BookingStore {
   }
 
   async list(query: BookingListQuery): Promise<BookingListRow[]> {
-    const conditions: Prisma.Sql[] = [];
-    if (query.queue) conditions.push(queueCondition(query.queue, query.now));
-    if (query.status) conditions.push(Prisma.sql`b."status" = ${query.status}::"BookingStatus"`);
-    if (query.paymentStatus) conditions.push(Prisma.sql`b."paymentStatus" = ${query.paymentStatus}::"PaymentStatus"`);
-    if (query.teacherId !== undefined) conditions.push(Prisma.sql`b."teacherId" = ${query.teacherId}`);
-    if (query.studentId !== undefined) conditions.push(Prisma.sql`b."studentId" = ${query.studentId}`);
-    if (query.from) conditions.push(Prisma.sql`b."startsAt" >= ${query.from}`);
-    if (query.to) conditions.push(Prisma.sql`b."startsAt" < ${query.to}`);
+    const sql = new SqlText();
+    const conditions: string[] = [];
+    if (query.queue) conditions.push(queueCondition(sql, query.queue, query.now));
+    if (query.status) conditions.push(`b."status" = ${sql.param(query.status, '"BookingStatus"')}`);
+    if (query.paymentStatus)
+      conditions.push(`b."paymentStatus" = ${sql.param(query.paymentStatus, '"PaymentStatus"')}`);
+    if (query.teacherId !== undefined) conditions.push(`b."teacherId" = ${sql.param(query.teacherId, 'int')}`);
+    if (query.studentId !== undefined) conditions.push(`b."studentId" = ${sql.param(query.studentId, 'int')}`);
+    if (query.from) conditions.push(`b."startsAt" >= ${sql.param(query.from, 'timestamp(3)')}`);
+    if (query.to) conditions.push(`b."startsAt" < ${sql.param(query.to, 'timestamp(3)')}`);
     const search = query.search?.trim();
     if (search) {
       const idMatch = /^#?(\d{1,9})$/.exec(search);
-      const pattern = `%${search.replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
-      const byName = Prisma.sql`(b."studentId" IN (SELECT id FROM "Student" WHERE name ILIKE ${pattern} OR email ILIKE ${pattern})
+      const pattern = sql.param(`%${search.replace(/[\\%_]/g, (char) => `\\${char}`)}%`, 'text');
+      const byName = `(b."studentId" IN (SELECT id FROM "Student" WHERE name ILIKE ${pattern} OR email ILIKE ${pattern})
         OR b."teacherId" IN (SELECT id FROM "Teacher" WHERE name ILIKE ${pattern} OR email ILIKE ${pattern}))`;
-      conditions.push(idMatch?.[1] ? Prisma.sql`(b.id = ${Number(idMatch[1])} OR ${byName})` : byName);
+      conditions.push(idMatch?.[1] ? `(b.id = ${sql.param(Number(idMatch[1]), 'int')} OR ${byName})` : byName);
     }
-    const column = query.sort.endsWith('createdAt') ? Prisma.raw('b."createdAt"') : Prisma.raw('b."startsAt"');
-    const descending = query.sort.startsWith('-');
-    const outerColumn = query.sort.endsWith('createdAt') ? Prisma.raw('b."createdAt"') : Prisma.raw('b."startsAt"');
+    const column = query.sort.endsWith('createdAt') ? 'b."createdAt"' : 'b."startsAt"';
+    const direction = query.sort.startsWith('-') ? 'DESC' : 'ASC';
     if (query.after) {
       conditions.push(
-        descending
-          ? Prisma.sql`(${column}, b.id) < (${query.after.at}, ${query.after.id})`
-          : Prisma.sql`(${column}, b.id) > (${query.after.at}, ${query.after.id})`,
+        `(${column}, b.id) ${direction === 'DESC' ? '<' : '>'} (${sql.param(query.after.at, 'timestamp(3)')}, ${sql.param(query.after.id, 'int')})`,
       );
     }
-    const where = conditions.length > 0 ? Prisma.sql`WHERE ${Prisma.join(conditions, ' AND ')}` : Prisma.empty;
-    const order = descending
-      ? Prisma.sql`ORDER BY ${column} DESC, b.id DESC`
-      : Prisma.sql`ORDER BY ${column} ASC, b.id ASC`;
+    const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
+    const order = `ORDER BY ${column} ${direction}, b.id ${direction}`;
     // Page the bookings first (an index range in key order), then join the names for just that page,
     // so the plan does not depend on statistics being fresh.
-    const outerOrder = descending
-      ? Prisma.sql`ORDER BY ${outerColumn} DESC, b.id DESC`
-      : Prisma.sql`ORDER BY ${outerColumn} ASC, b.id ASC`;
-    const rows = await this.db.$queryRaw<RawListRow[]>`
+    const text = `
       SELECT b.*, s.name AS "studentName", s.email AS "studentEmail", t.name AS "teacherName",
              g.title AS "gigTitle", g.language AS "language"
       FROM (
-        SELECT b.* FROM "Booking" b
-        ${where}
-        ${order}
-        LIMIT ${query.limit}
-        ${query.offset ? Prisma.sql`OFFSET ${query.offset}` : Prisma.empty}
+        SELECT b.* FROM "Booking" b ${where} ${order}
+        LIMIT ${sql.param(query.limit, 'int')}
+        ${query.offset ? `OFFSET ${sql.param(query.offset, 'int')}` : ''}
       ) b
       JOIN "Student" s ON s.id = b."studentId"
       JOIN "Teacher" t ON t.id = b."teacherId"
       JOIN "Gig" g ON g.id = b."gigId"
-      ${outerOrder}`;
+      ${order}`;
+    // Outside a transaction the driver runs it directly (Prisma's raw path adds a latency tail).
+    const rows = this.read
+      ? await this.read<RawListRow>(text, sql.values)
+      : await this.db.$queryRawUnsafe<RawListRow[]>(text, ...sql.values);
     return rows.map((row) => ({
       ...toBookingRecord(row),
       studentName: row.studentName,
