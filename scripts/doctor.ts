@@ -5,7 +5,7 @@
  * and which run against the local sandboxes. Exits 1 when something needs fixing.
  */
 import { ConfigError, loadConfig } from '../src/main/config/config';
-import { describeIntegrations } from '../src/main/config/integrations';
+import { credentialProblems, credentialsFromEnv, realServices } from '../src/main/integrations';
 import { openDatabase } from '../src/main/db/database';
 import { repositoriesFor } from '../src/main/db/repositories';
 import { describeMigrationStatus, diffMigrationsToSchema, migrationStatus } from '../src/main/db/migrate';
@@ -90,8 +90,21 @@ async function main(): Promise<number> {
     }
   }
 
-  for (const integration of describeIntegrations(process.env)) {
-    report(integration.problem ? 'fail' : 'ok', integration.name, integration.problem ?? integration.mode);
+  const credentials = credentialsFromEnv(process.env);
+  const real = realServices(credentials);
+  const problems = credentialProblems(credentials);
+  const modes = {
+    stripe: real.stripe
+      ? `real Stripe (${credentials.stripeSecretKey?.startsWith('sk_live_') ? 'live' : 'test'} mode key set)`
+      : 'local Stripe sandbox (no STRIPE_SECRET_KEY)',
+    zoom: real.zoom
+      ? 'real Zoom (Server-to-Server OAuth credentials set)'
+      : 'local Zoom sandbox (no ZOOM_* credentials)',
+    mail: real.mail ? 'real SMTP server (SMTP_URL set)' : 'local SMTP sandbox (no SMTP_URL)',
+  };
+  for (const name of ['stripe', 'zoom', 'mail'] as const) {
+    const problem = problems.find((candidate) => candidate.name === name)?.problem;
+    report(problem ? 'fail' : 'ok', name, problem ?? modes[name]);
   }
 
   const failed = results.filter((result) => result.level === 'fail').length;

@@ -447,6 +447,11 @@ function pastTense(action: BookingAction): string {
   return PAST_TENSE[action];
 }
 
+/** Whether `action` can start from this state at all (who acts and the guards aside). */
+export function bookingActionOpenFrom(action: BookingAction, state: BookingState): boolean {
+  return bookingRules(action).some((rule) => rule.from !== null && matches(rule.from, state));
+}
+
 /** Actions a given actor could take on a booking in this state, ignoring guards (for the console's buttons). */
 export function availableBookingActions(state: BookingState, actor: Actor): BookingAction[] {
   const role = transitionRoleOf(actor);

@@ -38,6 +38,35 @@ export function maskSecret(secret: string | undefined): string | null {
   return `${prefix}…${secret.slice(-4)}`;
 }
 
+/** Which services the credentials make real: the one rule doctor and start-up both follow. */
+export function realServices(credentials: Credentials): { stripe: boolean; zoom: boolean; mail: boolean } {
+  return {
+    stripe: Boolean(credentials.stripeSecretKey),
+    zoom: Boolean(credentials.zoomAccountId && credentials.zoomClientId && credentials.zoomClientSecret),
+    mail: Boolean(credentials.smtpUrl),
+  };
+}
+
+/** What is wrong with the credentials as given (checked by doctor before anything connects). */
+export function credentialProblems(credentials: Credentials): { name: 'stripe' | 'zoom' | 'mail'; problem: string }[] {
+  const problems: { name: 'stripe' | 'zoom' | 'mail'; problem: string }[] = [];
+  const key = credentials.stripeSecretKey;
+  if (key && !/^(sk|rk)_(test|live)_/.test(key))
+    problems.push({
+      name: 'stripe',
+      problem: 'STRIPE_SECRET_KEY does not look like a Stripe secret key (sk_test_… or sk_live_…)',
+    });
+  const zoom = [credentials.zoomAccountId, credentials.zoomClientId, credentials.zoomClientSecret].map(Boolean);
+  if (zoom.some(Boolean) && !zoom.every(Boolean))
+    problems.push({
+      name: 'zoom',
+      problem: 'set all of ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET, or none',
+    });
+  if (credentials.smtpUrl && !/^smtps?:\/\//.test(credentials.smtpUrl))
+    problems.push({ name: 'mail', problem: 'SMTP_URL must start with smtp:// or smtps://' });
+  return problems;
+}
+
 export interface Integrations {
   gateway: PaymentGateway;
   meetings: MeetingGateway;
@@ -59,11 +88,12 @@ export async function createIntegrations(
   credentials: Credentials,
   options: IntegrationOptions = {},
 ): Promise<Integrations> {
+  const real = realServices(credentials);
   const started: { stop(): Promise<void> }[] = [];
   let stripeSandbox: StripeSandbox | null = null;
   let gateway: PaymentGateway;
   let webhookSecret: string;
-  if (credentials.stripeSecretKey) {
+  if (real.stripe && credentials.stripeSecretKey) {
     webhookSecret = credentials.stripeWebhookSecret ?? '';
     gateway = new StripePaymentGateway({
       secretKey: credentials.stripeSecretKey,
@@ -89,7 +119,7 @@ export async function createIntegrations(
 
   let zoomSandbox: ZoomSandbox | null = null;
   let meetings: MeetingGateway;
-  if (credentials.zoomAccountId && credentials.zoomClientId && credentials.zoomClientSecret) {
+  if (real.zoom && credentials.zoomAccountId && credentials.zoomClientId && credentials.zoomClientSecret) {
     meetings = new ZoomMeetingGateway({
       accountId: credentials.zoomAccountId,
       clientId: credentials.zoomClientId,
@@ -113,7 +143,7 @@ export async function createIntegrations(
   let smtpSandbox: SmtpSandbox | null = null;
   let mailer: Mailer;
   const from = credentials.mailFrom ?? 'LinguaFlex <no-reply@linguaflex.local>';
-  if (credentials.smtpUrl) {
+  if (real.mail && credentials.smtpUrl) {
     mailer = new SmtpMailer(credentials.smtpUrl, from, false);
   } else {
     smtpSandbox = options.sandboxes?.smtp ?? new SmtpSandbox();

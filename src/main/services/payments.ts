@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Actor } from '../domain/actors';
+import { decideBookingTransition } from '../domain/booking-machine';
 import { DomainError } from '../domain/errors';
 import { decidePaymentTransition, type PaymentAction } from '../domain/payment-machine';
 import { assertStaffCan } from '../domain/permissions';
@@ -496,6 +497,8 @@ export function createPaymentService(deps: PaymentDeps) {
         const fresh = await uow.transaction((repos) => repos.payments.recordEvent(event.id, event.type));
         return fresh ? 'ignored' : 'duplicate';
       }
+      // Webhooks and the poller both deliver every event: skip Stripe for ones already applied.
+      if (await uow.read.payments.hasEvent(event.id)) return 'duplicate';
       const snapshot = await gateway.retrievePaymentIntent(event.paymentIntentId);
       const result = await uow.transaction(async (repos) => {
         if (!(await repos.payments.recordEvent(event.id, event.type)))
@@ -521,12 +524,16 @@ export function createPaymentService(deps: PaymentDeps) {
             `Booking ${data.id} was changed by someone else (it is now ${booking.status}, payment ${booking.paymentStatus}); reload it and try again`,
           );
         }
-        if (booking.status !== 'CONFIRMED' || booking.paymentStatus !== 'PAID') {
-          throw new DomainError(
-            'ILLEGAL_TRANSITION',
-            `Booking ${booking.id} is ${booking.status} (payment ${booking.paymentStatus}); only CONFIRMED (payment PAID) bookings can be cancelled with a refund`,
-          );
-        }
+        // Decided by the table (role, state, reason) before any money moves; applied after the refund.
+        decideBookingTransition('cancel_paid', actor, {
+          bookingId: booking.id,
+          state: { status: booking.status, paymentStatus: booking.paymentStatus },
+          startsAt: booking.startsAt,
+          endsAt: booking.endsAt,
+          minutes: booking.minutes,
+          now: clock.now(),
+          reason: data.reason,
+        });
         const payment = (await repos.payments.forBooking(booking.id)).find((candidate) => candidate.status === 'PAID');
         if (!payment?.stripePaymentIntentId)
           throw new DomainError('ILLEGAL_TRANSITION', `Booking ${booking.id} has no Stripe payment to refund`);

@@ -447,6 +447,7 @@ export interface PaymentStore {
     limit: number;
   }): Promise<RefundRequestRecord[]>;
   refundRequestByStripeId(stripeRefundId: string): Promise<RefundRequestRecord | null>;
+  hasEvent(id: string): Promise<boolean>;
   /** Returns false when the event id was already recorded (applied once, R25). */
   recordEvent(id: string, type: string): Promise<boolean>;
   findMeeting(bookingId: number): Promise<MeetingRecord | null>;

@@ -8,6 +8,7 @@ import type { ServiceDeps } from './context';
 import type { PaymentGateway } from './gateways';
 import type { PaymentService } from './payments';
 import type { PaymentRecord } from './ports';
+import { parseInput } from './validation';
 
 /**
  * R26: compare local payments and refunds with Stripe's objects. A payment still waiting to hear
@@ -81,38 +82,37 @@ export function createReconciliationService(deps: ServiceDeps & { gateway: Payme
 
     async list(actor: Actor, input: unknown) {
       assertStaffCan(actor, 'payments.read');
-      const query = z.object({ status: z.enum(['OPEN', 'RESOLVED']).optional() }).parse(input ?? {});
+      const query = parseInput(
+        z.object({ status: z.enum(['OPEN', 'RESOLVED']).optional() }),
+        input ?? {},
+        'mismatch list query',
+      );
       return uow.read.payments.mismatches({ status: query.status, limit: 500 });
     },
 
     /** Staff decide: the note records what was done (e.g. refunded the student at Stripe, or accepted Stripe's record). */
     async resolve(actor: Actor, input: unknown) {
       assertStaffCan(actor, 'operations.manage');
-      const data = z.object({ id: idSchema, resolution: reasonSchema }).safeParse(input);
-      if (!data.success)
-        throw new DomainError(
-          'VALIDATION',
-          `Invalid resolution: ${data.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`,
-        );
-      const mismatch = await uow.read.payments.findMismatch(data.data.id);
-      if (!mismatch) throw new DomainError('NOT_FOUND', `Mismatch ${data.data.id} does not exist`);
+      const data = parseInput(z.object({ id: idSchema, resolution: reasonSchema }), input, 'resolution');
+      const mismatch = await uow.read.payments.findMismatch(data.id);
+      if (!mismatch) throw new DomainError('NOT_FOUND', `Mismatch ${data.id} does not exist`);
       if (mismatch.status === 'RESOLVED')
         throw new DomainError('ILLEGAL_TRANSITION', `Mismatch ${mismatch.id} is already resolved`);
       await uow.transaction(async (repos) => {
         await repos.payments.resolveMismatch(
           mismatch.id,
           actor.kind === 'STAFF' ? actor.id : 0,
-          data.data.resolution,
+          data.resolution,
           clock.now(),
         );
         await repos.audit.append(
           auditEntry(actor, 'reconciliation.resolve', 'ReconciliationMismatch', mismatch.id, clock.now(), {
-            resolution: data.data.resolution,
+            resolution: data.resolution,
             kind: mismatch.kind,
           }),
         );
       });
-      return { ...mismatch, status: 'RESOLVED' as const, resolution: data.data.resolution };
+      return { ...mismatch, status: 'RESOLVED' as const, resolution: data.resolution };
     },
   };
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Actor } from '../domain/actors';
-import { bookingRules } from '../domain/booking-machine';
+import { bookingActionOpenFrom } from '../domain/booking-machine';
 import { DomainError } from '../domain/errors';
 import { assertStaffCan } from '../domain/permissions';
 import type { CurrencyCode } from '../domain/money';
@@ -153,9 +153,7 @@ export function createRefundService(deps: ServiceDeps & { gateway: PaymentGatewa
         if (!payment) throw new DomainError('NOT_FOUND', `Payment ${data.paymentId} does not exist`);
         const booking = await repos.bookings.findById(payment.bookingId);
         if (!booking) throw new Error('booking vanished');
-        const refundable = bookingRules('refund')[0]?.from?.some(
-          (pattern) => pattern.status === booking.status && pattern.paymentStatuses.includes(booking.paymentStatus),
-        );
+        const refundable = bookingActionOpenFrom('refund', booking);
         if (!refundable) {
           throw new DomainError(
             'ILLEGAL_TRANSITION',

@@ -231,6 +231,9 @@ export class PrismaPaymentRepository implements PaymentStore {
     const row = await this.db.refundRequest.findUnique({ where: { stripeRefundId } });
     return row ? toRefund(row) : null;
   }
+  async hasEvent(id: string): Promise<boolean> {
+    return (await this.db.processedStripeEvent.findUnique({ where: { id }, select: { id: true } })) !== null;
+  }
   async recordEvent(id: string, type: string): Promise<boolean> {
     const inserted = await this.db
       .$executeRaw`INSERT INTO "ProcessedStripeEvent" (id, type) VALUES (${id}, ${type}) ON CONFLICT (id) DO NOTHING`;

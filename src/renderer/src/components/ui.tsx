@@ -1,4 +1,4 @@
-import { Component, useEffect, useRef, type ErrorInfo, type ReactNode } from 'react';
+import { Component, useEffect, useRef, useState, type ErrorInfo, type ReactNode } from 'react';
 import { describeError } from '../errors';
 import { STATUS_LABEL } from '../format';
 
@@ -89,4 +89,43 @@ export class ErrorBoundary extends Component<{ children: ReactNode; resetKey: st
     }
     return this.props.children;
   }
+}
+
+/** A dialog that asks for one required note (a rejection, a resolution) and submits it. */
+export function NoteDialog(props: {
+  title: string;
+  prompt?: string;
+  label: string;
+  submitLabel: string;
+  danger?: boolean;
+  error: unknown;
+  onSubmit: (note: string) => void;
+  onClose: () => void;
+}) {
+  const [note, setNote] = useState('');
+  return (
+    <Dialog title={props.title} onClose={props.onClose}>
+      <form
+        onSubmit={(event) => {
+          event.preventDefault();
+          props.onSubmit(note);
+        }}
+      >
+        {props.prompt ? <p>{props.prompt}</p> : null}
+        <label>
+          {props.label}
+          <textarea value={note} onChange={(event) => setNote(event.target.value)} rows={3} />
+        </label>
+        <InlineError error={props.error} />
+        <div className="dialog-actions">
+          <button type="button" className="button ghost" onClick={props.onClose}>
+            Back
+          </button>
+          <button type="submit" className={props.danger ? 'button danger' : 'button primary'}>
+            {props.submitLabel}
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
 }

@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { Dialog, EmptyState, ErrorState, InlineError, Spinner, StatusBadge } from '../../components/ui';
+import { EmptyState, ErrorState, InlineError, NoteDialog, Spinner, StatusBadge } from '../../components/ui';
 import { formatDateTime, formatMoney } from '../../format';
 import { useSession } from '../../session';
 import { useTRPC } from '../../trpc';
@@ -123,7 +123,6 @@ export function RefundsPage() {
     }),
   );
   const [rejecting, setRejecting] = useState<number | null>(null);
-  const [note, setNote] = useState('');
   return (
     <section aria-label="Refund requests">
       <div className="page-head">
@@ -204,28 +203,15 @@ export function RefundsPage() {
         </table>
       )}
       {rejecting !== null ? (
-        <Dialog title={`Reject refund request #${rejecting}`} onClose={() => setRejecting(null)}>
-          <form
-            onSubmit={(event) => {
-              event.preventDefault();
-              reject.mutate({ id: rejecting, note });
-            }}
-          >
-            <label>
-              Note for the requester (required)
-              <textarea value={note} onChange={(event) => setNote(event.target.value)} rows={3} />
-            </label>
-            <InlineError error={reject.error} />
-            <div className="dialog-actions">
-              <button type="button" className="button ghost" onClick={() => setRejecting(null)}>
-                Back
-              </button>
-              <button type="submit" className="button danger">
-                Reject
-              </button>
-            </div>
-          </form>
-        </Dialog>
+        <NoteDialog
+          title={`Reject refund request #${rejecting}`}
+          label="Note for the requester (required)"
+          submitLabel="Reject"
+          danger
+          error={reject.error}
+          onSubmit={(note) => reject.mutate({ id: rejecting, note })}
+          onClose={() => setRejecting(null)}
+        />
       ) : null}
     </section>
   );
@@ -249,7 +235,6 @@ export function OperationsPage() {
     }),
   );
   const [resolving, setResolving] = useState<number | null>(null);
-  const [resolution, setResolution] = useState('');
   return (
     <section aria-label="Operations">
       <div className="page-head">
@@ -355,32 +340,15 @@ export function OperationsPage() {
         )}
       </div>
       {resolving !== null ? (
-        <Dialog title="Resolve mismatch" onClose={() => setResolving(null)}>
-          <form
-            onSubmit={(event) => {
-              event.preventDefault();
-              resolve.mutate({ id: resolving, resolution });
-            }}
-          >
-            <p>
-              Say what was done (for example: refunded the student at Stripe, or confirmed the dashboard refund with
-              them).
-            </p>
-            <label>
-              Resolution (required)
-              <textarea value={resolution} onChange={(event) => setResolution(event.target.value)} rows={3} />
-            </label>
-            <InlineError error={resolve.error} />
-            <div className="dialog-actions">
-              <button type="button" className="button ghost" onClick={() => setResolving(null)}>
-                Back
-              </button>
-              <button type="submit" className="button primary">
-                Resolve
-              </button>
-            </div>
-          </form>
-        </Dialog>
+        <NoteDialog
+          title="Resolve mismatch"
+          prompt="Say what was done (for example: refunded the student at Stripe, or confirmed the dashboard refund with them)."
+          label="Resolution (required)"
+          submitLabel="Resolve"
+          error={resolve.error}
+          onSubmit={(resolution) => resolve.mutate({ id: resolving, resolution })}
+          onClose={() => setResolving(null)}
+        />
       ) : null}
     </section>
   );
