@@ -1,10 +1,14 @@
 import net from 'node:net';
 import { randomId } from './http-util';
+import { Journal } from './journal';
 
 /**
  * A loopback SMTP server that stores every message for the console and the tests. Speaks enough
  * ESMTP for nodemailer (EHLO, MAIL, RCPT, DATA, RSET, NOOP, QUIT); can be told to refuse the next
  * N messages with a temporary 451 or to be down altogether.
+ *
+ * With `stateDir`, stored messages are kept in `smtp.jsonl` there (journal.ts), written before the
+ * server says 250 (as a real relay queues a message before accepting it), and survive a restart.
  */
 export interface StoredMail {
   id: string;
@@ -92,13 +96,35 @@ export function parseMail(raw: string): { headers: Record<string, string>; text:
   return { headers, text, html };
 }
 
+export interface SmtpSandboxOptions {
+  /** Keep stored messages in this folder (created 0700): survives restarts. */
+  stateDir?: string;
+}
+
+type SmtpRecord = { t: 'mail'; v: Omit<StoredMail, 'receivedAt'> & { receivedAt: string } };
+
 export class SmtpSandbox {
   readonly messages: StoredMail[] = [];
   url = '';
+  readonly stateDir: string | null;
   private server: net.Server | null = null;
   private refusals = 0;
   private down = false;
   private readonly sockets = new Set<net.Socket>();
+  private readonly journal: Journal<SmtpRecord> | null;
+
+  constructor(options: SmtpSandboxOptions = {}) {
+    this.stateDir = options.stateDir ?? null;
+    this.journal = this.stateDir ? new Journal<SmtpRecord>(this.stateDir, 'smtp.jsonl') : null;
+    for (const record of this.journal?.load() ?? []) {
+      if (!this.messages.some((mail) => mail.id === record.v.id))
+        this.messages.push({ ...record.v, receivedAt: new Date(record.v.receivedAt) });
+    }
+  }
+
+  private *records(): Generator<SmtpRecord> {
+    for (const mail of this.messages) yield { t: 'mail', v: { ...mail, receivedAt: mail.receivedAt.toISOString() } };
+  }
 
   /** Answer the next N messages with a temporary failure (451). */
   failNext(count: number): void {
@@ -111,6 +137,7 @@ export class SmtpSandbox {
   }
 
   async start(port = 0): Promise<string> {
+    this.journal?.compact(this.records());
     this.server = net.createServer((socket) => this.session(socket));
     await new Promise<void>((resolve, reject) => {
       this.server?.once('error', reject);
@@ -125,6 +152,7 @@ export class SmtpSandbox {
     for (const socket of this.sockets) socket.destroy();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     this.server = null;
+    this.journal?.close();
   }
 
   private session(socket: net.Socket): void {
@@ -156,7 +184,7 @@ export class SmtpSandbox {
           } else {
             const parsed = parseMail(raw);
             const id = randomId('mail_', 12);
-            this.messages.push({
+            const mail: StoredMail = {
               id,
               from,
               to,
@@ -167,8 +195,21 @@ export class SmtpSandbox {
               html: parsed.html,
               raw,
               receivedAt: new Date(),
-            });
-            reply(`250 2.0.0 OK queued as ${id}`);
+            };
+            let stored = true;
+            try {
+              // Stored before the 250, as a relay queues a message before it accepts it.
+              this.journal?.append([{ t: 'mail', v: { ...mail, receivedAt: mail.receivedAt.toISOString() } }]);
+            } catch {
+              stored = false;
+            }
+            if (stored) {
+              this.messages.push(mail);
+              this.journal?.compactIfDue(() => this.records());
+              reply(`250 2.0.0 OK queued as ${id}`);
+            } else {
+              reply('451 4.3.0 Sandbox: could not store the message, try again later');
+            }
           }
           from = '';
           to = [];

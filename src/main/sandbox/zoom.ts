@@ -1,9 +1,18 @@
 import http from 'node:http';
-import { close, FaultPlan, listen, randomId, readBody } from './http-util';
+import { close, FaultPlan, guarded, listen, randomId, readBody, sleep } from './http-util';
+import { Journal } from './journal';
 
 /**
  * Loopback Zoom: Server-to-Server OAuth token endpoint, create meeting (201) and delete meeting
- * (204 / 404 code 3001), with Zoom's error bodies and fault injection.
+ * (204 / 404 code 3001), with Zoom's error bodies and fault injection [facts §8].
+ *
+ * With `stateDir`, meetings, deleted meeting ids, the meeting id counter and the access tokens issued are kept
+ * in `zoom.jsonl` there (journal.ts) and survive a restart, as they survive a restart of Zoom's servers: a client
+ * holding a token keeps using it.
+ *
+ * Join and start URLs are built on `publicUrl` (default `https://zoom.sandbox.localhost`), a stable name rather
+ * than the loopback port, like Zoom's own `https://us05web.zoom.us/j/<id>?pwd=…`: the URLs the console stored and
+ * mailed stay the same when the sandbox restarts on another port. They identify a meeting; they are not served.
  */
 export interface SandboxMeeting {
   id: number;
@@ -23,6 +32,27 @@ export interface SandboxMeeting {
   settings: Record<string, unknown>;
 }
 
+export interface ZoomSandboxOptions {
+  accountId?: string;
+  clientId?: string;
+  clientSecret?: string;
+  /** Keep meetings, deleted ids, the id counter and tokens in this folder (created 0700): survives restarts. */
+  stateDir?: string;
+  /** The sandbox's clock, ms since the epoch (default Date.now): token expiry and created_at. */
+  clock?: () => number;
+  /** Stable base of join and start URLs (default https://zoom.sandbox.localhost). */
+  publicUrl?: string;
+}
+
+type ZoomRecord =
+  | { t: 'meeting'; v: SandboxMeeting }
+  | { t: 'deleted'; id: number }
+  | { t: 'next'; id: number }
+  | { t: 'token'; token: string; expiresAt: number }
+  | { t: 'tokens-expired' };
+
+const FIRST_ID = 81_234_567_890;
+
 export class ZoomSandbox {
   readonly faults = new FaultPlan();
   readonly meetings = new Map<number, SandboxMeeting>();
@@ -31,18 +61,34 @@ export class ZoomSandbox {
   createCalls = 0;
   tokensIssued = 0;
   url = '';
+  readonly accountId: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly stateDir: string | null;
+  readonly publicUrl: string;
+  private readonly clock: () => number;
   private server: http.Server | null = null;
   private readonly tokens = new Map<string, number>();
-  private nextId = 81_234_567_890;
+  private nextId = FIRST_ID;
+  private readonly journal: Journal<ZoomRecord> | null;
 
-  constructor(
-    readonly accountId = 'sandbox-account',
-    readonly clientId = 'sandbox-client',
-    readonly clientSecret = 'sandbox-secret',
-  ) {}
+  /** `new ZoomSandbox({...})`, or the older `new ZoomSandbox(accountId?, clientId?, clientSecret?)`. */
+  constructor(options: ZoomSandboxOptions | string = {}, clientId?: string, clientSecret?: string) {
+    const settings: ZoomSandboxOptions =
+      typeof options === 'string' ? { accountId: options, clientId, clientSecret } : options;
+    this.accountId = settings.accountId ?? 'sandbox-account';
+    this.clientId = settings.clientId ?? 'sandbox-client';
+    this.clientSecret = settings.clientSecret ?? 'sandbox-secret';
+    this.clock = settings.clock ?? Date.now;
+    this.publicUrl = (settings.publicUrl ?? 'https://zoom.sandbox.localhost').replace(/\/$/, '');
+    this.stateDir = settings.stateDir ?? null;
+    this.journal = this.stateDir ? new Journal<ZoomRecord>(this.stateDir, 'zoom.jsonl') : null;
+    if (this.journal) for (const record of this.journal.load()) this.load(record);
+  }
 
   async start(port = 0): Promise<string> {
-    this.server = http.createServer((request, response) => void this.handle(request, response));
+    this.journal?.compact(this.records());
+    this.server = http.createServer(guarded((request, response) => this.handle(request, response)));
     this.url = await listen(this.server, port);
     return this.url;
   }
@@ -50,11 +96,47 @@ export class ZoomSandbox {
   async stop(): Promise<void> {
     if (this.server) await close(this.server);
     this.server = null;
+    this.journal?.close();
   }
 
   /** Invalidate every issued token (as if they expired), to exercise the client's refresh. */
   expireTokens(): void {
     this.tokens.clear();
+    this.write({ t: 'tokens-expired' });
+  }
+
+  private load(record: ZoomRecord): void {
+    switch (record.t) {
+      case 'meeting':
+        this.meetings.set(record.v.id, record.v);
+        break;
+      case 'deleted':
+        this.meetings.delete(record.id);
+        if (!this.deleted.includes(record.id)) this.deleted.push(record.id);
+        break;
+      case 'next':
+        this.nextId = Math.max(this.nextId, record.id);
+        break;
+      case 'token':
+        this.tokens.set(record.token, record.expiresAt);
+        break;
+      case 'tokens-expired':
+        this.tokens.clear();
+        break;
+    }
+  }
+
+  private *records(): Generator<ZoomRecord> {
+    yield { t: 'next', id: this.nextId };
+    for (const id of this.deleted) yield { t: 'deleted', id };
+    for (const v of this.meetings.values()) yield { t: 'meeting', v };
+    const now = this.clock();
+    for (const [token, expiresAt] of this.tokens) if (expiresAt > now) yield { t: 'token', token, expiresAt };
+  }
+
+  private write(...records: ZoomRecord[]): void {
+    this.journal?.append(records);
+    this.journal?.compactIfDue(() => this.records());
   }
 
   private async handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
@@ -74,6 +156,7 @@ export class ZoomSandbox {
       return;
     }
     if (fault?.kind === 'timeout-before') return;
+    if (fault?.kind === 'slow') await sleep(fault.delayMs ?? 1000);
 
     if (request.method === 'POST' && url.pathname === '/oauth/token') {
       const expected = `Basic ${Buffer.from(`${this.clientId}:${this.clientSecret}`).toString('base64')}`;
@@ -86,7 +169,9 @@ export class ZoomSandbox {
         return;
       }
       const token = randomId('zoom_', 40);
-      this.tokens.set(token, Date.now() + 3_599_000);
+      const expiresAt = this.clock() + 3_599_000;
+      this.tokens.set(token, expiresAt);
+      this.write({ t: 'token', token, expiresAt });
       this.tokensIssued += 1;
       json(200, {
         access_token: token,
@@ -99,7 +184,7 @@ export class ZoomSandbox {
     }
     const token = /^Bearer\s+(\S+)$/.exec(request.headers.authorization ?? '')?.[1];
     const expiry = token ? this.tokens.get(token) : undefined;
-    if (!expiry || expiry < Date.now()) {
+    if (!expiry || expiry < this.clock()) {
       json(401, { code: 124, message: 'Invalid access token.' });
       return;
     }
@@ -139,14 +224,15 @@ export class ZoomSandbox {
         duration: Number(input['duration']),
         timezone: typeof input['timezone'] === 'string' ? input['timezone'] : 'UTC',
         agenda: typeof input['agenda'] === 'string' ? input['agenda'] : '',
-        created_at: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
-        start_url: `${this.url}/s/${id}?zak=${randomId('', 32)}`,
-        join_url: `${this.url}/j/${id}?pwd=${randomId('', 24)}`,
+        created_at: new Date(this.clock()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+        start_url: `${this.publicUrl}/s/${id}?zak=${randomId('', 32)}`,
+        join_url: `${this.publicUrl}/j/${id}?pwd=${randomId('', 24)}`,
         password,
         status: 'waiting',
         settings: (input['settings'] as Record<string, unknown> | undefined) ?? {},
       };
       this.meetings.set(id, meeting);
+      this.write({ t: 'next', id: this.nextId }, { t: 'meeting', v: meeting });
       if (fault?.kind === 'timeout-after') return;
       json(201, meeting);
       return;
@@ -166,6 +252,7 @@ export class ZoomSandbox {
       if (request.method === 'DELETE') {
         this.meetings.delete(id);
         this.deleted.push(id);
+        this.write({ t: 'deleted', id });
         if (fault?.kind === 'timeout-after') return;
         json(204);
         return;
