@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CURRENCY_CODES } from '../main/domain/money';
+import { CURRENCY_CODES } from './currency';
 
 /**
  * Input schemas shared by the services (which validate every call themselves) and the transport,

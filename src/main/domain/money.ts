@@ -1,25 +1,11 @@
+import { CURRENCY_CODES, isCurrencyCode, minorToDecimalString, type CurrencyCode } from '../../shared/currency';
 import { DomainError } from './errors';
 
 /**
  * R1–R2: amounts are integers in the currency's minor unit; only these currencies exist.
- * `defaultMinimumFeeMinor` is R4's default platform-fee minimum.
+ * The table (exponent, R4's default minimum fee) lives in src/shared/currency.ts, shared with the renderer.
  */
-export const CURRENCIES = {
-  USD: { exponent: 2, defaultMinimumFeeMinor: 100 },
-  EUR: { exponent: 2, defaultMinimumFeeMinor: 100 },
-  GBP: { exponent: 2, defaultMinimumFeeMinor: 100 },
-  CAD: { exponent: 2, defaultMinimumFeeMinor: 100 },
-  AUD: { exponent: 2, defaultMinimumFeeMinor: 100 },
-  JPY: { exponent: 0, defaultMinimumFeeMinor: 100 },
-  KRW: { exponent: 0, defaultMinimumFeeMinor: 1000 },
-} as const satisfies Record<string, { exponent: number; defaultMinimumFeeMinor: number }>;
-
-export type CurrencyCode = keyof typeof CURRENCIES;
-export const CURRENCY_CODES = Object.keys(CURRENCIES) as CurrencyCode[];
-
-export function isCurrencyCode(code: string): code is CurrencyCode {
-  return Object.hasOwn(CURRENCIES, code);
-}
+export { CURRENCIES, CURRENCY_CODES, isCurrencyCode, type CurrencyCode } from '../../shared/currency';
 
 export function parseCurrency(code: string): CurrencyCode {
   if (!isCurrencyCode(code)) {
@@ -99,9 +85,5 @@ export function checkedSum(values: readonly number[], what: string): number {
 /** A plain, locale-neutral rendering for emails and logs: "USD 78.75", "JPY 2363". */
 export function formatMinor(amountMinor: number, currency: string): string {
   const code = parseCurrency(currency);
-  const exponent = CURRENCIES[code].exponent;
-  if (exponent === 0) return `${code} ${amountMinor}`;
-  const whole = Math.floor(amountMinor / 10 ** exponent);
-  const fraction = String(amountMinor % 10 ** exponent).padStart(exponent, '0');
-  return `${code} ${whole}.${fraction}`;
+  return `${code} ${minorToDecimalString(amountMinor, code)}`;
 }

@@ -1,12 +1,15 @@
 /** Formatting at the edge only (R1): amounts travel as integer minor units with a currency code. */
+import {
+  CURRENCIES,
+  formatMoney as formatSharedMoney,
+  isCurrencyCode,
+  parseDecimalToMinor,
+} from '../../shared/currency';
 
 // Intl formatters are expensive to build and cheap to reuse; a virtualized table formats thousands
-// of cells while scrolling, so every formatter is made once per option set.
-const cache = new Map<string, Intl.NumberFormat | Intl.DateTimeFormat | Intl.RelativeTimeFormat>();
-function cached<T extends Intl.NumberFormat | Intl.DateTimeFormat | Intl.RelativeTimeFormat>(
-  key: string,
-  make: () => T,
-): T {
+// of cells while scrolling, so every formatter is made once per option set (money: in ../../shared/currency).
+const cache = new Map<string, Intl.DateTimeFormat | Intl.RelativeTimeFormat>();
+function cached<T extends Intl.DateTimeFormat | Intl.RelativeTimeFormat>(key: string, make: () => T): T {
   let formatter = cache.get(key) as T | undefined;
   if (!formatter) {
     formatter = make();
@@ -15,36 +18,22 @@ function cached<T extends Intl.NumberFormat | Intl.DateTimeFormat | Intl.Relativ
   return formatter;
 }
 
+/** Digits after the decimal point, from the shared currency table (0 for a code the table does not know). */
 export function currencyDigits(currency: string): number {
-  return (
-    cached(`digits:${currency}`, () => new Intl.NumberFormat('en', { style: 'currency', currency })).resolvedOptions()
-      .maximumFractionDigits ?? 2
-  );
+  return isCurrencyCode(currency) ? CURRENCIES[currency].exponent : 0;
 }
 
+/**
+ * 7875, "USD" → "$78.75" in the viewer's locale, exactly (no division). An unknown code shows the code and
+ * the integer ("XYZ 1234"); it never throws for one.
+ */
 export function formatMoney(minor: number, currency: string): string {
-  const digits = currencyDigits(currency);
-  const formatter = cached(
-    `money:${currency}`,
-    () =>
-      new Intl.NumberFormat(undefined, {
-        style: 'currency',
-        currency,
-        minimumFractionDigits: digits,
-        maximumFractionDigits: digits,
-      }),
-  );
-  return formatter.format(minor / 10 ** digits);
+  return formatSharedMoney(minor, currency);
 }
 
-/** "12.50" typed by a person → 1250 minor units; null when it is not a valid amount. */
+/** "12.50", "$12.50", "1,234.50" typed by a person → minor units; null when it is not a valid amount. */
 export function parseMoney(text: string, currency: string): number | null {
-  const digits = currencyDigits(currency);
-  const pattern = digits === 0 ? /^\d+$/ : new RegExp(`^\\d+(\\.\\d{1,${digits}})?$`);
-  const trimmed = text.trim().replace(/,/g, '');
-  if (!pattern.test(trimmed)) return null;
-  const [whole = '0', fraction = ''] = trimmed.split('.');
-  return Number(whole) * 10 ** digits + Number(fraction.padEnd(digits, '0') || '0');
+  return isCurrencyCode(currency) ? parseDecimalToMinor(text, currency) : null;
 }
 
 export const viewerTimeZone = Intl.DateTimeFormat().resolvedOptions().timeZone;

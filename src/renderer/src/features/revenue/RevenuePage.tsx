@@ -2,12 +2,10 @@ import { useQuery } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import { Bar, CartesianGrid, ComposedChart, Legend, Line, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { EmptyState, ErrorState, Spinner } from '../../components/ui';
-import { currencyDigits, formatMoney } from '../../format';
+import { CURRENCY_CODES, minorToDecimalString, type CurrencyCode } from '../../../../shared/currency';
+import { formatMoney } from '../../format';
 import { useTRPC } from '../../trpc';
-import { download, minorToDecimal, toCsv } from './csv';
-
-const CURRENCIES = ['USD', 'EUR', 'GBP', 'CAD', 'AUD', 'JPY', 'KRW'] as const;
-type Currency = (typeof CURRENCIES)[number];
+import { download, toCsv } from './csv';
 
 function isoDay(date: Date): string {
   return date.toISOString().slice(0, 10);
@@ -24,24 +22,26 @@ export function RevenuePage() {
   const [from, setFrom] = useState(isoDay(new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth() - 5, 1))));
   const [to, setTo] = useState(isoDay(new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth() + 1, 1))));
   const [groupBy, setGroupBy] = useState<'day' | 'month'>('month');
-  const [currency, setCurrency] = useState<Currency>('USD');
+  const [currency, setCurrency] = useState<CurrencyCode>('USD');
   const input = { from: new Date(`${from}T00:00:00Z`), to: new Date(`${to}T00:00:00Z`), groupBy, currency };
   const report = useQuery({ ...trpc.reports.revenue.queryOptions(input), enabled: Boolean(from && to) });
-  const digits = currencyDigits(currency);
+  // The chart plots integer minor units; ticks and tooltips format them exactly (R1: never divided).
   const chart = useMemo(
     () =>
       report.data?.rows.map((row) => ({
         period: periodLabel(row.period, groupBy),
-        teacher: row.teacherMinor / 10 ** digits,
-        platform: row.platformMinor / 10 ** digits,
-        refunded: row.refundedMinor / 10 ** digits,
+        teacher: row.teacherMinor,
+        platform: row.platformMinor,
+        refunded: row.refundedMinor,
       })) ?? [],
-    [report.data, groupBy, digits],
+    [report.data, groupBy],
   );
+  const money = (value: unknown) =>
+    typeof value === 'number' && Number.isSafeInteger(value) ? formatMoney(value, currency) : String(value);
 
   const exportCsv = () => {
     if (!report.data) return;
-    const money = (minor: number) => minorToDecimal(minor, digits);
+    const decimal = (minor: number) => minorToDecimalString(minor, currency);
     const lines: (string | number)[][] = [
       [
         'period',
@@ -54,18 +54,18 @@ export function RevenuePage() {
       ...report.data.rows.map((row) => [
         periodLabel(row.period, groupBy),
         row.count,
-        money(row.grossMinor),
-        money(row.teacherMinor),
-        money(row.platformMinor),
-        money(row.refundedMinor),
+        decimal(row.grossMinor),
+        decimal(row.teacherMinor),
+        decimal(row.platformMinor),
+        decimal(row.refundedMinor),
       ]),
       [
         'total',
         report.data.totals.count,
-        money(report.data.totals.grossMinor),
-        money(report.data.totals.teacherMinor),
-        money(report.data.totals.platformMinor),
-        money(report.data.totals.refundedMinor),
+        decimal(report.data.totals.grossMinor),
+        decimal(report.data.totals.teacherMinor),
+        decimal(report.data.totals.platformMinor),
+        decimal(report.data.totals.refundedMinor),
       ],
       [],
       [
@@ -81,10 +81,10 @@ export function RevenuePage() {
         teacher.teacherId,
         teacher.teacherName,
         teacher.count,
-        money(teacher.grossMinor),
-        money(teacher.teacherMinor),
-        money(teacher.platformMinor),
-        money(teacher.refundedMinor),
+        decimal(teacher.grossMinor),
+        decimal(teacher.teacherMinor),
+        decimal(teacher.platformMinor),
+        decimal(teacher.refundedMinor),
       ]),
     ];
     download(`revenue-${currency}-${from}-to-${to}-by-${groupBy}.csv`, toCsv(lines));
@@ -112,10 +112,10 @@ export function RevenuePage() {
             Currency
             <select
               value={currency}
-              onChange={(event) => setCurrency(event.target.value as Currency)}
+              onChange={(event) => setCurrency(event.target.value as CurrencyCode)}
               aria-label="Currency"
             >
-              {CURRENCIES.map((code) => (
+              {CURRENCY_CODES.map((code) => (
                 <option key={code}>{code}</option>
               ))}
             </select>
@@ -160,12 +160,13 @@ export function RevenuePage() {
               <ComposedChart data={chart}>
                 <CartesianGrid strokeDasharray="3 3" />
                 <XAxis dataKey="period" />
-                <YAxis />
-                <Tooltip
-                  formatter={(value) =>
-                    typeof value === 'number' ? formatMoney(Math.round(value * 10 ** digits), currency) : String(value)
-                  }
+                <YAxis
+                  width="auto"
+                  allowDecimals={false}
+                  tickFormatter={money}
+                  label={{ value: currency, angle: -90, position: 'insideLeft' }}
                 />
+                <Tooltip formatter={money} />
                 <Legend />
                 <Bar dataKey="teacher" name="Teacher share" stackId="gross" fill="var(--chart-teacher)" />
                 <Bar dataKey="platform" name="Platform fee" stackId="gross" fill="var(--chart-platform)" />

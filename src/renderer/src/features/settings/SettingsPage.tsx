@@ -1,13 +1,10 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { ErrorState, InlineError, Spinner } from '../../components/ui';
-import { currencyDigits } from '../../format';
+import { CURRENCY_CODES, minorToDecimalString } from '../../../../shared/currency';
+import { currencyDigits, parseMoney } from '../../format';
 import { useSession } from '../../session';
 import { useTRPC } from '../../trpc';
-import { minorToDecimal } from '../revenue/csv';
-import { parseMoney } from '../../format';
-
-const CURRENCIES = ['USD', 'EUR', 'GBP', 'CAD', 'AUD', 'JPY', 'KRW'] as const;
 
 /** Fee rate, minimum fees, payment window and four-eyes threshold; only admins may change them. */
 export function SettingsPage() {
@@ -33,7 +30,7 @@ export function SettingsPage() {
     setFeePercent(String(settings.data.feeRateBps / 100));
     setWindowMinutes(String(settings.data.paymentWindowMinutes));
     const asText = (map: Partial<Record<string, number>>) =>
-      Object.fromEntries(CURRENCIES.map((code) => [code, minorToDecimal(map[code] ?? 0, currencyDigits(code))]));
+      Object.fromEntries(CURRENCY_CODES.map((code) => [code, minorToDecimalString(map[code] ?? 0, code)]));
     setMinimums(asText(settings.data.minimumFeeMinor));
     setThresholds(asText(settings.data.fourEyesThresholdMinor));
   }, [settings.data]);
@@ -55,7 +52,7 @@ export function SettingsPage() {
     }
     const parseAll = (texts: Record<string, string>, what: string): Record<string, number> | null => {
       const result: Record<string, number> = {};
-      for (const code of CURRENCIES) {
+      for (const code of CURRENCY_CODES) {
         const value = parseMoney(texts[code] ?? '', code);
         if (value === null) {
           setProblem(`${what} for ${code} is not a valid amount (${currencyDigits(code)} decimals at most).`);
@@ -121,7 +118,7 @@ export function SettingsPage() {
               </tr>
             </thead>
             <tbody>
-              {CURRENCIES.map((code) => (
+              {CURRENCY_CODES.map((code) => (
                 <tr key={code}>
                   <td>{code}</td>
                   <td>
