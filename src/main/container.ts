@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { AppConfig } from './config/config';
 import type { Clock } from './domain/clock';
 import { openDatabase, type Database } from './db/database';
@@ -49,9 +50,12 @@ export async function createContainer(options: ContainerOptions): Promise<Contai
   let integrations: Integrations | null = null;
   try {
     const appliedMigrations = await applyPendingMigrations(db);
+    // A data folder on disk keeps the sandboxes' state beside the database's (an in-memory test database has none).
+    const stateDir =
+      options.config.database.kind === 'pglite-memory' ? undefined : path.join(options.config.dataDir, 'sandboxes');
     integrations = await createIntegrations(
       { ...credentialsFromEnv(options.env ?? process.env), ...options.credentials },
-      options.integrations,
+      { ...(stateDir ? { stateDir } : {}), ...options.integrations },
     );
     const uow = prismaUnitOfWork(db.prisma, db.readQuery);
     const events = new EventBus();
@@ -64,12 +68,14 @@ export async function createContainer(options: ContainerOptions): Promise<Contai
       logger,
       meetings: integrations.meetings,
       mailer: integrations.mailer,
-      payments: services.payments,
+      intents: services.payments,
+      submitRefund: services.refunds.submit,
     });
     deliveryKick.kick = () => outbox.kick();
     // Every committed booking change may have written outbox rows: deliver them promptly.
     events.subscribe((stamped) => {
-      if (stamped.event.type === 'booking.changed') outbox.kick();
+      const type = stamped.event.type;
+      if (type === 'booking.changed' || type === 'payment.changed' || type === 'refund.changed') outbox.kick();
     });
     const opened = integrations;
     return {

@@ -3,7 +3,8 @@ import { DAY_MS, HOUR_MS, MINUTE_MS } from '../../src/main/domain/clock';
 import type { CurrencyCode } from '../../src/main/domain/money';
 import type { BookingPaymentStatus, BookingStatus } from '../../src/main/domain/states';
 import type { Container } from '../../src/main/container';
-import type { BookingRecord, GigRecord } from '../../src/main/services/ports';
+import type { BookingView } from '../../src/main/services/bookings';
+import type { GigRecord } from '../../src/main/services/ports';
 
 /**
  * One declarative description of the people, gigs and bookings a test needs; `buildScenario`
@@ -40,7 +41,7 @@ export interface Scenario<S extends ScenarioSpec> {
   staff: { [K in Keys<S['staff']>]: StaffActor };
   teachers: { [K in Keys<S['teachers']>]: { id: number; gigs: Gigs<NonNullable<S['teachers']>[K]> } };
   students: { [K in Keys<S['students']>]: { id: number } };
-  bookings: { [K in Keys<S['bookings']>]: BookingRecord };
+  bookings: { [K in Keys<S['bookings']>]: BookingView };
   admin: StaffActor;
 }
 
@@ -66,7 +67,7 @@ export async function buildScenario<const S extends ScenarioSpec>(container: Con
   const staffByName: Record<string, StaffActor> = {};
   const teachers: Record<string, { id: number; gigs: Record<string, GigRecord> }> = {};
   const students: Record<string, { id: number }> = {};
-  const bookings: Record<string, BookingRecord> = {};
+  const bookings: Record<string, BookingView> = {};
 
   for (const [name, role] of Object.entries(spec.staff ?? {})) {
     const staff = await services.staff.create(admin, {
@@ -127,27 +128,34 @@ export async function buildScenario<const S extends ScenarioSpec>(container: Con
   return { staff: staffByName, teachers, students, bookings, admin } as unknown as Scenario<S>;
 }
 
-/** Moves a fresh PENDING booking along legal transitions to the requested state. */
-async function driveTo(container: Container, booking: BookingRecord, state: string): Promise<BookingRecord> {
+/**
+ * Moves a fresh PENDING booking along legal transitions to the requested state — through the real
+ * services and the Stripe sandbox (a card attached, an intent, a confirm), never by writing a status.
+ */
+async function driveTo(container: Container, booking: BookingView, state: string): Promise<BookingView> {
   const { services } = container;
   const teacher: Actor = { kind: 'TEACHER', id: booking.teacherId };
-  const steps: Record<string, ((b: BookingRecord) => Promise<BookingRecord>)[]> = {
+  const student: Actor = { kind: 'STUDENT', id: booking.studentId };
+  const confirm = (b: BookingView) => services.bookings.confirm(teacher, { id: b.id });
+  const pay = (card: string | null) => async (b: BookingView) => {
+    const method = card
+      ? (await services.payments.attachMethod(student, { studentId: b.studentId, paymentMethodId: card }))
+          .paymentMethodId
+      : undefined;
+    const intent = await services.payments.createIntent(student, { bookingId: b.id, paymentMethodId: method });
+    if (card) await services.payments.confirm(student, { paymentIntentId: intent.paymentIntentId });
+    return reload(b);
+  };
+  const reload = async (b: BookingView) => {
+    const detail = await services.bookings.get(student, { id: b.id });
+    return { ...detail.booking, meetingJoinUrl: detail.meeting?.joinUrl ?? null };
+  };
+  const steps: Record<string, ((b: BookingView) => Promise<BookingView>)[]> = {
     'PENDING/UNPAID': [],
-    'CONFIRMED/UNPAID': [(b) => services.bookings.confirm(teacher, { id: b.id })],
-    'CONFIRMED/PENDING': [
-      (b) => services.bookings.confirm(teacher, { id: b.id }),
-      (b) => services.bookings.applyPaymentTransition(SYSTEM, b.id, 'start_payment'),
-    ],
-    'CONFIRMED/FAILED': [
-      (b) => services.bookings.confirm(teacher, { id: b.id }),
-      (b) => services.bookings.applyPaymentTransition(SYSTEM, b.id, 'start_payment'),
-      (b) => services.bookings.applyPaymentTransition(SYSTEM, b.id, 'payment_failed'),
-    ],
-    'CONFIRMED/PAID': [
-      (b) => services.bookings.confirm(teacher, { id: b.id }),
-      (b) => services.bookings.applyPaymentTransition(SYSTEM, b.id, 'start_payment'),
-      (b) => services.bookings.applyPaymentTransition(SYSTEM, b.id, 'payment_succeeded'),
-    ],
+    'CONFIRMED/UNPAID': [confirm],
+    'CONFIRMED/PENDING': [confirm, pay(null)],
+    'CONFIRMED/FAILED': [confirm, pay('pm_card_chargeCustomerFail')],
+    'CONFIRMED/PAID': [confirm, pay('pm_card_visa')],
     'CANCELLED/UNPAID': [(b) => services.bookings.decline(teacher, { id: b.id, reason: 'scenario' })],
   };
   const plan = steps[state];

@@ -49,7 +49,7 @@ describe('no card data or secrets are stored, logged or shipped to the renderer'
     });
     await container.services.payments.confirm(s.admin, { paymentIntentId: intent.paymentIntentId });
     await container.outbox.drain();
-    await container.services.payments.cancelPaid(s.admin, { id: s.bookings.a.id, reason: 'test' });
+    await container.services.bookings.cancelPaid(s.admin, { id: s.bookings.a.id, reason: 'test' });
     await container.outbox.drain();
     logger.info(JSON.stringify(container.integrations.describe()));
     const tables = await container.db.prisma.$queryRaw<

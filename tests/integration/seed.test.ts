@@ -21,8 +21,8 @@ describe('demo data generator', () => {
     const people = generatePeople(options);
     const legal = new Set(
       BOOKING_TRANSITIONS.flatMap((rule) =>
-        (rule.from ?? [{ status: null, paymentStatuses: [null] }]).flatMap((pattern) =>
-          pattern.paymentStatuses.map((payment) => `${rule.action}:${String(pattern.status)}/${String(payment)}`),
+        (rule.from ?? [{ status: null, paymentStatus: null }]).map(
+          (state) => `${rule.action}:${String(state.status)}/${String(state.paymentStatus)}`,
         ),
       ),
     );

@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
 import { inject } from 'vitest';
 import type { AppConfig } from '../../src/main/config/config';
@@ -49,7 +52,9 @@ export async function openTestContainer(
   } else {
     target = { kind: 'pglite-memory' };
   }
-  const config: AppConfig = { dataDir: '/nonexistent', database: target, firstAdmin: null };
+  // A fresh data folder: the sandboxes the container starts keep their state there, as in the app.
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'linguaflex-test-'));
+  const config: AppConfig = { dataDir, database: target, firstAdmin: null };
   // env: {} so tests never pick up real credentials from the machine: every integration is a sandbox.
   const container = await createContainer({
     config,
@@ -62,6 +67,7 @@ export async function openTestContainer(
     dispose: async () => {
       await container.close();
       await dropDatabase();
+      await rm(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -1,8 +1,9 @@
-import type { BookingDetail } from '../services/bookings';
+import { meetingWanted } from '../domain/booking-machine';
+import type { BookingDetail, BookingView } from '../services/bookings';
 import type { BookingListRow, BookingRecord } from '../services/ports';
 
 /** What the console receives for a booking: plain fields, never a Prisma type. */
-export function bookingDto(record: BookingRecord) {
+export function bookingDto(record: BookingRecord & { meetingJoinUrl?: string | null }) {
   return {
     id: record.id,
     studentId: record.studentId,
@@ -25,10 +26,14 @@ export function bookingDto(record: BookingRecord) {
     notes: record.notes,
     cancelReason: record.cancelReason,
     version: record.version,
-    meetingJoinUrl: null as string | null,
+    meetingJoinUrl: record.meetingJoinUrl ?? null,
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
   };
+}
+
+export function bookingViewDto(view: BookingView) {
+  return bookingDto(view);
 }
 
 export function bookingRowDto(row: BookingListRow) {
@@ -44,18 +49,22 @@ export function bookingRowDto(row: BookingListRow) {
 
 export function bookingDetailDto(detail: BookingDetail) {
   return {
-    ...bookingDto(detail.booking),
+    ...bookingDto({
+      ...detail.booking,
+      meetingJoinUrl:
+        detail.meeting && !detail.meeting.deletedAt && meetingWanted(detail.booking) ? detail.meeting.joinUrl : null,
+    }),
     student: detail.student,
     teacher: detail.teacher,
     gig: detail.gig,
     transitions: detail.transitions,
+    moneyTransitions: detail.moneyTransitions,
     notifications: detail.notifications.map((notification) => ({
       key: notification.key,
       kind: notification.kind,
       status: notification.status,
       payload: notification.payload as Record<string, unknown>,
     })),
-    meetingJoinUrl: detail.meeting && !detail.meeting.deletedAt ? detail.meeting.joinUrl : null,
     meeting: detail.meeting
       ? {
           zoomMeetingId: detail.meeting.zoomMeetingId,
@@ -68,5 +77,8 @@ export function bookingDetailDto(detail: BookingDetail) {
         }
       : null,
     emails: detail.emails,
+    nextStep: detail.nextStep,
+    actions: detail.actions,
+    availableActions: detail.availableActions,
   };
 }

@@ -1,12 +1,14 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc';
 import superjson from 'superjson';
+import type { z } from 'zod';
 import { DomainError, type DomainErrorCode } from '../domain/errors';
 import { assertStaffCan, type Permission } from '../domain/permissions';
 import type { Logger } from '../log';
 import type { EventBus } from '../services/events';
 import type { Credentials } from '../integrations';
 import type { Services } from '../services';
+import type { UseCaseSpec } from '../services/use-case';
 
 /** Per call: the services, and the bearer token the call came with (HTTP header or IPC message). */
 export interface ApiContext {
@@ -127,4 +129,12 @@ export function staffProcedure(permission: Permission | null) {
     }
     return next({ ctx: { ...ctx, actor } });
   });
+}
+
+/**
+ * The procedure of a use case: authenticated, authorized with the use case's own permission and
+ * validated with its own schema — once — before the resolver calls the use case's `run`.
+ */
+export function useCaseProcedure<I extends z.ZodType>(useCase: UseCaseSpec<I>) {
+  return staffProcedure(useCase.permission).input(useCase.input);
 }

@@ -123,7 +123,7 @@ export async function seedDatabase(
         `INSERT INTO "Booking" (id, "studentId", "teacherId", "gigId", "startsAt", "endsAt", minutes, status, "paymentStatus", queue,
            notes, currency, "hourlyRateMinor", "baseMinor", "feeMinor", "totalMinor", "teacherMinor", "platformMinor",
            "feeRateBps", "minimumFeeMinor", "cancelReason", version, "createdAt", "updatedAt")
-         SELECT id, student, teacher, gig, starts, ends, minutes, status::"BookingStatus", payment::"PaymentStatus", queue::"BookingQueue",
+         SELECT id, student, teacher, gig, starts, ends, minutes, status::"BookingStatus", payment::"BookingPaymentStatus", queue::"BookingQueue",
            notes, currency, rate, base, fee, total, teacher_share, platform_share, bps, min_fee, cancel_reason, versions, created, updated
          FROM unnest($1::int[], $2::int[], $3::int[], $4::int[], $5::timestamp(3)[], $6::timestamp(3)[], $7::int[], $8::text[], $9::text[], $10::text[],
            $11::text[], $12::text[], $13::int[], $14::int[], $15::int[], $16::int[], $17::int[], $18::int[], $19::int[], $20::int[], $21::text[],
@@ -173,7 +173,7 @@ export async function seedDatabase(
       );
       await query(
         `INSERT INTO "BookingTransition" ("bookingId", action, "fromStatus", "toStatus", "fromPaymentStatus", "toPaymentStatus", "actorKind", "actorId", "actorRole", reason, at)
-         SELECT booking, action, from_status::"BookingStatus", to_status::"BookingStatus", from_payment::"PaymentStatus", to_payment::"PaymentStatus",
+         SELECT booking, action, from_status::"BookingStatus", to_status::"BookingStatus", from_payment::"BookingPaymentStatus", to_payment::"BookingPaymentStatus",
            actor_kind::"ActorKind", actor_id, actor_role, reason, at
          FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[], $9::text[], $10::text[], $11::timestamp(3)[])
            AS t(booking, action, from_status, to_status, from_payment, to_payment, actor_kind, actor_id, actor_role, reason, at)`,

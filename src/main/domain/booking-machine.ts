@@ -1,14 +1,22 @@
-import { transitionRoleOf, type Actor, type TransitionRole } from './actors';
+import type { Actor } from './actors';
 import { DAY_MS, HOUR_MS, MINUTE_MS } from './clock';
-import { emailBoth, type Effect } from './effects';
-import { DomainError, type DomainErrorCode } from './errors';
+import { emailBoth, type BookingEffect } from './effects';
+import {
+  decide,
+  openActions,
+  openFrom,
+  type Decision,
+  type Guard,
+  type Machine,
+  type TransitionRow,
+} from './lifecycle';
 import { MAX_SESSION_MINUTES, MIN_SESSION_MINUTES, SESSION_MINUTES_STEP } from './pricing';
 import type { BookingPaymentStatus, BookingState, BookingStatus } from './states';
 
 /**
- * The booking lifecycle (R10–R19) as data, in the manner of Sharetribe's transaction processes:
- * each row names an action, who may take it, the states it starts from, where it leads, the guards
- * that must hold and the effects to run. `decideBookingTransition` only interprets this table.
+ * The booking lifecycle (R10–R19, R27) as rows of the lifecycle kernel. Refunds themselves are
+ * refund requests with their own table; the booking only records what Stripe confirmed
+ * (`refund` when a refund succeeded, `refund_failed` when one that had counted failed later).
  */
 export const BOOKING_ACTIONS = [
   'create',
@@ -22,6 +30,7 @@ export const BOOKING_ACTIONS = [
   'complete',
   'cancel_paid',
   'refund',
+  'refund_failed',
 ] as const;
 export type BookingAction = (typeof BOOKING_ACTIONS)[number];
 
@@ -36,8 +45,10 @@ export interface BookingContext {
   readonly reason?: string | null | undefined;
   /** R16's window: payment must arrive this many minutes before the start (a setting; default 15). */
   readonly paymentWindowMinutes?: number | undefined;
-  /** For `refund`: the amount asked for and what remains refundable on the payment. */
+  /** For `refund`: the amount Stripe refunded and what remained refundable before it. */
   readonly refund?: { readonly amountMinor: number; readonly refundableMinor: number } | undefined;
+  /** For `refund_failed`: what stays refunded on the payment once the failed refund is taken back. */
+  readonly refundReversal?: { readonly refundedAfterMinor: number } | undefined;
   /** For `create`: facts the service loaded. */
   readonly creation?:
     | {
@@ -48,48 +59,28 @@ export interface BookingContext {
     | undefined;
 }
 
-export interface Guard {
-  readonly name: string;
-  readonly code: DomainErrorCode;
-  /** null when the guard holds, otherwise why it does not, in words for a support person. */
-  readonly check: (ctx: BookingContext) => string | null;
-}
+export type BookingRow = TransitionRow<BookingState, BookingAction, BookingContext, BookingEffect>;
+export type BookingDecision = Decision<BookingState, BookingAction, BookingEffect>;
 
-export interface StatePattern {
-  readonly status: BookingStatus;
-  readonly paymentStatuses: readonly BookingPaymentStatus[];
-}
+const state = (status: BookingStatus, paymentStatus: BookingPaymentStatus): BookingState => ({
+  status,
+  paymentStatus,
+});
+const states = (status: BookingStatus, paymentStatuses: readonly BookingPaymentStatus[]): BookingState[] =>
+  paymentStatuses.map((paymentStatus) => state(status, paymentStatus));
 
-export interface ConditionalEffect {
-  readonly effect: Effect;
-  readonly when?: (ctx: BookingContext) => boolean;
-}
-
-export interface BookingTransitionRule {
-  readonly action: BookingAction;
-  readonly rule: string;
-  readonly label: string;
-  readonly roles: readonly TransitionRole[];
-  /** null: the action creates the booking. */
-  readonly from: readonly StatePattern[] | null;
-  readonly to: BookingState | ((ctx: BookingContext) => BookingState);
-  readonly guards: readonly Guard[];
-  readonly effects: readonly ConditionalEffect[];
-  /** Fixed reason recorded with the transition (R16). */
-  readonly fixedReason?: string;
-}
-
-const ANY_UNPAID: readonly BookingPaymentStatus[] = ['UNPAID', 'PENDING', 'FAILED'];
+const NOT_YET_PAID: readonly BookingPaymentStatus[] = ['UNPAID', 'PENDING', 'FAILED'];
 
 // ---- guards -------------------------------------------------------------------------------
 
-const reasonRequired: Guard = {
+const reasonRequired: Guard<BookingContext> = {
   name: 'reason required',
   code: 'VALIDATION',
+  needsInput: true,
   check: (ctx) => (ctx.reason && ctx.reason.trim().length > 0 ? null : 'A reason is required for this action'),
 };
 
-const startStillInFuture: Guard = {
+const startStillInFuture: Guard<BookingContext> = {
   name: 'start still in the future',
   code: 'GUARD_FAILED',
   check: (ctx) =>
@@ -98,7 +89,7 @@ const startStillInFuture: Guard = {
       : `The session started at ${ctx.startsAt.toISOString()}; it can no longer be confirmed or paid`,
 };
 
-const endHasPassed: Guard = {
+const endHasPassed: Guard<BookingContext> = {
   name: 'end has passed',
   code: 'GUARD_FAILED',
   check: (ctx) =>
@@ -107,7 +98,7 @@ const endHasPassed: Guard = {
       : `The session ends at ${ctx.endsAt.toISOString()}; it cannot be completed before then`,
 };
 
-const systemCompletesAfterGrace: Guard = {
+const systemCompletesAfterGrace: Guard<BookingContext> = {
   name: 'system completes 24 h after the end',
   code: 'GUARD_FAILED',
   check: (ctx) =>
@@ -118,7 +109,7 @@ const systemCompletesAfterGrace: Guard = {
 
 export const DEFAULT_PAYMENT_WINDOW_MINUTES = 15;
 
-const paymentWindowPassed: Guard = {
+const paymentWindowPassed: Guard<BookingContext> = {
   name: 'payment window passed',
   code: 'GUARD_FAILED',
   check: (ctx) => {
@@ -132,9 +123,10 @@ const paymentWindowPassed: Guard = {
 export const EARLIEST_BOOKING_LEAD_MS = HOUR_MS;
 export const LATEST_BOOKING_AHEAD_MS = 180 * DAY_MS;
 
-const createWindow: Guard = {
+const createWindow: Guard<BookingContext> = {
   name: 'start between now + 1 h and now + 180 days',
   code: 'VALIDATION',
+  needsInput: true,
   check: (ctx) => {
     const lead = ctx.startsAt.getTime() - ctx.now.getTime();
     if (lead < EARLIEST_BOOKING_LEAD_MS) return 'A session must start at least 1 hour from now';
@@ -143,9 +135,10 @@ const createWindow: Guard = {
   },
 };
 
-const validDuration: Guard = {
+const validDuration: Guard<BookingContext> = {
   name: 'duration 15–240 minutes in steps of 15, end = start + duration',
   code: 'VALIDATION',
+  needsInput: true,
   check: (ctx) => {
     const { minutes } = ctx;
     if (
@@ -163,30 +156,34 @@ const validDuration: Guard = {
   },
 };
 
-const gigActive: Guard = {
+const gigActive: Guard<BookingContext> = {
   name: 'gig active',
   code: 'GUARD_FAILED',
+  needsInput: true,
   check: (ctx) => (ctx.creation?.gigActive === true ? null : 'This gig is not active and cannot be booked'),
 };
 
-const studentIsNotTeacher: Guard = {
+const studentIsNotTeacher: Guard<BookingContext> = {
   name: 'student is not the teacher',
   code: 'GUARD_FAILED',
+  needsInput: true,
   check: (ctx) => (ctx.creation?.studentIsTeacher === false ? null : 'A teacher cannot book their own gig'),
 };
 
-const noTeacherOverlap: Guard = {
+const noTeacherOverlap: Guard<BookingContext> = {
   name: 'no overlap with the teacher’s pending or confirmed bookings',
   code: 'OVERLAP',
+  needsInput: true,
   check: (ctx) =>
     ctx.creation?.overlapsTeacherBooking === false
       ? null
       : 'The teacher already has a pending or confirmed booking at that time',
 };
 
-const refundWithinRemaining: Guard = {
+const refundWithinRemaining: Guard<BookingContext> = {
   name: 'amount ≤ amount still refundable',
   code: 'REFUND_EXCEEDS_REMAINING',
+  needsInput: true,
   check: (ctx) => {
     if (!ctx.refund) return 'No refund amount was given';
     const { amountMinor, refundableMinor } = ctx.refund;
@@ -198,264 +195,244 @@ const refundWithinRemaining: Guard = {
   },
 };
 
-const openIntent = (ctx: BookingContext): boolean =>
+const reversalKnown: Guard<BookingContext> = {
+  name: 'what stays refunded is known',
+  code: 'VALIDATION',
+  needsInput: true,
+  check: (ctx) =>
+    ctx.refundReversal && Number.isSafeInteger(ctx.refundReversal.refundedAfterMinor)
+      ? null
+      : 'The amount that stays refunded must be given',
+};
+
+const openPayment = (ctx: BookingContext): boolean =>
   ctx.state?.paymentStatus === 'PENDING' || ctx.state?.paymentStatus === 'FAILED';
+
+const cancelEffects: BookingRow['effects'] = [
+  { effect: { type: 'cancel_payment' }, when: openPayment },
+  ...emailBoth('booking_cancelled').map((effect) => ({ effect })),
+];
+
+/** After a refund Stripe confirmed: fully refunded ends the booking's money; partly keeps it going. */
+function afterRefund(ctx: BookingContext, from: BookingState | null): BookingState {
+  const full = ctx.refund !== undefined && ctx.refund.amountMinor >= ctx.refund.refundableMinor;
+  if (from?.status === 'CANCELLED') return state('CANCELLED', full ? 'REFUNDED' : 'PARTIALLY_REFUNDED');
+  return full ? state('REFUNDED', 'REFUNDED') : state('COMPLETED', 'PARTIALLY_REFUNDED');
+}
+
+/** R27: a refund that failed after it had counted is taken back; the booking returns to where it was. */
+function afterFailedRefund(ctx: BookingContext, from: BookingState | null): BookingState {
+  const paymentStatus: BookingPaymentStatus =
+    (ctx.refundReversal?.refundedAfterMinor ?? 0) > 0 ? 'PARTIALLY_REFUNDED' : 'PAID';
+  return state(from?.status === 'CANCELLED' ? 'CANCELLED' : 'COMPLETED', paymentStatus);
+}
 
 // ---- the table ----------------------------------------------------------------------------
 
-export const BOOKING_TRANSITIONS: readonly BookingTransitionRule[] = [
+export const BOOKING_TRANSITIONS: readonly BookingRow[] = [
   {
     action: 'create',
     rule: 'R10',
-    label: 'create',
     roles: ['student', 'support', 'admin'],
     from: null,
-    to: { status: 'PENDING', paymentStatus: 'UNPAID' },
+    to: state('PENDING', 'UNPAID'),
     guards: [validDuration, createWindow, gigActive, studentIsNotTeacher, noTeacherOverlap],
     effects: [{ effect: { type: 'email', template: 'booking_requested', to: 'teacher' } }],
   },
   {
     action: 'confirm',
     rule: 'R11',
-    label: 'confirm',
     roles: ['teacher', 'admin'],
-    from: [{ status: 'PENDING', paymentStatuses: ['UNPAID'] }],
-    to: { status: 'CONFIRMED', paymentStatus: 'UNPAID' },
+    from: [state('PENDING', 'UNPAID')],
+    to: state('CONFIRMED', 'UNPAID'),
     guards: [startStillInFuture],
     effects: [{ effect: { type: 'email', template: 'booking_confirmed', to: 'student' } }],
   },
   {
     action: 'decline',
     rule: 'R12',
-    label: 'decline',
     roles: ['teacher', 'admin'],
-    from: [{ status: 'PENDING', paymentStatuses: ['UNPAID'] }],
-    to: { status: 'CANCELLED', paymentStatus: 'UNPAID' },
+    from: [state('PENDING', 'UNPAID')],
+    to: state('CANCELLED', 'UNPAID'),
     guards: [reasonRequired],
     effects: [{ effect: { type: 'email', template: 'booking_declined', to: 'student' } }],
   },
   {
+    // The open payment is cancelled with the booking (its own table moves it), so nothing is due.
     action: 'cancel',
     rule: 'R13',
-    label: 'cancel',
     roles: ['student', 'support', 'admin'],
-    from: [
-      { status: 'PENDING', paymentStatuses: ['UNPAID'] },
-      { status: 'CONFIRMED', paymentStatuses: ANY_UNPAID },
-    ],
-    to: (ctx) => ({ status: 'CANCELLED', paymentStatus: ctx.state?.paymentStatus ?? 'UNPAID' }),
+    from: [state('PENDING', 'UNPAID'), ...states('CONFIRMED', NOT_YET_PAID)],
+    to: state('CANCELLED', 'UNPAID'),
     guards: [reasonRequired],
-    effects: [
-      { effect: { type: 'cancel_payment_intent' }, when: openIntent },
-      ...emailBoth('booking_cancelled').map((effect) => ({ effect })),
-    ],
+    effects: cancelEffects,
   },
   {
     action: 'start_payment',
     rule: 'R15/R23',
-    label: 'start a payment',
     roles: ['student', 'admin', 'system'],
-    from: [{ status: 'CONFIRMED', paymentStatuses: ['UNPAID', 'FAILED'] }],
-    to: { status: 'CONFIRMED', paymentStatus: 'PENDING' },
+    from: states('CONFIRMED', ['UNPAID', 'FAILED']),
+    to: state('CONFIRMED', 'PENDING'),
     guards: [startStillInFuture],
     effects: [],
   },
   {
     action: 'payment_succeeded',
     rule: 'R14',
-    label: 'record a successful payment',
     roles: ['system'],
-    from: [{ status: 'CONFIRMED', paymentStatuses: ['PENDING', 'FAILED'] }],
-    to: { status: 'CONFIRMED', paymentStatus: 'PAID' },
+    from: states('CONFIRMED', ['PENDING', 'FAILED']),
+    to: state('CONFIRMED', 'PAID'),
     guards: [],
     effects: [{ effect: { type: 'create_meeting' } }, ...emailBoth('payment_received').map((effect) => ({ effect }))],
   },
   {
     action: 'payment_failed',
     rule: 'R15',
-    label: 'record a failed payment',
     roles: ['system'],
-    from: [{ status: 'CONFIRMED', paymentStatuses: ['PENDING'] }],
-    to: { status: 'CONFIRMED', paymentStatus: 'FAILED' },
+    from: [state('CONFIRMED', 'PENDING')],
+    to: state('CONFIRMED', 'FAILED'),
     guards: [],
     effects: [{ effect: { type: 'email', template: 'payment_failed', to: 'student' } }],
   },
   {
     action: 'expire_payment_window',
     rule: 'R16',
-    label: 'expire the payment window',
     roles: ['system'],
-    from: [{ status: 'CONFIRMED', paymentStatuses: ANY_UNPAID }],
-    to: (ctx) => ({ status: 'CANCELLED', paymentStatus: ctx.state?.paymentStatus ?? 'UNPAID' }),
+    from: states('CONFIRMED', NOT_YET_PAID),
+    to: state('CANCELLED', 'UNPAID'),
     guards: [paymentWindowPassed],
-    effects: [
-      { effect: { type: 'cancel_payment_intent' }, when: openIntent },
-      ...emailBoth('booking_cancelled').map((effect) => ({ effect })),
-    ],
+    effects: cancelEffects,
     fixedReason: 'payment_not_received',
   },
   {
     action: 'complete',
     rule: 'R17',
-    label: 'complete',
     roles: ['teacher', 'admin'],
-    from: [{ status: 'CONFIRMED', paymentStatuses: ['PAID'] }],
-    to: { status: 'COMPLETED', paymentStatus: 'PAID' },
+    from: [state('CONFIRMED', 'PAID')],
+    to: state('COMPLETED', 'PAID'),
     guards: [endHasPassed],
     effects: [],
   },
   {
     action: 'complete',
     rule: 'R17',
-    label: 'complete',
     roles: ['system'],
-    from: [{ status: 'CONFIRMED', paymentStatuses: ['PAID'] }],
-    to: { status: 'COMPLETED', paymentStatus: 'PAID' },
+    from: [state('CONFIRMED', 'PAID')],
+    to: state('COMPLETED', 'PAID'),
     guards: [systemCompletesAfterGrace],
     effects: [],
   },
   {
+    // R18 with R27: the booking is cancelled at once; its payment stays PAID until Stripe says the
+    // full refund (filed here as an approved refund request) succeeded.
     action: 'cancel_paid',
     rule: 'R18',
-    label: 'cancel a paid booking',
     roles: ['admin'],
-    from: [{ status: 'CONFIRMED', paymentStatuses: ['PAID'] }],
-    to: { status: 'CANCELLED', paymentStatus: 'REFUNDED' },
+    from: [state('CONFIRMED', 'PAID')],
+    to: state('CANCELLED', 'PAID'),
     guards: [reasonRequired],
     effects: [
-      { effect: { type: 'refund_payment', amount: 'full' } },
+      { effect: { type: 'refund_in_full' } },
       { effect: { type: 'delete_meeting' } },
       ...emailBoth('booking_cancelled').map((effect) => ({ effect })),
     ],
   },
   {
+    // R19/R27: recorded when Stripe says a refund succeeded, never when it was only accepted.
     action: 'refund',
     rule: 'R19',
-    label: 'refund',
-    roles: ['admin', 'finance'],
-    from: [{ status: 'COMPLETED', paymentStatuses: ['PAID', 'PARTIALLY_REFUNDED'] }],
-    to: (ctx) =>
-      ctx.refund && ctx.refund.amountMinor === ctx.refund.refundableMinor
-        ? { status: 'REFUNDED', paymentStatus: 'REFUNDED' }
-        : { status: 'COMPLETED', paymentStatus: 'PARTIALLY_REFUNDED' },
+    roles: ['admin', 'finance', 'system'],
+    from: [...states('COMPLETED', ['PAID', 'PARTIALLY_REFUNDED']), state('CANCELLED', 'PAID')],
+    to: afterRefund,
     guards: [reasonRequired, refundWithinRemaining],
-    effects: [
-      { effect: { type: 'refund_payment', amount: 'requested' } },
-      { effect: { type: 'email', template: 'booking_refunded', to: 'student' } },
+    effects: [{ effect: { type: 'email', template: 'booking_refunded', to: 'student' } }],
+  },
+  {
+    action: 'refund_failed',
+    rule: 'R27',
+    roles: ['system'],
+    from: [
+      state('COMPLETED', 'PARTIALLY_REFUNDED'),
+      state('REFUNDED', 'REFUNDED'),
+      state('CANCELLED', 'REFUNDED'),
+      state('CANCELLED', 'PARTIALLY_REFUNDED'),
     ],
+    to: afterFailedRefund,
+    guards: [reversalKnown],
+    effects: [],
   },
 ];
 
-export interface BookingDecision {
-  readonly action: BookingAction;
-  readonly rule: string;
-  readonly from: BookingState | null;
-  readonly to: BookingState;
-  readonly effects: readonly Effect[];
-  readonly reason: string | null;
+const WORDS: Record<BookingAction, { verb: string; done: string }> = {
+  create: { verb: 'create', done: 'created' },
+  confirm: { verb: 'confirm', done: 'confirmed' },
+  decline: { verb: 'decline', done: 'declined' },
+  cancel: { verb: 'cancel', done: 'cancelled' },
+  start_payment: { verb: 'start a payment for', done: 'sent to payment' },
+  payment_succeeded: { verb: 'record a successful payment for', done: 'marked paid' },
+  payment_failed: { verb: 'record a failed payment for', done: 'marked as failed payments' },
+  expire_payment_window: { verb: 'expire the payment window of', done: 'expired for non-payment' },
+  complete: { verb: 'complete', done: 'completed' },
+  cancel_paid: { verb: 'cancel (with a full refund)', done: 'cancelled with a refund' },
+  refund: { verb: 'refund', done: 'refunded' },
+  refund_failed: { verb: 'take back a failed refund of', done: 'given back a failed refund' },
+};
+
+function describeBookingState(value: BookingState): string {
+  return value.paymentStatus === 'UNPAID' ? value.status : `${value.status} (payment ${value.paymentStatus})`;
 }
 
-/** The rows for an action; an action may have one row per group of roles (R17: the system waits 24 h). */
-export function bookingRules(action: BookingAction): readonly BookingTransitionRule[] {
-  const rules = BOOKING_TRANSITIONS.filter((candidate) => candidate.action === action);
-  if (rules.length === 0) throw new DomainError('VALIDATION', `Unknown booking action "${action}"`);
-  return rules;
-}
-
-function matches(patterns: readonly StatePattern[], state: BookingState): boolean {
-  return patterns.some(
-    (pattern) => pattern.status === state.status && pattern.paymentStatuses.includes(state.paymentStatus),
-  );
-}
-
-function describePatterns(patterns: readonly StatePattern[]): string {
-  return patterns
-    .map((pattern) =>
-      pattern.paymentStatuses.length === 1 && pattern.paymentStatuses[0] === 'UNPAID'
-        ? pattern.status
-        : `${pattern.status} (payment ${pattern.paymentStatuses.join('/')})`,
+function describeBookingStates(values: readonly BookingState[]): string {
+  const byStatus = new Map<BookingStatus, BookingPaymentStatus[]>();
+  for (const value of values) byStatus.set(value.status, [...(byStatus.get(value.status) ?? []), value.paymentStatus]);
+  return [...byStatus.entries()]
+    .map(([status, payments]) =>
+      payments.length === 1 && payments[0] === 'UNPAID' ? status : `${status} (payment ${payments.join('/')})`,
     )
     .join(' or ');
 }
 
-function bookingLabel(ctx: BookingContext): string {
-  return ctx.bookingId === undefined ? 'This booking' : `Booking ${ctx.bookingId}`;
-}
-
-/**
- * Decides one transition: checks the actor's role, the current state and the guards, in that
- * order, and returns the next state and the effects to run — or throws a DomainError that names
- * the current state and the refused action.
- */
-export function decideBookingTransition(action: BookingAction, actor: Actor, ctx: BookingContext): BookingDecision {
-  const rules = bookingRules(action);
-  const role = transitionRoleOf(actor);
-  const rule = rules.find((candidate) => candidate.roles.includes(role));
-  if (!rule) {
-    const first = rules[0];
-    const allowed = rules.flatMap((candidate) => candidate.roles);
-    throw new DomainError(
-      'FORBIDDEN',
-      `A ${role} may not ${first?.label ?? action} a booking (${first?.rule ?? ''}: allowed for ${allowed.join(', ')})`,
-      { action, role },
-    );
-  }
-  if (rule.from === null) {
-    if (ctx.state !== null) {
-      throw new DomainError('ILLEGAL_TRANSITION', `${bookingLabel(ctx)} already exists`, { action });
-    }
-  } else {
-    if (ctx.state === null) {
-      throw new DomainError('VALIDATION', `A booking is needed to ${rule.label}`, { action });
-    }
-    if (!matches(rule.from, ctx.state)) {
-      const paymentNote = ctx.state.paymentStatus === 'UNPAID' ? '' : ` (payment ${ctx.state.paymentStatus})`;
-      throw new DomainError(
-        'ILLEGAL_TRANSITION',
-        `${bookingLabel(ctx)} is ${ctx.state.status}${paymentNote}; only ${describePatterns(rule.from)} bookings can be ${pastTense(action)}`,
-        { action, status: ctx.state.status, paymentStatus: ctx.state.paymentStatus },
-      );
-    }
-  }
-  for (const guard of rule.guards) {
-    const failure = guard.check(ctx);
-    if (failure !== null) {
-      throw new DomainError(guard.code, `${bookingLabel(ctx)}: ${failure}`, { action, guard: guard.name });
-    }
-  }
-  const to = typeof rule.to === 'function' ? rule.to(ctx) : rule.to;
-  const effects = rule.effects.filter((entry) => entry.when?.(ctx) ?? true).map((entry) => entry.effect);
-  const reason = rule.fixedReason ?? (ctx.reason?.trim() ? ctx.reason.trim() : null);
-  return { action, rule: rule.rule, from: ctx.state, to, effects, reason };
-}
-
-const PAST_TENSE: Record<BookingAction, string> = {
-  create: 'created',
-  confirm: 'confirmed',
-  decline: 'declined',
-  cancel: 'cancelled',
-  start_payment: 'sent to payment',
-  payment_succeeded: 'marked paid',
-  payment_failed: 'marked as failed payments',
-  expire_payment_window: 'expired for non-payment',
-  complete: 'completed',
-  cancel_paid: 'cancelled with a refund',
-  refund: 'refunded',
+export const BOOKING_MACHINE: Machine<BookingState, BookingAction, BookingContext, BookingEffect> = {
+  entity: 'booking',
+  actions: BOOKING_ACTIONS,
+  words: WORDS,
+  rows: BOOKING_TRANSITIONS,
+  key: (value) => `${value.status}/${value.paymentStatus}`,
+  describe: describeBookingState,
+  describeFrom: describeBookingStates,
 };
 
-function pastTense(action: BookingAction): string {
-  return PAST_TENSE[action];
+const labelOf = (ctx: BookingContext) => (ctx.bookingId === undefined ? 'This booking' : `Booking ${ctx.bookingId}`);
+
+/**
+ * Decides one booking transition: the actor's role, the current state and the guards, in that
+ * order; returns the next state and the effects, or throws a DomainError naming the current
+ * state and the refused action.
+ */
+export function decideBookingTransition(action: BookingAction, actor: Actor, ctx: BookingContext): BookingDecision {
+  return decide(BOOKING_MACHINE, { action, actor, state: ctx.state, ctx, label: labelOf(ctx), reason: ctx.reason });
 }
 
 /** Whether `action` can start from this state at all (who acts and the guards aside). */
-export function bookingActionOpenFrom(action: BookingAction, state: BookingState): boolean {
-  return bookingRules(action).some((rule) => rule.from !== null && matches(rule.from, state));
+export function bookingActionOpenFrom(action: BookingAction, value: BookingState): boolean {
+  return openFrom(BOOKING_MACHINE, action, value);
 }
 
-/** Actions a given actor could take on a booking in this state, ignoring guards (for the console's buttons). */
-export function availableBookingActions(state: BookingState, actor: Actor): BookingAction[] {
-  const role = transitionRoleOf(actor);
-  return BOOKING_TRANSITIONS.filter(
-    (rule) => rule.from !== null && rule.roles.includes(role) && matches(rule.from, state),
-  ).map((rule) => rule.action);
+/** What `actor` may do on a booking in this state, with the reason when a guard closes an action. */
+export function openBookingActions(actor: Actor, ctx: BookingContext & { state: BookingState }) {
+  return openActions<BookingState, BookingAction, BookingContext, BookingEffect>(
+    BOOKING_MACHINE,
+    actor,
+    ctx.state,
+    ctx,
+  );
+}
+
+/**
+ * Whether a booking in this state still wants its Zoom meeting: exactly the states a paid booking
+ * is in until its session is completed or it is cancelled (R14, R18). The outbox asks this before
+ * creating a meeting or sending the join link, rather than comparing statuses by hand.
+ */
+export function meetingWanted(value: BookingState): boolean {
+  return bookingActionOpenFrom('complete', value);
 }

@@ -1,4 +1,8 @@
-/** Side effects a transition asks for. Services turn them into outbox rows in the same transaction. */
+/**
+ * Side effects the transition tables ask for. Services turn them into outbox rows (or into the
+ * transition of another aggregate) in the same transaction as the state change; nothing else
+ * writes an outbox row.
+ */
 export type EmailTemplate =
   | 'booking_requested'
   | 'booking_confirmed'
@@ -10,14 +14,25 @@ export type EmailTemplate =
 
 export type Recipient = 'student' | 'teacher';
 
-export type Effect =
+export type BookingEffect =
   | { readonly type: 'email'; readonly template: EmailTemplate; readonly to: Recipient }
   | { readonly type: 'create_meeting' }
   | { readonly type: 'delete_meeting' }
-  | { readonly type: 'cancel_payment_intent' }
-  | { readonly type: 'refund_payment'; readonly amount: 'full' | 'requested' };
+  /** The booking's open payment is cancelled through the payment table (R13, R16). */
+  | { readonly type: 'cancel_payment' }
+  /** A full refund is filed, already approved, through the refund-request table (R18). */
+  | { readonly type: 'refund_in_full' };
 
-export const emailBoth = (template: EmailTemplate): Effect[] => [
+export type PaymentEffect = { readonly type: 'cancel_stripe_intent' };
+
+/** Staff emails about refunds: the outcome nobody should miss (R27). */
+export type StaffTemplate = 'refund_failed';
+
+export type RefundEffect =
+  /** Send the refund to Stripe (done at once by the use case; the outbox row is the safety net). */
+  { readonly type: 'submit_refund' } | { readonly type: 'notify_staff'; readonly template: StaffTemplate };
+
+export const emailBoth = (template: EmailTemplate): BookingEffect[] => [
   { type: 'email', template, to: 'student' },
   { type: 'email', template, to: 'teacher' },
 ];

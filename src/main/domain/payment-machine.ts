@@ -1,47 +1,33 @@
-import { transitionRoleOf, type Actor, type TransitionRole } from './actors';
-import { DomainError, type DomainErrorCode } from './errors';
+import type { Actor } from './actors';
+import type { PaymentEffect } from './effects';
+import { decide, openFrom, type Decision, type Guard, type Machine, type TransitionRow } from './lifecycle';
 import type { PaymentStatus } from './states';
 
 /**
- * The payment record's lifecycle (R14, R15, R21–R24) as data. A payment is created when an intent is
- * created for a CONFIRMED booking; the booking machine moves the booking alongside it.
+ * The payment record's lifecycle (R14, R15, R21–R24, R27) as rows of the lifecycle kernel. A
+ * payment is created when an intent is created for a CONFIRMED booking; the booking table moves
+ * the booking alongside it in the same transaction.
  */
-export const PAYMENT_ACTIONS = ['create', 'succeed', 'fail', 'retry', 'cancel', 'refund'] as const;
+export const PAYMENT_ACTIONS = ['create', 'succeed', 'fail', 'retry', 'cancel', 'refund', 'refund_failed'] as const;
 export type PaymentAction = (typeof PAYMENT_ACTIONS)[number];
-
-export type PaymentEffect =
-  | { readonly type: 'create_stripe_intent' }
-  | { readonly type: 'cancel_stripe_intent' }
-  | { readonly type: 'stripe_refund' };
 
 export interface PaymentContext {
   readonly paymentId?: number | undefined;
-  readonly status: PaymentStatus | null;
   readonly amountMinor: number;
   readonly refundedMinor: number;
-  /** For `refund`. */
+  /** For `refund`: what Stripe refunded now. */
   readonly refundAmountMinor?: number | undefined;
+  /** For `refund_failed`: the amount of the refund that failed after it had counted (R27). */
+  readonly reversedAmountMinor?: number | undefined;
 }
 
-export interface PaymentGuard {
-  readonly name: string;
-  readonly code: DomainErrorCode;
-  readonly check: (ctx: PaymentContext) => string | null;
-}
+export type PaymentRow = TransitionRow<PaymentStatus, PaymentAction, PaymentContext, PaymentEffect>;
+export type PaymentDecision = Decision<PaymentStatus, PaymentAction, PaymentEffect>;
 
-export interface PaymentTransitionRule {
-  readonly action: PaymentAction;
-  readonly rule: string;
-  readonly roles: readonly TransitionRole[];
-  readonly from: readonly PaymentStatus[] | null;
-  readonly to: PaymentStatus | ((ctx: PaymentContext) => PaymentStatus);
-  readonly guards: readonly PaymentGuard[];
-  readonly effects: readonly PaymentEffect[];
-}
-
-const refundWithinRemaining: PaymentGuard = {
+const refundWithinRemaining: Guard<PaymentContext> = {
   name: 'refund ≤ amount paid − amount refunded',
   code: 'REFUND_EXCEEDS_REMAINING',
+  needsInput: true,
   check: (ctx) => {
     const amount = ctx.refundAmountMinor;
     if (amount === undefined || !Number.isSafeInteger(amount) || amount <= 0) {
@@ -52,7 +38,21 @@ const refundWithinRemaining: PaymentGuard = {
   },
 };
 
-export const PAYMENT_TRANSITIONS: readonly PaymentTransitionRule[] = [
+const reversalWithinRefunded: Guard<PaymentContext> = {
+  name: 'taken-back refund ≤ amount refunded',
+  code: 'VALIDATION',
+  needsInput: true,
+  check: (ctx) => {
+    const amount = ctx.reversedAmountMinor;
+    if (amount === undefined || !Number.isSafeInteger(amount) || amount <= 0)
+      return 'The failed refund’s amount must be a positive whole number of minor units';
+    return amount <= ctx.refundedMinor
+      ? null
+      : `The failed refund of ${amount} is more than the ${ctx.refundedMinor} recorded as refunded`;
+  },
+};
+
+export const PAYMENT_TRANSITIONS: readonly PaymentRow[] = [
   {
     action: 'create',
     rule: 'R21–R23',
@@ -60,7 +60,7 @@ export const PAYMENT_TRANSITIONS: readonly PaymentTransitionRule[] = [
     from: null,
     to: 'PENDING',
     guards: [],
-    effects: [{ type: 'create_stripe_intent' }],
+    effects: [],
   },
   {
     action: 'succeed',
@@ -88,51 +88,69 @@ export const PAYMENT_TRANSITIONS: readonly PaymentTransitionRule[] = [
     from: ['PENDING', 'FAILED'],
     to: 'CANCELED',
     guards: [],
-    effects: [{ type: 'cancel_stripe_intent' }],
+    effects: [{ effect: { type: 'cancel_stripe_intent' } }],
   },
   {
+    // Recorded when Stripe says the refund succeeded (R27), not when it accepted it.
     action: 'refund',
-    rule: 'R18/R19/R24',
+    rule: 'R18/R19/R27',
     roles: ['admin', 'finance', 'system'],
     from: ['PAID', 'PARTIALLY_REFUNDED'],
     to: (ctx) =>
       ctx.refundedMinor + (ctx.refundAmountMinor ?? 0) >= ctx.amountMinor ? 'REFUNDED' : 'PARTIALLY_REFUNDED',
     guards: [refundWithinRemaining],
-    effects: [{ type: 'stripe_refund' }],
+    effects: [],
+  },
+  {
+    action: 'refund_failed',
+    rule: 'R27',
+    roles: ['system'],
+    from: ['PARTIALLY_REFUNDED', 'REFUNDED'],
+    to: (ctx) => (ctx.refundedMinor - (ctx.reversedAmountMinor ?? 0) > 0 ? 'PARTIALLY_REFUNDED' : 'PAID'),
+    guards: [reversalWithinRefunded],
+    effects: [],
   },
 ];
 
-export interface PaymentDecision {
-  readonly action: PaymentAction;
-  readonly from: PaymentStatus | null;
-  readonly to: PaymentStatus;
-  readonly effects: readonly PaymentEffect[];
+const WORDS: Record<PaymentAction, { verb: string; done: string }> = {
+  create: { verb: 'create', done: 'created' },
+  succeed: { verb: 'record the success of', done: 'marked paid' },
+  fail: { verb: 'record the failure of', done: 'failed' },
+  retry: { verb: 'retry', done: 'retried' },
+  cancel: { verb: 'cancel', done: 'cancelled' },
+  refund: { verb: 'refund', done: 'refunded' },
+  refund_failed: { verb: 'take back a failed refund of', done: 'given back a failed refund' },
+};
+
+export const PAYMENT_MACHINE: Machine<PaymentStatus, PaymentAction, PaymentContext, PaymentEffect> = {
+  entity: 'payment',
+  actions: PAYMENT_ACTIONS,
+  words: WORDS,
+  rows: PAYMENT_TRANSITIONS,
+  key: (status) => status,
+  describe: (status) => status,
+  describeFrom: (statuses) => [...new Set(statuses)].join(' or '),
+};
+
+export function decidePaymentTransition(
+  action: PaymentAction,
+  actor: Actor,
+  ctx: PaymentContext & { status: PaymentStatus | null },
+): PaymentDecision {
+  const label = ctx.paymentId === undefined ? 'This payment' : `Payment ${ctx.paymentId}`;
+  return decide(PAYMENT_MACHINE, { action, actor, state: ctx.status, ctx, label });
 }
 
-export function decidePaymentTransition(action: PaymentAction, actor: Actor, ctx: PaymentContext): PaymentDecision {
-  const rule = PAYMENT_TRANSITIONS.find((candidate) => candidate.action === action);
-  if (!rule) throw new DomainError('VALIDATION', `Unknown payment action "${action}"`);
-  const role = transitionRoleOf(actor);
-  const label = ctx.paymentId === undefined ? 'This payment' : `Payment ${ctx.paymentId}`;
-  if (!rule.roles.includes(role)) {
-    throw new DomainError('FORBIDDEN', `A ${role} may not ${action} a payment (allowed for ${rule.roles.join(', ')})`, {
-      action,
-      role,
-    });
-  }
-  if (rule.from === null) {
-    if (ctx.status !== null) throw new DomainError('ILLEGAL_TRANSITION', `${label} already exists`, { action });
-  } else if (ctx.status === null || !rule.from.includes(ctx.status)) {
-    throw new DomainError(
-      'ILLEGAL_TRANSITION',
-      `${label} is ${ctx.status ?? 'missing'}; only ${rule.from.join(' or ')} payments can ${action === 'succeed' ? 'succeed' : `be ${action === 'fail' ? 'failed' : action === 'retry' ? 'retried' : action === 'cancel' ? 'cancelled' : 'refunded'}`}`,
-      { action, status: ctx.status },
-    );
-  }
-  for (const guard of rule.guards) {
-    const failure = guard.check(ctx);
-    if (failure !== null) throw new DomainError(guard.code, `${label}: ${failure}`, { action, guard: guard.name });
-  }
-  const to = typeof rule.to === 'function' ? rule.to(ctx) : rule.to;
-  return { action, from: ctx.status, to, effects: rule.effects };
+export function paymentActionOpenFrom(action: PaymentAction, status: PaymentStatus): boolean {
+  return openFrom(PAYMENT_MACHINE, action, status);
+}
+
+/** Whether money was taken for a payment in this state (a refund, or taking one back, can start here). */
+export function paymentTookMoney(status: PaymentStatus): boolean {
+  return paymentActionOpenFrom('refund', status) || paymentActionOpenFrom('refund_failed', status);
+}
+
+/** Whether a payment in this state can still end up paid (Stripe may still charge it). */
+export function paymentStillOpen(status: PaymentStatus): boolean {
+  return paymentActionOpenFrom('succeed', status);
 }

@@ -82,6 +82,11 @@ export interface IntegrationOptions {
   sandboxes?: { stripe?: StripeSandbox; zoom?: ZoomSandbox; smtp?: SmtpSandbox };
   stripeTimeoutMs?: number;
   stripeRetries?: number;
+  /**
+   * Where the sandboxes the app starts itself keep their state (the data folder), so the local
+   * Stripe, Zoom and mail server remember across restarts as the real ones do.
+   */
+  stateDir?: string;
 }
 
 export async function createIntegrations(
@@ -102,7 +107,8 @@ export async function createIntegrations(
       maxNetworkRetries: options.stripeRetries,
     });
   } else {
-    stripeSandbox = options.sandboxes?.stripe ?? new StripeSandbox();
+    stripeSandbox =
+      options.sandboxes?.stripe ?? new StripeSandbox(options.stateDir ? { stateDir: options.stateDir } : {});
     if (!options.sandboxes?.stripe) {
       await stripeSandbox.start();
       started.push(stripeSandbox);
@@ -126,7 +132,7 @@ export async function createIntegrations(
       clientSecret: credentials.zoomClientSecret,
     });
   } else {
-    zoomSandbox = options.sandboxes?.zoom ?? new ZoomSandbox();
+    zoomSandbox = options.sandboxes?.zoom ?? new ZoomSandbox(options.stateDir ? { stateDir: options.stateDir } : {});
     if (!options.sandboxes?.zoom) {
       await zoomSandbox.start();
       started.push(zoomSandbox);
@@ -146,7 +152,7 @@ export async function createIntegrations(
   if (real.mail && credentials.smtpUrl) {
     mailer = new SmtpMailer(credentials.smtpUrl, from, false);
   } else {
-    smtpSandbox = options.sandboxes?.smtp ?? new SmtpSandbox();
+    smtpSandbox = options.sandboxes?.smtp ?? new SmtpSandbox(options.stateDir ? { stateDir: options.stateDir } : {});
     if (!options.sandboxes?.smtp) {
       await smtpSandbox.start();
       started.push(smtpSandbox);

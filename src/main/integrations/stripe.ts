@@ -1,8 +1,9 @@
 import Stripe from 'stripe';
 import {
+  GatewayNoAnswer,
   GatewayRefused,
-  GatewayUnavailable,
   type CardDetails,
+  type CreateIntentInput,
   type GatewayEvent,
   type IntentSnapshot,
   type PaymentGateway,
@@ -15,6 +16,7 @@ export interface StripeSettings {
   /** The sandbox's base URL; absent for the real Stripe. */
   baseUrl?: string;
   timeoutMs?: number;
+  /** Retries of calls that move no money (reads, customers, cards); money-moving calls never retry here. */
   maxNetworkRetries?: number;
 }
 
@@ -44,9 +46,10 @@ function refundSnapshot(refund: Stripe.Refund): RefundSnapshot {
   return {
     id: refund.id,
     amountMinor: refund.amount,
-    status: refund.status ?? 'unknown',
+    status: refund.status ?? 'pending',
     paymentIntentId:
       typeof refund.payment_intent === 'string' ? refund.payment_intent : (refund.payment_intent?.id ?? null),
+    failureReason: refund.failure_reason ?? null,
     metadata: refund.metadata ?? {},
   };
 }
@@ -59,25 +62,34 @@ function eventOf(event: Stripe.Event): GatewayEvent {
       : typeof object.payment_intent === 'string'
         ? object.payment_intent
         : (object.payment_intent?.id ?? null);
-  return { id: event.id, type: event.type, created: event.created, objectId: object.id ?? '', paymentIntentId };
+  return {
+    id: event.id,
+    type: event.type,
+    created: event.created,
+    objectType: object.object ?? '',
+    objectId: object.id ?? '',
+    paymentIntentId,
+  };
 }
 
-/** Stripe errors in our two kinds: a verdict (refused) or no verdict (unavailable, retry with the same key). */
+/**
+ * Stripe's outcomes in our two kinds (R28). No answer — a connection error or timeout, a 409 for a
+ * key still in use, a 429 (Stripe ran nothing) — may be retried with the same key. Any other answer,
+ * 5xx included, is what Stripe keeps for that key: final.
+ */
 function translate(error: unknown): never {
   if (error instanceof Stripe.errors.StripeError) {
-    if (
-      error.type === 'StripeConnectionError' ||
-      error.type === 'StripeAPIError' ||
-      (error.statusCode ?? 0) >= 500 ||
-      error.statusCode === 409 ||
-      error.statusCode === 429
-    ) {
-      throw new GatewayUnavailable(`Stripe did not answer: ${error.message}`);
+    const status = error.statusCode ?? null;
+    if (error.type === 'StripeConnectionError' || status === null || status === 409 || status === 429) {
+      throw new GatewayNoAnswer(`Stripe did not answer: ${error.message}`);
     }
-    throw new GatewayRefused(error.message, error.code ?? null, error.decline_code ?? null);
+    throw new GatewayRefused(error.message, error.code ?? null, error.decline_code ?? null, status);
   }
   throw error;
 }
+
+/** Calls that move money are retried by the services, after looking the object up (R28), never blindly here. */
+const MOVES_MONEY = { maxNetworkRetries: 0 } as const;
 
 export class StripePaymentGateway implements PaymentGateway {
   readonly mode: 'real' | 'sandbox';
@@ -96,23 +108,34 @@ export class StripePaymentGateway implements PaymentGateway {
     });
   }
 
-  async createCustomer(
-    input: { email: string; name: string; studentId: number },
-    idempotencyKey: string,
-  ): Promise<string> {
+  private async call<T>(work: () => Promise<T>): Promise<T> {
     try {
+      return await work();
+    } catch (error) {
+      if (error instanceof GatewayRefused) throw error;
+      return translate(error);
+    }
+  }
+
+  createCustomer(input: { email: string; name: string; studentId: number }, idempotencyKey: string): Promise<string> {
+    return this.call(async () => {
       const customer = await this.stripe.customers.create(
         { email: input.email, name: input.name, metadata: { studentId: String(input.studentId) } },
         { idempotencyKey },
       );
       return customer.id;
-    } catch (error) {
-      return translate(error);
-    }
+    });
   }
 
-  async attachPaymentMethod(paymentMethodId: string, customerId: string): Promise<CardDetails> {
-    try {
+  findCustomer(email: string, studentId: number): Promise<string | null> {
+    return this.call(async () => {
+      const list = await this.stripe.customers.list({ email, limit: 100 });
+      return list.data.find((customer) => customer.metadata['studentId'] === String(studentId))?.id ?? null;
+    });
+  }
+
+  attachPaymentMethod(paymentMethodId: string, customerId: string): Promise<CardDetails> {
+    return this.call(async () => {
       const method = await this.stripe.paymentMethods.attach(paymentMethodId, { customer: customerId });
       if (!method.card)
         throw new GatewayRefused('Only card payment methods are supported', 'unsupported_payment_method');
@@ -124,25 +147,11 @@ export class StripePaymentGateway implements PaymentGateway {
         expYear: method.card.exp_year,
         country: method.card.country ?? null,
       };
-    } catch (error) {
-      if (error instanceof GatewayRefused) throw error;
-      return translate(error);
-    }
+    });
   }
 
-  async createPaymentIntent(
-    input: {
-      amountMinor: number;
-      currency: string;
-      customerId: string;
-      paymentMethodId: string | null;
-      bookingId: number;
-      paymentId: number;
-      description: string;
-    },
-    idempotencyKey: string,
-  ): Promise<IntentSnapshot> {
-    try {
+  createPaymentIntent(input: CreateIntentInput, idempotencyKey: string): Promise<IntentSnapshot> {
+    return this.call(async () => {
       const intent = await this.stripe.paymentIntents.create(
         {
           amount: input.amountMinor,
@@ -154,12 +163,19 @@ export class StripePaymentGateway implements PaymentGateway {
           // Cards only, confirmed from the console: no redirect-based methods, so no return_url.
           automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
         },
-        { idempotencyKey },
+        { idempotencyKey, ...MOVES_MONEY },
       );
       return snapshot(intent);
-    } catch (error) {
-      return translate(error);
-    }
+    });
+  }
+
+  findPaymentIntent(customerId: string, paymentId: number): Promise<IntentSnapshot | null> {
+    return this.call(async () => {
+      for await (const intent of this.stripe.paymentIntents.list({ customer: customerId, limit: 100 })) {
+        if (intent.metadata['paymentId'] === String(paymentId) && intent.status !== 'canceled') return snapshot(intent);
+      }
+      return null;
+    });
   }
 
   async confirmPaymentIntent(
@@ -171,7 +187,7 @@ export class StripePaymentGateway implements PaymentGateway {
       const intent = await this.stripe.paymentIntents.confirm(
         intentId,
         paymentMethodId ? { payment_method: paymentMethodId } : {},
-        { idempotencyKey },
+        { idempotencyKey, ...MOVES_MONEY },
       );
       return snapshot(intent);
     } catch (error) {
@@ -181,62 +197,56 @@ export class StripePaymentGateway implements PaymentGateway {
     }
   }
 
-  async retrievePaymentIntent(intentId: string): Promise<IntentSnapshot> {
-    try {
-      return snapshot(await this.stripe.paymentIntents.retrieve(intentId));
-    } catch (error) {
-      return translate(error);
-    }
+  retrievePaymentIntent(intentId: string): Promise<IntentSnapshot> {
+    return this.call(async () => snapshot(await this.stripe.paymentIntents.retrieve(intentId)));
   }
 
-  async cancelPaymentIntent(intentId: string, idempotencyKey: string): Promise<IntentSnapshot> {
-    try {
-      return snapshot(
+  cancelPaymentIntent(intentId: string, idempotencyKey: string): Promise<IntentSnapshot> {
+    return this.call(async () =>
+      snapshot(
         await this.stripe.paymentIntents.cancel(
           intentId,
           { cancellation_reason: 'requested_by_customer' },
-          { idempotencyKey },
+          { idempotencyKey, ...MOVES_MONEY },
         ),
-      );
-    } catch (error) {
-      return translate(error);
-    }
+      ),
+    );
   }
 
-  async createRefund(
-    input: { paymentIntentId: string; amountMinor: number; refundRequestId: number },
+  createRefund(
+    input: { paymentIntentId: string; amountMinor: number; refundRequestId: number; attempt: number },
     idempotencyKey: string,
   ): Promise<RefundSnapshot> {
-    try {
+    return this.call(async () => {
       const refund = await this.stripe.refunds.create(
         {
           payment_intent: input.paymentIntentId,
           amount: input.amountMinor,
           reason: 'requested_by_customer',
-          metadata: { refundRequestId: String(input.refundRequestId) },
+          metadata: { refundRequestId: String(input.refundRequestId), attempt: String(input.attempt) },
         },
-        { idempotencyKey },
+        { idempotencyKey, ...MOVES_MONEY },
       );
       return refundSnapshot(refund);
-    } catch (error) {
-      return translate(error);
-    }
+    });
   }
 
-  async listRefunds(paymentIntentId: string): Promise<RefundSnapshot[]> {
-    try {
+  retrieveRefund(refundId: string): Promise<RefundSnapshot> {
+    return this.call(async () => refundSnapshot(await this.stripe.refunds.retrieve(refundId)));
+  }
+
+  listRefunds(paymentIntentId: string): Promise<RefundSnapshot[]> {
+    return this.call(async () => {
       const refunds: RefundSnapshot[] = [];
       for await (const refund of this.stripe.refunds.list({ payment_intent: paymentIntentId, limit: 100 }))
         refunds.push(refundSnapshot(refund));
       return refunds;
-    } catch (error) {
-      return translate(error);
-    }
+    });
   }
 
-  async eventsAfter(afterEventId: string | null): Promise<GatewayEvent[]> {
+  eventsAfter(afterEventId: string | null): Promise<GatewayEvent[]> {
     // The list is newest first; walk back page by page until the cursor, then return oldest first.
-    try {
+    return this.call(async () => {
       const collected: Stripe.Event[] = [];
       let startingAfter: string | undefined;
       for (let page = 0; page < 50; page += 1) {
@@ -254,9 +264,7 @@ export class StripePaymentGateway implements PaymentGateway {
         startingAfter = result.data.at(-1)?.id;
       }
       return collected.reverse().map(eventOf);
-    } catch (error) {
-      return translate(error);
-    }
+    });
   }
 
   verifyWebhook(rawBody: string, signature: string): GatewayEvent {

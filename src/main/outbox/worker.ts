@@ -1,12 +1,12 @@
 import type { Clock } from '../domain/clock';
-import type { EmailTemplate, Recipient } from '../domain/effects';
-import { formatMinor } from '../domain/money';
 import type { Logger } from '../log';
 import { GatewayRefused, type Mailer, type MeetingGateway } from '../services/gateways';
 import type { EventBus } from '../services/events';
-import type { PaymentService } from '../services/payments';
+import type { IntentUseCases } from '../services/payments/intents';
 import type { OutboxRecord, UnitOfWork } from '../services/ports';
-import { renderEmail } from './templates';
+import type { SubmitRefund } from '../services/refunds/submission';
+import { createBookingDeliveries, WaitFor } from './booking-deliveries';
+import { createMoneyDeliveries } from './money-deliveries';
 
 const LEASE_MS = 60_000;
 const MAX_ATTEMPTS = 10;
@@ -25,155 +25,39 @@ export interface OutboxWorkerDeps {
   logger: Logger;
   meetings: MeetingGateway;
   mailer: Mailer;
-  payments: PaymentService;
+  intents: Pick<IntentUseCases, 'cancelAtStripe'>;
+  submitRefund: SubmitRefund;
 }
 
-class Retry extends Error {}
-
 /**
- * Delivers the side effects written in the same transaction as each state change: Zoom meetings,
- * emails, cancelling open intents. Keyed rows (one per effect), a lease so two workers never take
- * the same row, retries with exponential backoff, and a FAILED state staff can retry from.
+ * Delivers the side effects the transition tables asked for, written in the same transaction as
+ * each state change: Zoom meetings, emails, cancelling intents, sending refunds. Keyed rows (one per
+ * effect), a lease so two workers never take the same row, retries with exponential backoff, and a
+ * FAILED state staff can retry from.
  */
 export function createOutboxWorker(deps: OutboxWorkerDeps) {
   const { uow, clock, logger } = deps;
+  const booking = createBookingDeliveries(deps);
+  const money = createMoneyDeliveries(deps);
+  const handlers: Record<string, (message: OutboxRecord) => Promise<void>> = {
+    email: booking.email,
+    'zoom.create_meeting': booking.createMeeting,
+    'zoom.delete_meeting': booking.deleteMeeting,
+    'stripe.cancel_intent': money.cancelIntent,
+    'stripe.refund': money.refund,
+    'email.staff': money.staffEmail,
+  };
   let running: Promise<number> | null = null;
   let timer: NodeJS.Timeout | null = null;
   let kicked = false;
   // Read through a function: a kick arrives from another callback while a pass awaits.
   const wasKicked = () => kicked;
 
-  async function deliverEmail(message: OutboxRecord): Promise<void> {
-    const payload = message.payload as { bookingId: number; template: EmailTemplate; to: Recipient };
-    const booking = await uow.read.bookings.findById(payload.bookingId);
-    if (!booking) return;
-    const [student, teacher, gig, meeting] = await Promise.all([
-      uow.read.people.findStudent(booking.studentId),
-      uow.read.people.findTeacher(booking.teacherId),
-      uow.read.people.findGig(booking.gigId),
-      uow.read.payments.findMeeting(booking.id),
-    ]);
-    if (!student || !teacher || !gig) throw new Error(`Booking ${booking.id} refers to a missing person or gig`);
-    // The payment email carries the join link, so it waits for the meeting (R14).
-    if (payload.template === 'payment_received' && (!meeting || meeting.deletedAt)) {
-      if (booking.status !== 'CONFIRMED') return;
-      throw new Retry('waiting for the Zoom meeting before sending the join link');
-    }
-    const recipient = payload.to === 'student' ? student : teacher;
-    const rendered = renderEmail(payload.template, payload.to, {
-      bookingId: booking.id,
-      recipientName: recipient.name,
-      otherName: payload.to === 'student' ? teacher.name : student.name,
-      gigTitle: gig.title,
-      language: gig.language,
-      startsAt: booking.startsAt,
-      minutes: booking.minutes,
-      timezone: recipient.timezone,
-      total: formatMinor(booking.totalMinor, booking.currency),
-      joinUrl: meeting?.deletedAt ? null : (meeting?.joinUrl ?? null),
-      cancelReason: booking.cancelReason,
-    });
-    // The Message-ID derives from the outbox key, so a re-sent copy is recognisably the same mail.
-    const messageId = `<${message.key.replace(/[^A-Za-z0-9.:_-]/g, '-')}@linguaflex.ops>`;
-    const sent = await deps.mailer.send({
-      to: recipient.email,
-      subject: rendered.subject,
-      text: rendered.text,
-      html: rendered.html,
-      messageId,
-    });
-    await uow.transaction((repos) =>
-      repos.payments.recordEmail({
-        outboxKey: message.key,
-        bookingId: booking.id,
-        template: payload.template,
-        recipientRole: payload.to,
-        recipient: recipient.email,
-        subject: rendered.subject,
-        messageId: sent,
-        sentAt: clock.now(),
-      }),
-    );
-  }
-
-  async function createMeeting(message: OutboxRecord): Promise<void> {
-    const bookingId = Number(message.payload['bookingId']);
-    const booking = await uow.read.bookings.findById(bookingId);
-    if (!booking || booking.status !== 'CONFIRMED' || booking.paymentStatus !== 'PAID') return; // cancelled meanwhile
-    if (await uow.read.payments.findMeeting(bookingId)) return;
-    const [teacher, gig] = await Promise.all([
-      uow.read.people.findTeacher(booking.teacherId),
-      uow.read.people.findGig(booking.gigId),
-    ]);
-    if (!teacher || !gig) throw new Error(`Booking ${bookingId} refers to a missing teacher or gig`);
-    const marker = `linguaflex:booking:${bookingId}`;
-    // A retry may follow a create whose answer was lost: adopt that meeting instead of making another.
-    const adopted = message.attempts > 0 ? await deps.meetings.findMeeting(marker) : null;
-    const meeting =
-      adopted ??
-      (await deps.meetings.createMeeting({
-        topic: `${gig.title} (${gig.language}) — booking #${bookingId}`,
-        startsAt: booking.startsAt,
-        minutes: booking.minutes,
-        timezone: teacher.timezone,
-        agenda: `LinguaFlex session. ${marker}`,
-      }));
-    await uow.transaction((repos) =>
-      repos.payments.saveMeeting({
-        bookingId,
-        zoomMeetingId: meeting.id,
-        topic: `${gig.title} (${gig.language})`,
-        startsAt: booking.startsAt,
-        minutes: booking.minutes,
-        timezone: teacher.timezone,
-        joinUrl: meeting.joinUrl,
-        startUrl: meeting.startUrl,
-        password: meeting.password,
-      }),
-    );
-  }
-
-  async function deleteMeeting(message: OutboxRecord): Promise<void> {
-    const bookingId = Number(message.payload['bookingId']);
-    const meeting = await uow.read.payments.findMeeting(bookingId);
-    if (!meeting || meeting.deletedAt) return;
-    await deps.meetings.deleteMeeting(meeting.zoomMeetingId);
-    await uow.transaction((repos) => repos.payments.markMeetingDeleted(bookingId, clock.now()));
-  }
-
-  async function cancelIntent(message: OutboxRecord): Promise<void> {
-    const bookingId = Number(message.payload['bookingId']);
-    const open = (await uow.read.payments.forBooking(bookingId)).filter(
-      (payment) => (payment.status === 'PENDING' || payment.status === 'FAILED') && payment.stripePaymentIntentId,
-    );
-    for (const payment of open) {
-      const snapshot = await deps.payments.ensureIntent(payment, null);
-      if (['succeeded', 'canceled'].includes(snapshot.status)) {
-        await deps.payments.syncIntent(snapshot, null);
-        continue;
-      }
-      await deps.payments.cancelIntent(payment.id);
-    }
-  }
-
-  async function deliver(message: OutboxRecord): Promise<void> {
-    switch (message.kind) {
-      case 'email':
-        return deliverEmail(message);
-      case 'zoom.create_meeting':
-        return createMeeting(message);
-      case 'zoom.delete_meeting':
-        return deleteMeeting(message);
-      case 'stripe.cancel_intent':
-        return cancelIntent(message);
-      default:
-        throw new GatewayRefused(`No handler for outbox messages of kind ${message.kind}`, 'unknown_kind');
-    }
-  }
-
   async function deliverOne(message: OutboxRecord): Promise<void> {
     try {
-      await deliver(message);
+      const handler = handlers[message.kind];
+      if (!handler) throw new GatewayRefused(`No handler for outbox messages of kind ${message.kind}`, 'unknown_kind');
+      await handler(message);
       await uow.transaction((repos) => repos.outboxWork.markDelivered(message.id, clock.now()));
       if (message.bookingId !== null)
         deps.events?.publish({
@@ -185,12 +69,11 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
     } catch (error) {
       const text = error instanceof Error ? error.message : String(error);
       const giveUp = error instanceof GatewayRefused || message.attempts + 1 >= MAX_ATTEMPTS;
-      // Waiting for another effect (the meeting) is not a failure: look again shortly.
-      const delay = error instanceof Retry ? 500 : backoffMs(message.attempts);
+      const delay = error instanceof WaitFor ? 500 : backoffMs(message.attempts);
       await uow.transaction((repos) =>
         repos.outboxWork.markFailed(message.id, text, new Date(clock.now().getTime() + delay), giveUp),
       );
-      if (!(error instanceof Retry))
+      if (!(error instanceof WaitFor))
         logger.warn(`Delivery of ${message.kind} ${message.key} failed (attempt ${message.attempts + 1}): ${text}`);
     }
   }

@@ -325,7 +325,9 @@ function history(
   if (fate === 'CONFIRMED/PAID') return { transitions, cancelReason: null };
   if (fate === 'CANCELLED/REFUNDED') {
     const reason = pick(random, CANCEL_REASONS);
-    step('cancel_paid', 'CANCELLED', 'REFUNDED', 'ADMIN', reason);
+    // R18 with R27: cancelled at once, refunded when Stripe said the full refund succeeded.
+    step('cancel_paid', 'CANCELLED', 'PAID', 'ADMIN', reason);
+    step('refund', 'CANCELLED', 'REFUNDED', 'SYSTEM', reason);
     return { transitions, cancelReason: reason };
   }
   step('complete', 'COMPLETED', 'PAID', 'SYSTEM', null, endsAt.getTime() + DAY_MS);

@@ -1,9 +1,8 @@
 import { recordedRoleOf, type Actor } from '../domain/actors';
 import { z } from 'zod';
-import { assertStaffCan } from '../domain/permissions';
 import type { ServiceDeps } from './context';
 import type { AuditDraft, AuditRecord } from './ports';
-import { parseInput } from './validation';
+import { implement, spec } from './use-case';
 
 export function auditEntry(
   actor: Actor,
@@ -31,6 +30,8 @@ const auditQuery = z.object({
   limit: z.number().int().min(1).max(200).optional(),
 });
 
+export const AUDIT_USE_CASES = { list: spec('audit.list', 'audit.read', auditQuery) };
+
 export function createAuditService({ uow, clock }: ServiceDeps) {
   return {
     /** An audit entry for an action taken outside a use case's own transaction (e.g. credentials saved). */
@@ -46,18 +47,19 @@ export function createAuditService({ uow, clock }: ServiceDeps) {
       );
     },
     /** Newest first; `cursor` is the last id of the previous page. */
-    async list(actor: Actor, input: unknown): Promise<{ items: AuditRecord[]; nextCursor: number | null }> {
-      assertStaffCan(actor, 'audit.read');
-      const query = parseInput(auditQuery, input ?? {}, 'audit query');
-      const limit = query.limit ?? 50;
-      const rows = await uow.read.audit.list({
-        entity: query.entity,
-        entityId: query.entityId,
-        beforeId: query.cursor,
-        limit: limit + 1,
-      });
-      const items = rows.slice(0, limit);
-      return { items, nextCursor: rows.length > limit ? (items.at(-1)?.id ?? null) : null };
-    },
+    list: implement(
+      AUDIT_USE_CASES.list,
+      async (_actor, query): Promise<{ items: AuditRecord[]; nextCursor: number | null }> => {
+        const limit = query.limit ?? 50;
+        const rows = await uow.read.audit.list({
+          entity: query.entity,
+          entityId: query.entityId,
+          beforeId: query.cursor,
+          limit: limit + 1,
+        });
+        const items = rows.slice(0, limit);
+        return { items, nextCursor: rows.length > limit ? (items.at(-1)?.id ?? null) : null };
+      },
+    ),
   };
 }

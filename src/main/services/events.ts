@@ -12,6 +12,9 @@ export type DomainEvent =
       at: Date;
     }
   | { type: 'settings.changed'; at: Date }
+  /** A payment or refund request changed (its booking's page and the money lists refresh). */
+  | { type: 'payment.changed'; paymentId: number; bookingId: number; status: string; at: Date }
+  | { type: 'refund.changed'; refundRequestId: number; bookingId: number; status: string; at: Date }
   /** A side effect of a booking went out (its meeting, an email): consoles showing it refresh. */
   | { type: 'booking.delivered'; bookingId: number; kind: string; at: Date };
 

@@ -28,8 +28,10 @@ export interface IntentSnapshot {
 export interface RefundSnapshot {
   id: string;
   amountMinor: number;
+  /** pending | requires_action | succeeded | failed | canceled */
   status: string;
   paymentIntentId: string | null;
+  failureReason: string | null;
   metadata: Record<string, string>;
 }
 
@@ -37,44 +39,61 @@ export interface GatewayEvent {
   id: string;
   type: string;
   created: number;
-  /** The id of the object the event is about (pi_…, re_…, ch_…). */
+  /** The kind of object the event is about (payment_intent, charge, refund …) and its id. */
+  objectType: string;
   objectId: string;
   paymentIntentId: string | null;
 }
 
-/** A call that did not reach a verdict (network, timeout, 5xx): safe to retry with the same key. */
+/**
+ * No answer came back (timeout, connection reset, a concurrent request with the same key still
+ * running, a rate limit that ran nothing): the only case in which the same idempotency key may be
+ * used again (R28) — after looking the object up, for calls that move money.
+ */
+export class GatewayNoAnswer extends Error {
+  override readonly name = 'GatewayNoAnswer';
+}
+
+/** Zoom or the mail server failed for now (down, 5xx, 429): the outbox tries again later. */
 export class GatewayUnavailable extends Error {
   override readonly name = 'GatewayUnavailable';
 }
 
-/** The provider refused the request itself (bad card, invalid state); the message is theirs. */
+/**
+ * An answer came back and refused the request (any 4xx, and 5xx: Stripe keeps that answer for the
+ * key, so it is final for it). The message is the provider's.
+ */
 export class GatewayRefused extends Error {
   override readonly name = 'GatewayRefused';
   constructor(
     message: string,
     readonly code: string | null,
     readonly declineCode: string | null = null,
+    readonly status: number | null = null,
   ) {
     super(message);
   }
 }
 
+export interface CreateIntentInput {
+  amountMinor: number;
+  currency: string;
+  customerId: string;
+  paymentMethodId: string | null;
+  bookingId: number;
+  paymentId: number;
+  description: string;
+}
+
 export interface PaymentGateway {
   readonly mode: 'real' | 'sandbox';
   createCustomer(input: { email: string; name: string; studentId: number }, idempotencyKey: string): Promise<string>;
+  /** A customer made earlier for this student (by metadata), after a create whose answer was lost. */
+  findCustomer(email: string, studentId: number): Promise<string | null>;
   attachPaymentMethod(paymentMethodId: string, customerId: string): Promise<CardDetails>;
-  createPaymentIntent(
-    input: {
-      amountMinor: number;
-      currency: string;
-      customerId: string;
-      paymentMethodId: string | null;
-      bookingId: number;
-      paymentId: number;
-      description: string;
-    },
-    idempotencyKey: string,
-  ): Promise<IntentSnapshot>;
+  createPaymentIntent(input: CreateIntentInput, idempotencyKey: string): Promise<IntentSnapshot>;
+  /** The customer's intent for this payment (by metadata), if one was made; canceled ones aside. */
+  findPaymentIntent(customerId: string, paymentId: number): Promise<IntentSnapshot | null>;
   /** A declined card comes back as a snapshot with `lastError`, not as a thrown error. */
   confirmPaymentIntent(
     intentId: string,
@@ -84,9 +103,10 @@ export interface PaymentGateway {
   retrievePaymentIntent(intentId: string): Promise<IntentSnapshot>;
   cancelPaymentIntent(intentId: string, idempotencyKey: string): Promise<IntentSnapshot>;
   createRefund(
-    input: { paymentIntentId: string; amountMinor: number; refundRequestId: number },
+    input: { paymentIntentId: string; amountMinor: number; refundRequestId: number; attempt: number },
     idempotencyKey: string,
   ): Promise<RefundSnapshot>;
+  retrieveRefund(refundId: string): Promise<RefundSnapshot>;
   listRefunds(paymentIntentId: string): Promise<RefundSnapshot[]>;
   /** Events newer than `afterEventId`, oldest first. */
   eventsAfter(afterEventId: string | null): Promise<GatewayEvent[]>;

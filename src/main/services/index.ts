@@ -1,16 +1,16 @@
+import { createAuditService } from './audit';
+import { createAuthService } from './auth';
 import { createBookingService } from './bookings';
 import type { ServiceDeps } from './context';
-import { createPeopleService } from './people';
-import { createSettingsService } from './settings';
-import { createReportService } from './reports';
-import { createAuditService } from './audit';
 import { createDeliveryService } from './deliveries';
 import type { PaymentGateway } from './gateways';
 import { createPaymentService } from './payments';
+import { createPeopleService } from './people';
 import { createReconciliationService } from './reconciliation';
-import { createRefundService } from './refunds-workflow';
+import { createRefundService } from './refunds';
+import { createReportService } from './reports';
+import { createSettingsService } from './settings';
 import { createStaffService } from './staff';
-import { createAuthService } from './auth';
 
 export interface ServiceIntegrations {
   gateway: PaymentGateway;
@@ -27,18 +27,20 @@ export function createServices(
   deliveryKick: DeliveryKick = { kick: () => undefined },
 ) {
   const staff = createStaffService(deps);
-  const payments = createPaymentService({ ...deps, gateway: integrations.gateway });
+  const money = { ...deps, gateway: integrations.gateway };
+  const payments = createPaymentService(money);
+  const refunds = createRefundService(money);
   return {
     staff,
     auth: createAuthService(staff, deps.clock),
     people: createPeopleService(deps),
-    bookings: createBookingService(deps),
+    bookings: createBookingService(deps, refunds.submit),
     settings: createSettingsService(deps),
     reports: createReportService(deps),
     audit: createAuditService(deps),
     payments,
-    refunds: createRefundService({ ...deps, gateway: integrations.gateway }),
-    reconciliation: createReconciliationService({ ...deps, gateway: integrations.gateway, payments }),
+    refunds,
+    reconciliation: createReconciliationService({ ...money, intents: payments }),
     deliveries: createDeliveryService(deps, () => deliveryKick.kick()),
   };
 }

@@ -1,18 +1,27 @@
-import type { Actor } from '../domain/actors';
+import { z } from 'zod';
 import { DomainError } from '../domain/errors';
-import { assertStaffCan } from '../domain/permissions';
 import { createGigInput, createPersonInput, idSchema } from '../../shared/schemas';
 import { auditEntry } from './audit';
 import type { ServiceDeps } from './context';
 import type { GigRecord, StudentRecord, TeacherRecord } from './ports';
-import { parseInput } from './validation';
+import { implement, spec } from './use-case';
+
+const search = z.object({ text: z.string().max(200).default('') });
+
+export const PEOPLE_USE_CASES = {
+  create: spec('people.create', 'people.write', createPersonInput),
+  createGig: spec('gigs.create', 'people.write', createGigInput),
+  getStudent: spec('people.getStudent', 'people.read', z.object({ id: idSchema })),
+  getTeacher: spec('people.getTeacher', 'people.read', z.object({ id: idSchema })),
+  searchStudents: spec('people.searchStudents', 'people.read', search),
+  searchTeachers: spec('people.searchTeachers', 'people.read', search),
+  listGigs: spec('gigs.list', 'people.read', z.object({ teacherId: idSchema.optional() })),
+};
 
 export function createPeopleService({ uow, clock }: ServiceDeps) {
   return {
-    async create(actor: Actor, input: unknown): Promise<StudentRecord | TeacherRecord> {
-      assertStaffCan(actor, 'people.write');
-      const data = parseInput(createPersonInput, input, 'person');
-      return uow.transaction(async (repos) => {
+    create: implement(PEOPLE_USE_CASES.create, async (actor, data): Promise<StudentRecord | TeacherRecord> =>
+      uow.transaction(async (repos) => {
         const fields = { email: data.email, name: data.name, timezone: data.timezone ?? 'UTC', createdAt: clock.now() };
         const person =
           data.kind === 'student' ? await repos.people.createStudent(fields) : await repos.people.createTeacher(fields);
@@ -23,56 +32,45 @@ export function createPeopleService({ uow, clock }: ServiceDeps) {
             data.kind === 'student' ? 'Student' : 'Teacher',
             person.id,
             clock.now(),
-            { email: person.email },
+            {
+              email: person.email,
+            },
           ),
         );
         return person;
-      });
-    },
+      }),
+    ),
 
-    async createGig(actor: Actor, input: unknown): Promise<GigRecord> {
-      assertStaffCan(actor, 'people.write');
-      const data = parseInput(createGigInput, input, 'gig');
-      return uow.transaction(async (repos) => {
+    createGig: implement(PEOPLE_USE_CASES.createGig, async (actor, data): Promise<GigRecord> =>
+      uow.transaction(async (repos) => {
         if (!(await repos.people.findTeacher(data.teacherId))) {
           throw new DomainError('NOT_FOUND', `Teacher ${data.teacherId} does not exist`);
         }
         const gig = await repos.people.createGig({ ...data, createdAt: clock.now() });
         await repos.audit.append(auditEntry(actor, 'gig.create', 'Gig', gig.id, clock.now(), { ...data }));
         return gig;
-      });
-    },
+      }),
+    ),
 
-    async getStudent(actor: Actor, id: unknown): Promise<StudentRecord> {
-      assertStaffCan(actor, 'people.read');
-      const studentId = parseInput(idSchema, id, 'student id');
-      const student = await uow.read.people.findStudent(studentId);
-      if (!student) throw new DomainError('NOT_FOUND', `Student ${studentId} does not exist`);
+    getStudent: implement(PEOPLE_USE_CASES.getStudent, async (_actor, input): Promise<StudentRecord> => {
+      const student = await uow.read.people.findStudent(input.id);
+      if (!student) throw new DomainError('NOT_FOUND', `Student ${input.id} does not exist`);
       return student;
-    },
+    }),
 
-    async getTeacher(actor: Actor, id: unknown): Promise<TeacherRecord> {
-      assertStaffCan(actor, 'people.read');
-      const teacherId = parseInput(idSchema, id, 'teacher id');
-      const teacher = await uow.read.people.findTeacher(teacherId);
-      if (!teacher) throw new DomainError('NOT_FOUND', `Teacher ${teacherId} does not exist`);
+    getTeacher: implement(PEOPLE_USE_CASES.getTeacher, async (_actor, input): Promise<TeacherRecord> => {
+      const teacher = await uow.read.people.findTeacher(input.id);
+      if (!teacher) throw new DomainError('NOT_FOUND', `Teacher ${input.id} does not exist`);
       return teacher;
-    },
+    }),
 
-    async searchStudents(actor: Actor, text: string): Promise<StudentRecord[]> {
-      assertStaffCan(actor, 'people.read');
-      return uow.read.people.searchStudents(text.trim().slice(0, 200), 20);
-    },
-
-    async searchTeachers(actor: Actor, text: string): Promise<TeacherRecord[]> {
-      assertStaffCan(actor, 'people.read');
-      return uow.read.people.searchTeachers(text.trim().slice(0, 200), 20);
-    },
-
-    async listGigs(actor: Actor, teacherId?: number): Promise<GigRecord[]> {
-      assertStaffCan(actor, 'people.read');
-      return uow.read.people.listGigs(teacherId);
-    },
+    searchStudents: implement(PEOPLE_USE_CASES.searchStudents, (_actor, input) =>
+      uow.read.people.searchStudents(input.text.trim(), 20),
+    ),
+    searchTeachers: implement(PEOPLE_USE_CASES.searchTeachers, (_actor, input) =>
+      uow.read.people.searchTeachers(input.text.trim(), 20),
+    ),
+    listGigs: implement(PEOPLE_USE_CASES.listGigs, (_actor, input) => uow.read.people.listGigs(input.teacherId)),
   };
 }
 

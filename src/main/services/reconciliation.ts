@@ -1,119 +1,166 @@
 import { z } from 'zod';
-import type { Actor } from '../domain/actors';
 import { DomainError } from '../domain/errors';
-import { assertStaffCan } from '../domain/permissions';
 import { idSchema, reasonSchema } from '../../shared/schemas';
 import { auditEntry } from './audit';
-import type { ServiceDeps } from './context';
-import type { PaymentGateway } from './gateways';
-import type { PaymentService } from './payments';
+import { inTransaction, type ServiceDeps } from './context';
+import type { PaymentGateway, RefundSnapshot } from './gateways';
+import type { IntentUseCases } from './payments/intents';
 import type { PaymentRecord } from './ports';
-import { parseInput } from './validation';
+import { applyRefundOutcome } from './refunds/outcomes';
+import { implement, spec } from './use-case';
+
+export const RECONCILIATION_USE_CASES = {
+  list: spec('operations.mismatches', 'payments.read', z.object({ status: z.enum(['OPEN', 'RESOLVED']).optional() })),
+  resolve: spec(
+    'operations.resolveMismatch',
+    'operations.manage',
+    z.object({ id: idSchema, resolution: reasonSchema }),
+  ),
+  run: spec('operations.reconcile', 'operations.manage', z.object({}).optional()),
+};
+
+const BATCH = 200;
+const REFUND_COUNTS = new Set(['succeeded', 'pending', 'requires_action']);
+
+export interface ReconciliationReport {
+  checked: number;
+  settled: number;
+  mismatches: number;
+  errors: string[];
+}
 
 /**
- * R26: compare local payments and refunds with Stripe's objects. A payment still waiting to hear
- * from Stripe (PENDING, a lost answer, a crash before commit) is settled from Stripe's state, which
- * is what it was waiting for; anything that contradicts what we recorded becomes a mismatch for
- * staff to resolve — never overwritten silently.
+ * R26/R29: compare everything that moved money with Stripe — open payments, paid ones, refunded
+ * ones and their refunds. What was waiting for Stripe (a lost answer, a crash before commit, a
+ * pending refund) is settled from Stripe's state through the tables; what contradicts our records
+ * becomes a mismatch for staff to resolve — never overwritten silently.
  */
-export function createReconciliationService(deps: ServiceDeps & { gateway: PaymentGateway; payments: PaymentService }) {
-  const { uow, clock, gateway, payments } = deps;
+export function createReconciliationService(deps: ServiceDeps & { gateway: PaymentGateway; intents: IntentUseCases }) {
+  const { uow, clock, gateway, intents } = deps;
 
-  async function checkRefunds(payment: PaymentRecord): Promise<void> {
-    if (!payment.stripePaymentIntentId || !['PAID', 'PARTIALLY_REFUNDED', 'REFUNDED'].includes(payment.status)) return;
-    const refunds = (await gateway.listRefunds(payment.stripePaymentIntentId)).filter(
-      (refund) => refund.status === 'succeeded' || refund.status === 'pending',
-    );
-    const stripeTotal = refunds.reduce((sum, refund) => sum + refund.amountMinor, 0);
-    if (stripeTotal === payment.refundedMinor) return;
-    const known = await uow.read.payments.refundRequests({ paymentId: payment.id, limit: 100 });
-    const unknown = refunds.filter((refund) => !known.some((request) => request.stripeRefundId === refund.id));
-    await uow.transaction((repos) =>
-      repos.payments.openMismatch({
-        paymentId: payment.id,
-        bookingId: payment.bookingId,
-        kind: stripeTotal > payment.refundedMinor ? 'refund_not_recorded' : 'refund_missing_at_stripe',
-        localState: `refunded ${payment.refundedMinor} ${payment.currency}`,
-        stripeState: `refunded ${stripeTotal} ${payment.currency}`,
-        detail:
-          stripeTotal > payment.refundedMinor
-            ? `Stripe shows refunds not recorded here (${unknown.map((refund) => `${refund.id}: ${refund.amountMinor}`).join(', ') || 'amounts differ'}), e.g. made in Stripe's dashboard.`
-            : 'This console recorded more refunded than Stripe shows.',
-        detectedAt: clock.now(),
-      }),
-    );
+  async function refunds(payment: PaymentRecord, intentId: string): Promise<number> {
+    const atStripe = await gateway.listRefunds(intentId);
+    let settled = 0;
+    const unknown: RefundSnapshot[] = [];
+    for (const refund of atStripe) {
+      const byMetadata = Number(refund.metadata['refundRequestId']);
+      const request =
+        (await uow.read.refunds.findByStripeId(refund.id)) ??
+        (Number.isSafeInteger(byMetadata) && byMetadata > 0 ? await uow.read.refunds.find(byMetadata) : null);
+      if (!request || request.paymentId !== payment.id) {
+        if (REFUND_COUNTS.has(refund.status)) unknown.push(refund);
+        continue;
+      }
+      const before = request.status;
+      const after = await inTransaction(deps, (repos, changes) =>
+        applyRefundOutcome(repos, clock.now(), request.id, refund, changes),
+      );
+      if (after.status !== before) settled += 1;
+    }
+    const now = clock.now();
+    const current = (await uow.read.payments.findById(payment.id)) ?? payment;
+    const stripeRefunded = atStripe
+      .filter((refund) => refund.status === 'succeeded')
+      .reduce((sum, refund) => sum + refund.amountMinor, 0);
+    if (unknown.length > 0) {
+      await uow.transaction((repos) =>
+        repos.mismatches.open({
+          paymentId: payment.id,
+          bookingId: payment.bookingId,
+          kind: 'refund_not_recorded',
+          localState: `refunded ${current.refundedMinor} ${current.currency}`,
+          stripeState: `refunded ${stripeRefunded} ${current.currency}`,
+          detail: `Stripe shows refunds not recorded here (${unknown.map((refund) => `${refund.id}: ${refund.amountMinor} ${refund.status}`).join(', ')}), e.g. made in Stripe's dashboard.`,
+          detectedAt: now,
+        }),
+      );
+    } else if (stripeRefunded !== current.refundedMinor) {
+      await uow.transaction((repos) =>
+        repos.mismatches.open({
+          paymentId: payment.id,
+          bookingId: payment.bookingId,
+          kind: 'refund_total_differs',
+          localState: `refunded ${current.refundedMinor} ${current.currency}`,
+          stripeState: `refunded ${stripeRefunded} ${current.currency}`,
+          detail: 'The refunded amount recorded here differs from the refunds that succeeded at Stripe.',
+          detectedAt: now,
+        }),
+      );
+    }
+    return settled;
   }
 
-  return {
-    /** One pass over payments that may still change at Stripe. Returns what it did. */
-    async run(limit = 500): Promise<{ checked: number; settled: number; mismatches: number; errors: string[] }> {
-      const candidates = await uow.read.payments.needingReconciliation(limit);
-      const before = (await uow.read.payments.mismatches({ status: 'OPEN', limit: 1000 })).length;
-      let settled = 0;
-      const errors: string[] = [];
-      for (const payment of candidates) {
-        try {
-          const snapshot = await payments.ensureIntent(payment, null);
-          const statusBefore = payment.status;
-          await payments.syncIntent(snapshot, null);
-          const after = await uow.read.payments.findById(payment.id);
-          if (after && after.status !== statusBefore) settled += 1;
-          if (after?.status === 'PAID' && snapshot.status !== 'succeeded') {
-            await uow.transaction((repos) =>
-              repos.payments.openMismatch({
-                paymentId: payment.id,
-                bookingId: payment.bookingId,
-                kind: 'paid_here_not_there',
-                localState: 'payment PAID',
-                stripeState: `payment_intent ${snapshot.status}`,
-                detail: 'Recorded as paid here, but Stripe does not show a successful charge.',
-                detectedAt: clock.now(),
-              }),
-            );
-          }
-          if (after) await checkRefunds(after);
-        } catch (error) {
-          errors.push(`payment ${payment.id}: ${error instanceof Error ? error.message : String(error)}`);
-        }
+  async function one(payment: PaymentRecord): Promise<number> {
+    let intentId = payment.stripePaymentIntentId;
+    if (!intentId) {
+      // A create whose answer was lost: ensureIntent looks the intent up by metadata first (R28).
+      if (payment.intentSentAt === null && payment.intentAttempt === 1) return 0;
+      intentId = (await intents.ensureIntent(payment, null)).id;
+    }
+    const snapshot = await gateway.retrievePaymentIntent(intentId);
+    const after = await intents.sync(snapshot, payment.id);
+    let settled = after.status !== payment.status ? 1 : 0;
+    if (snapshot.status === 'succeeded') settled += await refunds(after, intentId);
+    return settled;
+  }
+
+  const run = async (): Promise<ReconciliationReport> => {
+    const before = await uow.read.mismatches.countOpen();
+    const report: ReconciliationReport = { checked: 0, settled: 0, mismatches: 0, errors: [] };
+    for (const payment of await uow.read.payments.needingReconciliation(5000)) {
+      report.checked += 1;
+      try {
+        report.settled += await one(payment);
+      } catch (error) {
+        report.errors.push(`payment ${payment.id}: ${error instanceof Error ? error.message : String(error)}`);
       }
-      const mismatches = (await uow.read.payments.mismatches({ status: 'OPEN', limit: 1000 })).length - before;
-      return { checked: candidates.length, settled, mismatches: Math.max(0, mismatches), errors };
-    },
+    }
+    // Refund requests sent whose payment the pass above did not reach.
+    for (const request of await uow.read.refunds.awaitingStripe(BATCH)) {
+      const payment = await uow.read.payments.findById(request.paymentId);
+      if (!payment?.stripePaymentIntentId) continue;
+      try {
+        report.settled += await refunds(payment, payment.stripePaymentIntentId);
+      } catch (error) {
+        report.errors.push(`refund request ${request.id}: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    report.mismatches = Math.max(0, (await uow.read.mismatches.countOpen()) - before);
+    return report;
+  };
 
-    async list(actor: Actor, input: unknown) {
-      assertStaffCan(actor, 'payments.read');
-      const query = parseInput(
-        z.object({ status: z.enum(['OPEN', 'RESOLVED']).optional() }),
-        input ?? {},
-        'mismatch list query',
-      );
-      return uow.read.payments.mismatches({ status: query.status, limit: 500 });
-    },
+  return {
+    /** For start-up and the timer: no actor, the system reconciles. */
+    run,
+    /** A staff member asks for a pass now. */
+    reconcile: implement(RECONCILIATION_USE_CASES.run, () => run()),
 
-    /** Staff decide: the note records what was done (e.g. refunded the student at Stripe, or accepted Stripe's record). */
-    async resolve(actor: Actor, input: unknown) {
-      assertStaffCan(actor, 'operations.manage');
-      const data = parseInput(z.object({ id: idSchema, resolution: reasonSchema }), input, 'resolution');
-      const mismatch = await uow.read.payments.findMismatch(data.id);
-      if (!mismatch) throw new DomainError('NOT_FOUND', `Mismatch ${data.id} does not exist`);
+    list: implement(RECONCILIATION_USE_CASES.list, (_actor, input) =>
+      uow.read.mismatches.list({ status: input.status, limit: 500 }),
+    ),
+
+    /** Staff decide: the note records what was done (refunded at Stripe, or accepted Stripe's record). */
+    resolve: implement(RECONCILIATION_USE_CASES.resolve, async (actor, input) => {
+      const mismatch = await uow.read.mismatches.find(input.id);
+      if (!mismatch) throw new DomainError('NOT_FOUND', `Mismatch ${input.id} does not exist`);
       if (mismatch.status === 'RESOLVED')
         throw new DomainError('ILLEGAL_TRANSITION', `Mismatch ${mismatch.id} is already resolved`);
       await uow.transaction(async (repos) => {
-        await repos.payments.resolveMismatch(
+        await repos.mismatches.resolve(
           mismatch.id,
           actor.kind === 'STAFF' ? actor.id : 0,
-          data.resolution,
+          input.resolution,
           clock.now(),
         );
         await repos.audit.append(
           auditEntry(actor, 'reconciliation.resolve', 'ReconciliationMismatch', mismatch.id, clock.now(), {
-            resolution: data.resolution,
+            resolution: input.resolution,
             kind: mismatch.kind,
           }),
         );
       });
-      return { ...mismatch, status: 'RESOLVED' as const, resolution: data.resolution };
-    },
+      return { ...mismatch, status: 'RESOLVED' as const, resolution: input.resolution };
+    }),
   };
 }
 

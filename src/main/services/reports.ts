@@ -1,13 +1,11 @@
 import { z } from 'zod';
-import type { Actor } from '../domain/actors';
 import { DAY_MS } from '../domain/clock';
 import { DomainError } from '../domain/errors';
 import { checkedSum } from '../domain/money';
-import { assertStaffCan } from '../domain/permissions';
 import { currencySchema, instantSchema } from '../../shared/schemas';
 import type { ServiceDeps } from './context';
 import type { RevenueRow, TeacherSplitRow } from './ports';
-import { parseInput } from './validation';
+import { implement, spec } from './use-case';
 
 export const revenueInput = z.object({
   from: instantSchema,
@@ -18,39 +16,42 @@ export const revenueInput = z.object({
 
 const MAX_RANGE_DAYS = 3 * 366;
 
+export const REPORT_USE_CASES = { revenue: spec('reports.revenue', 'reports.read', revenueInput) };
+
 /**
  * Revenue by session date (UTC): what students paid (gross), the teachers' share, the platform fee
  * and what was refunded, for paid sessions of one currency. Amounts never mix currencies (R6).
  */
 export function createReportService({ uow }: ServiceDeps) {
   return {
-    async revenue(
-      actor: Actor,
-      input: unknown,
-    ): Promise<{ rows: RevenueRow[]; totals: Omit<RevenueRow, 'period'>; teachers: TeacherSplitRow[] }> {
-      assertStaffCan(actor, 'reports.read');
-      const query = parseInput(revenueInput, input, 'revenue report');
-      if (query.to <= query.from) throw new DomainError('VALIDATION', 'The report range must end after it starts');
-      if (query.to.getTime() - query.from.getTime() > MAX_RANGE_DAYS * DAY_MS) {
-        throw new DomainError('VALIDATION', `The report range can be at most ${MAX_RANGE_DAYS} days`);
-      }
-      const [rows, teachers] = await Promise.all([
-        uow.read.reports.revenue(query),
-        uow.read.reports.teacherSplit({ ...query, limit: 500 }),
-      ]);
-      const sum = (pick: (row: RevenueRow) => number, what: string) => checkedSum(rows.map(pick), what);
-      return {
-        rows,
-        totals: {
-          grossMinor: sum((row) => row.grossMinor, 'gross total'),
-          teacherMinor: sum((row) => row.teacherMinor, 'teacher total'),
-          platformMinor: sum((row) => row.platformMinor, 'platform total'),
-          refundedMinor: sum((row) => row.refundedMinor, 'refund total'),
-          count: sum((row) => row.count, 'session count'),
-        },
-        teachers,
-      };
-    },
+    revenue: implement(
+      REPORT_USE_CASES.revenue,
+      async (
+        _actor,
+        query,
+      ): Promise<{ rows: RevenueRow[]; totals: Omit<RevenueRow, 'period'>; teachers: TeacherSplitRow[] }> => {
+        if (query.to <= query.from) throw new DomainError('VALIDATION', 'The report range must end after it starts');
+        if (query.to.getTime() - query.from.getTime() > MAX_RANGE_DAYS * DAY_MS) {
+          throw new DomainError('VALIDATION', `The report range can be at most ${MAX_RANGE_DAYS} days`);
+        }
+        const [rows, teachers] = await Promise.all([
+          uow.read.reports.revenue(query),
+          uow.read.reports.teacherSplit({ ...query, limit: 500 }),
+        ]);
+        const sum = (pick: (row: RevenueRow) => number, what: string) => checkedSum(rows.map(pick), what);
+        return {
+          rows,
+          totals: {
+            grossMinor: sum((row) => row.grossMinor, 'gross total'),
+            teacherMinor: sum((row) => row.teacherMinor, 'teacher total'),
+            platformMinor: sum((row) => row.platformMinor, 'platform total'),
+            refundedMinor: sum((row) => row.refundedMinor, 'refund total'),
+            count: sum((row) => row.count, 'session count'),
+          },
+          teachers,
+        };
+      },
+    ),
   };
 }
 

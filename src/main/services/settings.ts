@@ -1,13 +1,11 @@
 import { z } from 'zod';
-import type { Actor } from '../domain/actors';
 import { CURRENCIES, CURRENCY_CODES, type CurrencyCode } from '../domain/money';
-import { assertStaffCan } from '../domain/permissions';
 import { DEFAULT_FEE_RATE_BPS } from '../domain/pricing';
-import { DEFAULT_FOUR_EYES_THRESHOLD_MINOR } from '../domain/refunds';
+import { DEFAULT_FOUR_EYES_THRESHOLD_MINOR } from '../domain/refund-machine';
 import { recordedRoleOf } from '../domain/actors';
 import type { ServiceDeps } from './context';
 import type { Repositories } from './ports';
-import { parseInput } from './validation';
+import { implement, spec } from './use-case';
 
 // Partial: a stored or submitted map may name only some currencies; the rest keep their defaults.
 const perCurrency = z.partialRecord(z.enum(CURRENCY_CODES), z.number().int().min(0).max(100_000_000));
@@ -70,15 +68,15 @@ export function fourEyesThresholdFor(settings: Settings, currency: CurrencyCode)
   return settings.fourEyesThresholdMinor[currency] ?? FOUR_EYES_DEFAULTS[currency];
 }
 
+export const SETTINGS_USE_CASES = {
+  get: spec('settings.get', 'settings.read', z.object({}).optional()),
+  update: spec('settings.update', 'settings.write', settingsSchema.partial()),
+};
+
 export function createSettingsService({ uow, clock, events }: ServiceDeps) {
   return {
-    async get(actor: Actor): Promise<Settings> {
-      assertStaffCan(actor, 'settings.read');
-      return loadSettings(uow.read);
-    },
-    async update(actor: Actor, input: unknown): Promise<Settings> {
-      assertStaffCan(actor, 'settings.write');
-      const changes = parseInput(settingsSchema.partial(), input, 'settings');
+    get: implement(SETTINGS_USE_CASES.get, (): Promise<Settings> => loadSettings(uow.read)),
+    update: implement(SETTINGS_USE_CASES.update, async (actor, changes): Promise<Settings> => {
       const updated = await uow.transaction(async (repos) => {
         const before = await loadSettings(repos);
         for (const [key, value] of Object.entries(changes)) {
@@ -97,6 +95,6 @@ export function createSettingsService({ uow, clock, events }: ServiceDeps) {
       });
       events?.publish({ type: 'settings.changed', at: clock.now() });
       return updated;
-    },
+    }),
   };
 }

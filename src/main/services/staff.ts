@@ -1,12 +1,17 @@
-import type { Actor } from '../domain/actors';
 import { DomainError } from '../domain/errors';
-import { assertStaffCan } from '../domain/permissions';
+import { z } from 'zod';
 import { createStaffInput, loginInput } from '../../shared/schemas';
 import { auditEntry } from './audit';
 import type { ServiceDeps } from './context';
 import { decoyHash, hashPassword, verifyPassword } from './passwords';
 import type { StaffRecord } from './ports';
+import { implement, spec } from './use-case';
 import { parseInput } from './validation';
+
+export const STAFF_USE_CASES = {
+  create: spec('staff.create', 'staff.manage', createStaffInput),
+  list: spec('staff.list', 'staff.manage', z.object({}).optional()),
+};
 
 export function createStaffService({ uow, clock }: ServiceDeps) {
   return {
@@ -41,9 +46,7 @@ export function createStaffService({ uow, clock }: ServiceDeps) {
       return 'created';
     },
 
-    async create(actor: Actor, input: unknown): Promise<StaffRecord> {
-      assertStaffCan(actor, 'staff.manage');
-      const data = parseInput(createStaffInput, input, 'staff account');
+    create: implement(STAFF_USE_CASES.create, async (actor, data): Promise<StaffRecord> => {
       const passwordHash = await hashPassword(data.password);
       return uow.transaction(async (repos) => {
         if (await repos.staff.findByEmailWithHash(data.email)) {
@@ -61,7 +64,7 @@ export function createStaffService({ uow, clock }: ServiceDeps) {
         );
         return staff;
       });
-    },
+    }),
 
     /** Checks a password; the same error for an unknown email and a wrong password. */
     async authenticate(input: unknown): Promise<StaffRecord> {
@@ -79,10 +82,7 @@ export function createStaffService({ uow, clock }: ServiceDeps) {
       return staff?.active ? staff : null;
     },
 
-    async list(actor: Actor): Promise<StaffRecord[]> {
-      assertStaffCan(actor, 'staff.manage');
-      return uow.read.staff.list();
-    },
+    list: implement(STAFF_USE_CASES.list, (): Promise<StaffRecord[]> => uow.read.staff.list()),
   };
 }
 

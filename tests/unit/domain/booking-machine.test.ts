@@ -18,7 +18,7 @@ import {
 } from '../../../src/main/domain/states';
 
 /**
- * The rules' table R10–R19 written out again, independently of src/main/domain/booking-machine.ts,
+ * The rules' table R10–R19 (with R18 and R27's refund outcomes) written out again, independently of src/main/domain/booking-machine.ts,
  * so that a wrong row there fails here. Every (status, payment status, action, role) is checked.
  */
 type Expect = {
@@ -31,7 +31,7 @@ type Expect = {
 
 const UNPAID_PAYMENTS: BookingPaymentStatus[] = ['UNPAID', 'PENDING', 'FAILED'];
 const cancelEffects = (from: BookingState) => [
-  ...(from.paymentStatus === 'PENDING' || from.paymentStatus === 'FAILED' ? ['cancel_payment_intent'] : []),
+  ...(from.paymentStatus === 'PENDING' || from.paymentStatus === 'FAILED' ? ['cancel_payment'] : []),
   'email:booking_cancelled:student',
   'email:booking_cancelled:teacher',
 ];
@@ -60,7 +60,8 @@ const EXPECTED: Record<Exclude<BookingAction, 'create' | 'complete'>, Expect> & 
       ['PENDING', 'UNPAID'],
       ...UNPAID_PAYMENTS.map((p): [BookingStatus, BookingPaymentStatus] => ['CONFIRMED', p]),
     ],
-    to: (from) => ({ status: 'CANCELLED', paymentStatus: from.paymentStatus }),
+    // The open payment is cancelled with the booking, through the payment table: nothing is due.
+    to: () => ({ status: 'CANCELLED', paymentStatus: 'UNPAID' }),
     effects: cancelEffects,
   },
   start_payment: {
@@ -94,7 +95,7 @@ const EXPECTED: Record<Exclude<BookingAction, 'create' | 'complete'>, Expect> & 
     rule: 'R16',
     roles: ['system'],
     from: UNPAID_PAYMENTS.map((p): [BookingStatus, BookingPaymentStatus] => ['CONFIRMED', p]),
-    to: (from) => ({ status: 'CANCELLED', paymentStatus: from.paymentStatus }),
+    to: () => ({ status: 'CANCELLED', paymentStatus: 'UNPAID' }),
     effects: cancelEffects,
   },
   complete: {
@@ -108,9 +109,10 @@ const EXPECTED: Record<Exclude<BookingAction, 'create' | 'complete'>, Expect> & 
     rule: 'R18',
     roles: ['admin'],
     from: [['CONFIRMED', 'PAID']],
-    to: () => ({ status: 'CANCELLED', paymentStatus: 'REFUNDED' }),
+    // R27: the payment stays PAID until Stripe says the full refund (filed by the effect) succeeded.
+    to: () => ({ status: 'CANCELLED', paymentStatus: 'PAID' }),
     effects: () => [
-      'refund_payment:full',
+      'refund_in_full',
       'delete_meeting',
       'email:booking_cancelled:student',
       'email:booking_cancelled:teacher',
@@ -118,14 +120,31 @@ const EXPECTED: Record<Exclude<BookingAction, 'create' | 'complete'>, Expect> & 
   },
   refund: {
     rule: 'R19',
-    roles: ['admin', 'finance'],
+    roles: ['admin', 'finance', 'system'],
     from: [
       ['COMPLETED', 'PAID'],
       ['COMPLETED', 'PARTIALLY_REFUNDED'],
+      ['CANCELLED', 'PAID'],
     ],
-    // The happy context refunds everything that remains.
-    to: () => ({ status: 'REFUNDED', paymentStatus: 'REFUNDED' }),
-    effects: () => ['refund_payment:requested', 'email:booking_refunded:student'],
+    // The happy context refunds everything that remains; a cancelled booking stays cancelled.
+    to: (from) =>
+      from.status === 'CANCELLED'
+        ? { status: 'CANCELLED', paymentStatus: 'REFUNDED' }
+        : { status: 'REFUNDED', paymentStatus: 'REFUNDED' },
+    effects: () => ['email:booking_refunded:student'],
+  },
+  refund_failed: {
+    rule: 'R27',
+    roles: ['system'],
+    from: [
+      ['COMPLETED', 'PARTIALLY_REFUNDED'],
+      ['REFUNDED', 'REFUNDED'],
+      ['CANCELLED', 'REFUNDED'],
+      ['CANCELLED', 'PARTIALLY_REFUNDED'],
+    ],
+    // The happy context takes everything back: nothing stays refunded.
+    to: (from) => ({ status: from.status === 'CANCELLED' ? 'CANCELLED' : 'COMPLETED', paymentStatus: 'PAID' }),
+    effects: () => [],
   },
 };
 
@@ -172,6 +191,16 @@ function happyContext(action: BookingAction, state: BookingState | null): Bookin
         now: NOW,
         reason: null,
       };
+    case 'refund_failed':
+      return {
+        bookingId: 7,
+        state,
+        startsAt: at(-2 * DAY_MS),
+        endsAt: at(-2 * DAY_MS + HOUR_MS),
+        minutes: 60,
+        now: NOW,
+        refundReversal: { refundedAfterMinor: 0 },
+      };
     case 'refund':
       return {
         bookingId: 7,
@@ -197,13 +226,9 @@ function happyContext(action: BookingAction, state: BookingState | null): Bookin
   }
 }
 
-const summarize = (effects: readonly { type: string; template?: string; to?: string; amount?: string }[]) =>
+const summarize = (effects: readonly { type: string; template?: string; to?: string }[]) =>
   effects.map((effect) =>
-    effect.type === 'email'
-      ? `email:${effect.template ?? ''}:${effect.to ?? ''}`
-      : effect.type === 'refund_payment'
-        ? `refund_payment:${effect.amount ?? ''}`
-        : effect.type,
+    effect.type === 'email' ? `email:${effect.template ?? ''}:${effect.to ?? ''}` : effect.type,
   );
 
 const cases = BOOKING_ACTIONS.filter((action) => action !== 'create').flatMap((action) =>
@@ -214,9 +239,9 @@ const cases = BOOKING_ACTIONS.filter((action) => action !== 'create').flatMap((a
   ),
 );
 
-describe('booking machine: every (status, payment status, action, role) — R10–R19', () => {
+describe('booking machine: every (status, payment status, action, role) — R10–R19, R27', () => {
   it('covers the whole product of states, actions and roles', () => {
-    expect(cases).toHaveLength(10 * 5 * 6 * 6);
+    expect(cases).toHaveLength(11 * 5 * 6 * 6);
   });
 
   it.each(cases)('$action on $status/$paymentStatus by $role', ({ action, status, paymentStatus, role }) => {

@@ -3,7 +3,7 @@ import { TRANSITION_ROLES, type Actor, type TransitionRole } from '../../../src/
 import { decidePaymentTransition, PAYMENT_ACTIONS, type PaymentAction } from '../../../src/main/domain/payment-machine';
 import { PAYMENT_STATUSES, type PaymentStatus } from '../../../src/main/domain/states';
 
-/** R14, R15, R21–R24 for the payment record, written out independently of the table. */
+/** R14, R15, R21–R24, R27 for the payment record, written out independently of the table. */
 const EXPECTED: Record<PaymentAction, { roles: TransitionRole[]; from: (PaymentStatus | null)[]; to: PaymentStatus }> =
   {
     create: { roles: ['student', 'admin', 'system'], from: [null], to: 'PENDING' },
@@ -12,6 +12,8 @@ const EXPECTED: Record<PaymentAction, { roles: TransitionRole[]; from: (PaymentS
     retry: { roles: ['student', 'admin', 'system'], from: ['FAILED'], to: 'PENDING' },
     cancel: { roles: ['student', 'support', 'admin', 'system'], from: ['PENDING', 'FAILED'], to: 'CANCELED' },
     refund: { roles: ['admin', 'finance', 'system'], from: ['PAID', 'PARTIALLY_REFUNDED'], to: 'PARTIALLY_REFUNDED' },
+    // R27: 500 of the 1000 refunded is taken back, 500 stays refunded.
+    refund_failed: { roles: ['system'], from: ['PARTIALLY_REFUNDED', 'REFUNDED'], to: 'PARTIALLY_REFUNDED' },
   };
 
 function actorFor(role: TransitionRole): Actor {
@@ -37,11 +39,15 @@ describe('payment machine: every (status, action, role)', () => {
         amountMinor: 7875,
         refundedMinor: 1000,
         refundAmountMinor: 500,
+        reversedAmountMinor: 500,
       });
     if (!spec.roles.includes(role)) {
       expect(run).toThrow(expect.objectContaining({ code: 'FORBIDDEN' }) as Error);
     } else if (!spec.from.includes(status)) {
-      expect(run).toThrow(expect.objectContaining({ code: 'ILLEGAL_TRANSITION' }) as Error);
+      // Acting on a payment that does not exist is a bad request; on one in the wrong state, illegal.
+      expect(run).toThrow(
+        expect.objectContaining({ code: status === null ? 'VALIDATION' : 'ILLEGAL_TRANSITION' }) as Error,
+      );
     } else {
       expect(run().to).toBe(spec.to);
     }
@@ -54,5 +60,29 @@ describe('payment machine: every (status, action, role)', () => {
     expect(() => decidePaymentTransition('refund', system, { ...ctx, refundAmountMinor: 6876 })).toThrow(
       expect.objectContaining({ code: 'REFUND_EXCEEDS_REMAINING' }) as Error,
     );
+  });
+});
+
+describe('payment machine: R27, a refund that failed after it counted', () => {
+  const system: Actor = { kind: 'SYSTEM', process: 'test' };
+  it('taking back the whole refunded amount returns the payment to PAID', () => {
+    expect(
+      decidePaymentTransition('refund_failed', system, {
+        status: 'REFUNDED',
+        amountMinor: 7875,
+        refundedMinor: 7875,
+        reversedAmountMinor: 7875,
+      }).to,
+    ).toBe('PAID');
+  });
+  it('more than was refunded cannot be taken back', () => {
+    expect(() =>
+      decidePaymentTransition('refund_failed', system, {
+        status: 'PARTIALLY_REFUNDED',
+        amountMinor: 7875,
+        refundedMinor: 1000,
+        reversedAmountMinor: 1001,
+      }),
+    ).toThrow(expect.objectContaining({ code: 'VALIDATION' }) as Error);
   });
 });

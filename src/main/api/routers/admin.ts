@@ -1,35 +1,27 @@
 import { z } from 'zod';
 import { DomainError } from '../../domain/errors';
-import { revenueInput } from '../../services/reports';
-import { settingsSchema } from '../../services/settings';
-import { router, staffProcedure } from '../trpc';
+import { AUDIT_USE_CASES } from '../../services/audit';
+import { REPORT_USE_CASES } from '../../services/reports';
+import { SETTINGS_USE_CASES } from '../../services/settings';
+import { router, staffProcedure, useCaseProcedure } from '../trpc';
 
 export const settingsRouter = router({
-  get: staffProcedure('settings.read').query(({ ctx }) => ctx.services.settings.get(ctx.actor)),
-  update: staffProcedure('settings.write')
-    .input(settingsSchema.partial())
-    .mutation(({ ctx, input }) => ctx.services.settings.update(ctx.actor, input)),
+  get: useCaseProcedure(SETTINGS_USE_CASES.get).query(({ ctx, input }) =>
+    ctx.services.settings.get.run(ctx.actor, input),
+  ),
+  update: useCaseProcedure(SETTINGS_USE_CASES.update).mutation(({ ctx, input }) =>
+    ctx.services.settings.update.run(ctx.actor, input),
+  ),
 });
 
 export const reportsRouter = router({
-  revenue: staffProcedure('reports.read')
-    .input(revenueInput)
-    .query(({ ctx, input }) => ctx.services.reports.revenue(ctx.actor, input)),
+  revenue: useCaseProcedure(REPORT_USE_CASES.revenue).query(({ ctx, input }) =>
+    ctx.services.reports.revenue.run(ctx.actor, input),
+  ),
 });
 
 export const auditRouter = router({
-  list: staffProcedure('audit.read')
-    .input(
-      z
-        .object({
-          entity: z.string().max(60).optional(),
-          entityId: z.string().max(60).optional(),
-          cursor: z.number().int().positive().optional(),
-          limit: z.number().int().min(1).max(200).optional(),
-        })
-        .default({}),
-    )
-    .query(({ ctx, input }) => ctx.services.audit.list(ctx.actor, input)),
+  list: useCaseProcedure(AUDIT_USE_CASES.list).query(({ ctx, input }) => ctx.services.audit.list.run(ctx.actor, input)),
 });
 
 const credentialsInput = z

@@ -1,85 +1,56 @@
-import { z } from 'zod';
-import { idSchema } from '../../../shared/schemas';
-import { attachMethodInput, cancelPaidInput, confirmInput, createIntentInput } from '../../services/payments';
-import { requestRefundInput } from '../../services/refunds-workflow';
+import { BOOKING_USE_CASES } from '../../services/bookings/specs';
+import { DELIVERY_USE_CASES as D } from '../../services/deliveries';
+import { PAYMENT_USE_CASES as P } from '../../services/payments/specs';
+import { RECONCILIATION_USE_CASES as R } from '../../services/reconciliation';
+import { REFUND_USE_CASES as F } from '../../services/refunds/specs';
 import { bookingDto } from '../dto';
-import { router, staffProcedure } from '../trpc';
+import { router, useCaseProcedure } from '../trpc';
 
 export const paymentsRouter = router({
-  attachMethod: staffProcedure('payments.operate')
-    .input(attachMethodInput)
-    .mutation(({ ctx, input }) => ctx.services.payments.attachMethod(ctx.actor, input)),
-  listMethods: staffProcedure('payments.read')
-    .input(z.object({ studentId: idSchema }))
-    .query(({ ctx, input }) => ctx.services.payments.listMethods(ctx.actor, input)),
-  createIntent: staffProcedure('payments.operate')
-    .input(createIntentInput)
-    .mutation(({ ctx, input }) => ctx.services.payments.createIntent(ctx.actor, input)),
-  confirm: staffProcedure('payments.operate')
-    .input(confirmInput)
-    .mutation(({ ctx, input }) => ctx.services.payments.confirm(ctx.actor, input)),
-  get: staffProcedure('payments.read')
-    .input(z.object({ id: idSchema }))
-    .query(({ ctx, input }) => ctx.services.payments.get(ctx.actor, input)),
-  forBooking: staffProcedure('payments.read')
-    .input(z.object({ bookingId: idSchema }))
-    .query(({ ctx, input }) => ctx.services.payments.forBooking(ctx.actor, input.bookingId)),
-  list: staffProcedure('payments.read')
-    .input(
-      z
-        .object({
-          status: z
-            .enum(['PENDING', 'PAID', 'PARTIALLY_REFUNDED', 'REFUNDED', 'FAILED', 'CANCELED', 'REQUIRES_ACTION'])
-            .optional(),
-          cursor: z.number().int().positive().optional(),
-          limit: z.number().int().min(1).max(200).optional(),
-        })
-        .default({}),
-    )
-    .query(({ ctx, input }) => ctx.services.payments.list(ctx.actor, input)),
+  attachMethod: useCaseProcedure(P.attachMethod).mutation(({ ctx, input }) =>
+    ctx.services.payments.attachMethod.run(ctx.actor, input),
+  ),
+  listMethods: useCaseProcedure(P.listMethods).query(({ ctx, input }) =>
+    ctx.services.payments.listMethods.run(ctx.actor, input),
+  ),
+  createIntent: useCaseProcedure(P.createIntent).mutation(({ ctx, input }) =>
+    ctx.services.payments.createIntent.run(ctx.actor, input),
+  ),
+  confirm: useCaseProcedure(P.confirm).mutation(({ ctx, input }) =>
+    ctx.services.payments.confirm.run(ctx.actor, input),
+  ),
+  get: useCaseProcedure(P.get).query(({ ctx, input }) => ctx.services.payments.get.run(ctx.actor, input)),
+  forBooking: useCaseProcedure(P.forBooking).query(({ ctx, input }) =>
+    ctx.services.payments.forBooking.run(ctx.actor, input),
+  ),
+  list: useCaseProcedure(P.list).query(({ ctx, input }) => ctx.services.payments.list.run(ctx.actor, input)),
 });
 
 export const refundsRouter = router({
-  request: staffProcedure('refunds.request')
-    .input(requestRefundInput)
-    .mutation(({ ctx, input }) => ctx.services.refunds.request(ctx.actor, input)),
-  approve: staffProcedure('refunds.approve')
-    .input(z.object({ id: idSchema }))
-    .mutation(({ ctx, input }) => ctx.services.refunds.approve(ctx.actor, input)),
-  reject: staffProcedure('refunds.approve')
-    .input(z.object({ id: idSchema, note: z.string().trim().min(1, 'note is required').max(500) }))
-    .mutation(({ ctx, input }) => ctx.services.refunds.reject(ctx.actor, input)),
-  process: staffProcedure('refunds.process')
-    .input(z.object({ id: idSchema }))
-    .mutation(({ ctx, input }) => ctx.services.refunds.process(ctx.actor, input)),
-  list: staffProcedure('payments.read')
-    .input(
-      z
-        .object({
-          status: z
-            .enum(['REQUESTED', 'AWAITING_SECOND_APPROVAL', 'APPROVED', 'REJECTED', 'SUCCEEDED', 'FAILED', 'OPEN'])
-            .optional(),
-          cursor: z.number().int().positive().optional(),
-          limit: z.number().int().min(1).max(200).optional(),
-        })
-        .default({}),
-    )
-    .query(({ ctx, input }) => ctx.services.refunds.list(ctx.actor, input)),
+  request: useCaseProcedure(F.request).mutation(({ ctx, input }) => ctx.services.refunds.request.run(ctx.actor, input)),
+  approve: useCaseProcedure(F.approve).mutation(({ ctx, input }) => ctx.services.refunds.approve.run(ctx.actor, input)),
+  reject: useCaseProcedure(F.reject).mutation(({ ctx, input }) => ctx.services.refunds.reject.run(ctx.actor, input)),
+  process: useCaseProcedure(F.process).mutation(({ ctx, input }) => ctx.services.refunds.process.run(ctx.actor, input)),
+  list: useCaseProcedure(F.list).query(({ ctx, input }) => ctx.services.refunds.list.run(ctx.actor, input)),
 });
 
 export const operationsRouter = router({
-  cancelPaid: staffProcedure('bookings.cancelPaid')
-    .input(cancelPaidInput)
-    .mutation(async ({ ctx, input }) => bookingDto(await ctx.services.payments.cancelPaid(ctx.actor, input))),
-  mismatches: staffProcedure('payments.read')
-    .input(z.object({ status: z.enum(['OPEN', 'RESOLVED']).optional() }).default({}))
-    .query(({ ctx, input }) => ctx.services.reconciliation.list(ctx.actor, input)),
-  resolveMismatch: staffProcedure('operations.manage')
-    .input(z.object({ id: idSchema, resolution: z.string().trim().min(1, 'resolution is required').max(500) }))
-    .mutation(({ ctx, input }) => ctx.services.reconciliation.resolve(ctx.actor, input)),
-  reconcile: staffProcedure('operations.manage').mutation(({ ctx }) => ctx.services.reconciliation.run()),
-  failedDeliveries: staffProcedure('payments.read').query(({ ctx }) => ctx.services.deliveries.failures(ctx.actor)),
-  retryDelivery: staffProcedure('operations.manage')
-    .input(z.object({ id: idSchema }))
-    .mutation(({ ctx, input }) => ctx.services.deliveries.retry(ctx.actor, input)),
+  cancelPaid: useCaseProcedure(BOOKING_USE_CASES.cancelPaid).mutation(async ({ ctx, input }) =>
+    bookingDto(await ctx.services.bookings.cancelPaid.run(ctx.actor, input)),
+  ),
+  mismatches: useCaseProcedure(R.list).query(({ ctx, input }) =>
+    ctx.services.reconciliation.list.run(ctx.actor, input),
+  ),
+  resolveMismatch: useCaseProcedure(R.resolve).mutation(({ ctx, input }) =>
+    ctx.services.reconciliation.resolve.run(ctx.actor, input),
+  ),
+  reconcile: useCaseProcedure(R.run).mutation(({ ctx, input }) =>
+    ctx.services.reconciliation.reconcile.run(ctx.actor, input),
+  ),
+  failedDeliveries: useCaseProcedure(D.failures).query(({ ctx, input }) =>
+    ctx.services.deliveries.failures.run(ctx.actor, input),
+  ),
+  retryDelivery: useCaseProcedure(D.retry).mutation(({ ctx, input }) =>
+    ctx.services.deliveries.retry.run(ctx.actor, input),
+  ),
 });

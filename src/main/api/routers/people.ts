@@ -1,32 +1,25 @@
-import { z } from 'zod';
-import { createGigInput, createPersonInput, idSchema } from '../../../shared/schemas';
-import { router, staffProcedure } from '../trpc';
-
-const search = z.object({ text: z.string().max(200).default('') }).default({ text: '' });
+import { PEOPLE_USE_CASES as P } from '../../services/people';
+import { router, useCaseProcedure } from '../trpc';
 
 export const peopleRouter = router({
-  create: staffProcedure('people.write')
-    .input(createPersonInput)
-    .mutation(({ ctx, input }) => ctx.services.people.create(ctx.actor, input)),
-  getStudent: staffProcedure('people.read')
-    .input(z.object({ id: idSchema }))
-    .query(({ ctx, input }) => ctx.services.people.getStudent(ctx.actor, input.id)),
-  getTeacher: staffProcedure('people.read')
-    .input(z.object({ id: idSchema }))
-    .query(({ ctx, input }) => ctx.services.people.getTeacher(ctx.actor, input.id)),
-  searchStudents: staffProcedure('people.read')
-    .input(search)
-    .query(({ ctx, input }) => ctx.services.people.searchStudents(ctx.actor, input.text)),
-  searchTeachers: staffProcedure('people.read')
-    .input(search)
-    .query(({ ctx, input }) => ctx.services.people.searchTeachers(ctx.actor, input.text)),
+  create: useCaseProcedure(P.create).mutation(({ ctx, input }) => ctx.services.people.create.run(ctx.actor, input)),
+  getStudent: useCaseProcedure(P.getStudent).query(({ ctx, input }) =>
+    ctx.services.people.getStudent.run(ctx.actor, input),
+  ),
+  getTeacher: useCaseProcedure(P.getTeacher).query(({ ctx, input }) =>
+    ctx.services.people.getTeacher.run(ctx.actor, input),
+  ),
+  searchStudents: useCaseProcedure(P.searchStudents).query(({ ctx, input }) =>
+    ctx.services.people.searchStudents.run(ctx.actor, input),
+  ),
+  searchTeachers: useCaseProcedure(P.searchTeachers).query(({ ctx, input }) =>
+    ctx.services.people.searchTeachers.run(ctx.actor, input),
+  ),
 });
 
 export const gigsRouter = router({
-  create: staffProcedure('people.write')
-    .input(createGigInput)
-    .mutation(({ ctx, input }) => ctx.services.people.createGig(ctx.actor, input)),
-  list: staffProcedure('people.read')
-    .input(z.object({ teacherId: idSchema.optional() }).default({}))
-    .query(({ ctx, input }) => ctx.services.people.listGigs(ctx.actor, input.teacherId)),
+  create: useCaseProcedure(P.createGig).mutation(({ ctx, input }) =>
+    ctx.services.people.createGig.run(ctx.actor, input),
+  ),
+  list: useCaseProcedure(P.listGigs).query(({ ctx, input }) => ctx.services.people.listGigs.run(ctx.actor, input)),
 });

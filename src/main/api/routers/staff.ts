@@ -1,14 +1,8 @@
-import { createStaffInput } from '../../../shared/schemas';
-import { router, staffProcedure } from '../trpc';
+import { STAFF_USE_CASES as S } from '../../services/staff';
+import type { StaffRecord } from '../../services/ports';
+import { router, useCaseProcedure } from '../trpc';
 
-const describe = (staff: {
-  id: number;
-  email: string;
-  name: string;
-  role: string;
-  active: boolean;
-  createdAt: Date;
-}) => ({
+const describe = (staff: StaffRecord) => ({
   id: staff.id,
   email: staff.email,
   name: staff.name,
@@ -18,10 +12,10 @@ const describe = (staff: {
 });
 
 export const staffRouter = router({
-  create: staffProcedure('staff.manage')
-    .input(createStaffInput)
-    .mutation(async ({ ctx, input }) => describe(await ctx.services.staff.create(ctx.actor, input))),
-  list: staffProcedure('staff.manage').query(async ({ ctx }) =>
-    (await ctx.services.staff.list(ctx.actor)).map(describe),
+  create: useCaseProcedure(S.create).mutation(async ({ ctx, input }) =>
+    describe(await ctx.services.staff.create.run(ctx.actor, input)),
+  ),
+  list: useCaseProcedure(S.list).query(async ({ ctx, input }) =>
+    (await ctx.services.staff.list.run(ctx.actor, input)).map(describe),
   ),
 });

@@ -1,5 +1,5 @@
 import type { CurrencyCode } from '../../domain/money';
-import { queueOf, type BookingPaymentStatus, type BookingQueue, type BookingState } from '../../domain/states';
+import { queueOf, type BookingQueue, type BookingState } from '../../domain/states';
 import type {
   BookingListQuery,
   BookingListRow,
@@ -14,12 +14,6 @@ import type { Booking, BookingTransition } from '../generated/client.ts';
 import type { ReadQuery } from '../database';
 import type { Db } from './prisma-types';
 
-/** Bookings never take the payment record's CANCELED status; finding one means the data is corrupt. */
-function bookingPaymentStatus(value: Booking['paymentStatus'], bookingId: number): BookingPaymentStatus {
-  if (value === 'CANCELED') throw new Error(`Booking ${bookingId} has the payment-only status CANCELED`);
-  return value;
-}
-
 export function toBookingRecord(row: Booking): BookingRecord {
   return {
     id: row.id,
@@ -30,7 +24,7 @@ export function toBookingRecord(row: Booking): BookingRecord {
     endsAt: row.endsAt,
     minutes: row.minutes,
     status: row.status,
-    paymentStatus: bookingPaymentStatus(row.paymentStatus, row.id),
+    paymentStatus: row.paymentStatus,
     notes: row.notes,
     cancelReason: row.cancelReason,
     currency: row.currency as CurrencyCode,
@@ -55,9 +49,8 @@ function toTransitionRecord(row: BookingTransition): TransitionRecord {
     action: row.action,
     fromStatus: row.fromStatus,
     toStatus: row.toStatus,
-    fromPaymentStatus:
-      row.fromPaymentStatus === null ? null : bookingPaymentStatus(row.fromPaymentStatus, row.bookingId),
-    toPaymentStatus: bookingPaymentStatus(row.toPaymentStatus, row.bookingId),
+    fromPaymentStatus: row.fromPaymentStatus,
+    toPaymentStatus: row.toPaymentStatus,
     actorKind: row.actorKind,
     actorId: row.actorId,
     actorRole: row.actorRole,
@@ -91,12 +84,63 @@ function queueCondition(sql: SqlText, queue: BookingQueueFilter, now: Date): str
   }
 }
 
+/**
+ * The SQL of `list()`, built once from the query: exported so the benchmark can run exactly this text raw
+ * on the same connection and compare.
+ */
+export function bookingListSql(query: BookingListQuery): { text: string; values: unknown[] } {
+  const sql = new SqlText();
+  const conditions: string[] = [];
+  if (query.queue) conditions.push(queueCondition(sql, query.queue, query.now));
+  if (query.status) conditions.push(`b."status" = ${sql.param(query.status, '"BookingStatus"')}`);
+  if (query.paymentStatus)
+    conditions.push(`b."paymentStatus" = ${sql.param(query.paymentStatus, '"BookingPaymentStatus"')}`);
+  if (query.teacherId !== undefined) conditions.push(`b."teacherId" = ${sql.param(query.teacherId, 'int')}`);
+  if (query.studentId !== undefined) conditions.push(`b."studentId" = ${sql.param(query.studentId, 'int')}`);
+  if (query.from) conditions.push(`b."startsAt" >= ${sql.param(query.from, 'timestamp(3)')}`);
+  if (query.to) conditions.push(`b."startsAt" < ${sql.param(query.to, 'timestamp(3)')}`);
+  const search = query.search?.trim();
+  if (search) {
+    const idMatch = /^#?(\d{1,9})$/.exec(search);
+    const pattern = sql.param(`%${search.replace(/[\\%_]/g, (char) => `\\${char}`)}%`, 'text');
+    const byName = `(b."studentId" IN (SELECT id FROM "Student" WHERE name ILIKE ${pattern} OR email ILIKE ${pattern})
+      OR b."teacherId" IN (SELECT id FROM "Teacher" WHERE name ILIKE ${pattern} OR email ILIKE ${pattern}))`;
+    conditions.push(idMatch?.[1] ? `(b.id = ${sql.param(Number(idMatch[1]), 'int')} OR ${byName})` : byName);
+  }
+  const column = query.sort.endsWith('createdAt') ? 'b."createdAt"' : 'b."startsAt"';
+  const direction = query.sort.startsWith('-') ? 'DESC' : 'ASC';
+  if (query.after) {
+    conditions.push(
+      `(${column}, b.id) ${direction === 'DESC' ? '<' : '>'} (${sql.param(query.after.at, 'timestamp(3)')}, ${sql.param(query.after.id, 'int')})`,
+    );
+  }
+  const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
+  const order = `ORDER BY ${column} ${direction}, b.id ${direction}`;
+  // Page the bookings first (an index range in key order), then join the names for just that page,
+  // so the plan does not depend on statistics being fresh.
+  const text = `
+    SELECT b.*, s.name AS "studentName", s.email AS "studentEmail", t.name AS "teacherName",
+           g.title AS "gigTitle", g.language AS "language", m."joinUrl" AS "meetingJoinUrl"
+    FROM (
+      SELECT b.* FROM "Booking" b ${where} ${order}
+      LIMIT ${sql.param(query.limit, 'int')}
+      ${query.offset ? `OFFSET ${sql.param(query.offset, 'int')}` : ''}
+    ) b
+    JOIN "Student" s ON s.id = b."studentId"
+    JOIN "Teacher" t ON t.id = b."teacherId"
+    JOIN "Gig" g ON g.id = b."gigId"
+    LEFT JOIN "Meeting" m ON m."bookingId" = b.id AND m."deletedAt" IS NULL
+    ${order}`;
+  return { text, values: sql.values };
+}
+
 type RawListRow = Booking & {
   studentName: string;
   studentEmail: string;
   teacherName: string;
   gigTitle: string;
   language: string;
+  meetingJoinUrl: string | null;
 };
 
 export class PrismaBookingRepository implements BookingStore {
@@ -112,6 +156,10 @@ export class PrismaBookingRepository implements BookingStore {
   async findById(id: number): Promise<BookingRecord | null> {
     const row = await this.db.booking.findUnique({ where: { id } });
     return row ? toBookingRecord(row) : null;
+  }
+
+  async lock(id: number): Promise<void> {
+    await this.db.$queryRaw`SELECT id FROM "Booking" WHERE id = ${id} FOR UPDATE`;
   }
 
   async insert(
@@ -175,51 +223,11 @@ export class PrismaBookingRepository implements BookingStore {
   }
 
   async list(query: BookingListQuery): Promise<BookingListRow[]> {
-    const sql = new SqlText();
-    const conditions: string[] = [];
-    if (query.queue) conditions.push(queueCondition(sql, query.queue, query.now));
-    if (query.status) conditions.push(`b."status" = ${sql.param(query.status, '"BookingStatus"')}`);
-    if (query.paymentStatus)
-      conditions.push(`b."paymentStatus" = ${sql.param(query.paymentStatus, '"PaymentStatus"')}`);
-    if (query.teacherId !== undefined) conditions.push(`b."teacherId" = ${sql.param(query.teacherId, 'int')}`);
-    if (query.studentId !== undefined) conditions.push(`b."studentId" = ${sql.param(query.studentId, 'int')}`);
-    if (query.from) conditions.push(`b."startsAt" >= ${sql.param(query.from, 'timestamp(3)')}`);
-    if (query.to) conditions.push(`b."startsAt" < ${sql.param(query.to, 'timestamp(3)')}`);
-    const search = query.search?.trim();
-    if (search) {
-      const idMatch = /^#?(\d{1,9})$/.exec(search);
-      const pattern = sql.param(`%${search.replace(/[\\%_]/g, (char) => `\\${char}`)}%`, 'text');
-      const byName = `(b."studentId" IN (SELECT id FROM "Student" WHERE name ILIKE ${pattern} OR email ILIKE ${pattern})
-        OR b."teacherId" IN (SELECT id FROM "Teacher" WHERE name ILIKE ${pattern} OR email ILIKE ${pattern}))`;
-      conditions.push(idMatch?.[1] ? `(b.id = ${sql.param(Number(idMatch[1]), 'int')} OR ${byName})` : byName);
-    }
-    const column = query.sort.endsWith('createdAt') ? 'b."createdAt"' : 'b."startsAt"';
-    const direction = query.sort.startsWith('-') ? 'DESC' : 'ASC';
-    if (query.after) {
-      conditions.push(
-        `(${column}, b.id) ${direction === 'DESC' ? '<' : '>'} (${sql.param(query.after.at, 'timestamp(3)')}, ${sql.param(query.after.id, 'int')})`,
-      );
-    }
-    const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
-    const order = `ORDER BY ${column} ${direction}, b.id ${direction}`;
-    // Page the bookings first (an index range in key order), then join the names for just that page,
-    // so the plan does not depend on statistics being fresh.
-    const text = `
-      SELECT b.*, s.name AS "studentName", s.email AS "studentEmail", t.name AS "teacherName",
-             g.title AS "gigTitle", g.language AS "language"
-      FROM (
-        SELECT b.* FROM "Booking" b ${where} ${order}
-        LIMIT ${sql.param(query.limit, 'int')}
-        ${query.offset ? `OFFSET ${sql.param(query.offset, 'int')}` : ''}
-      ) b
-      JOIN "Student" s ON s.id = b."studentId"
-      JOIN "Teacher" t ON t.id = b."teacherId"
-      JOIN "Gig" g ON g.id = b."gigId"
-      ${order}`;
+    const { text, values } = bookingListSql(query);
     // Outside a transaction the driver runs it directly (Prisma's raw path adds a latency tail).
     const rows = this.read
-      ? await this.read<RawListRow>(text, sql.values)
-      : await this.db.$queryRawUnsafe<RawListRow[]>(text, ...sql.values);
+      ? await this.read<RawListRow>(text, values)
+      : await this.db.$queryRawUnsafe<RawListRow[]>(text, ...values);
     return rows.map((row) => ({
       ...toBookingRecord(row),
       studentName: row.studentName,
@@ -227,6 +235,7 @@ export class PrismaBookingRepository implements BookingStore {
       teacherName: row.teacherName,
       gigTitle: row.gigTitle,
       language: row.language,
+      meetingJoinUrl: row.meetingJoinUrl,
     }));
   }
 

@@ -1,13 +1,20 @@
 import type { Repositories, UnitOfWork } from '../../services/ports';
 import type { ReadQuery } from '../database';
 import type { PrismaClient } from '../generated/client.ts';
+import { PrismaAuditRepository } from './audit-repository';
 import { PrismaBookingRepository } from './booking-repository';
-import { PrismaOutboxWorkRepository, PrismaPaymentRepository } from './payment-repository';
+import { PrismaDeliveryRepository } from './delivery-repository';
+import { PrismaMismatchRepository } from './mismatch-repository';
+import { PrismaOutboxRepository, PrismaOutboxWorkRepository } from './outbox-repository';
+import { PrismaPaymentRepository } from './payment-repository';
 import { PrismaPeopleRepository } from './people-repository';
-import { PrismaReportRepository } from './report-repository';
 import type { Db } from './prisma-types';
+import { PrismaRefundRepository } from './refund-repository';
+import { PrismaReportRepository } from './report-repository';
+import { PrismaSettingsRepository } from './settings-repository';
 import { PrismaStaffRepository } from './staff-repository';
-import { PrismaAuditRepository, PrismaOutboxRepository, PrismaSettingsRepository } from './support-repositories';
+import { PrismaStripeEventRepository } from './stripe-event-repository';
+import { PrismaTransitionLogRepository } from './transition-log-repository';
 
 /** `read`: driver-level queries for reads outside transactions (see Database.readQuery). */
 export function repositoriesFor(db: Db, read?: ReadQuery): Repositories {
@@ -15,12 +22,17 @@ export function repositoriesFor(db: Db, read?: ReadQuery): Repositories {
     staff: new PrismaStaffRepository(db),
     people: new PrismaPeopleRepository(db),
     bookings: new PrismaBookingRepository(db, read),
+    payments: new PrismaPaymentRepository(db),
+    refunds: new PrismaRefundRepository(db),
+    transitions: new PrismaTransitionLogRepository(db),
+    deliveries: new PrismaDeliveryRepository(db),
+    mismatches: new PrismaMismatchRepository(db),
+    stripeEvents: new PrismaStripeEventRepository(db),
     outbox: new PrismaOutboxRepository(db),
+    outboxWork: new PrismaOutboxWorkRepository(db),
     audit: new PrismaAuditRepository(db),
     settings: new PrismaSettingsRepository(db),
     reports: new PrismaReportRepository(db),
-    payments: new PrismaPaymentRepository(db),
-    outboxWork: new PrismaOutboxWorkRepository(db),
   };
 }
 

@@ -96,6 +96,9 @@ export class PrismaPeopleRepository implements PeopleStore {
     });
     return rows.map(toTeacher);
   }
+  async setStudentCustomer(studentId: number, customerId: string): Promise<void> {
+    await this.db.student.update({ where: { id: studentId }, data: { stripeCustomerId: customerId } });
+  }
   async listGigs(teacherId?: number): Promise<GigRecord[]> {
     const rows = await this.db.gig.findMany({
       where: teacherId === undefined ? {} : { teacherId },

@@ -1,47 +1,89 @@
-import type { Effect } from '../domain/effects';
-import type { OutboxDraft } from './ports';
+import type { BookingEffect, PaymentEffect, RefundEffect } from '../../domain/effects';
+import type { OutboxDraft } from '../ports';
 
 /**
- * Turns a decision's effects into outbox rows written in the same transaction as the state change.
- * Keys make each effect happen at most once: per transition for emails, per booking for the meeting.
+ * Turns a decision's effects into outbox rows, written in the same transaction as the state
+ * change. Keys make each effect happen at most once: per transition for emails, per booking for the
+ * meeting, per payment for cancelling its intent, per attempt for sending a refund to Stripe.
  */
-export function outboxDraftsFor(bookingId: number, transitionId: number, effects: readonly Effect[]): OutboxDraft[] {
-  return effects.map((effect): OutboxDraft => {
+export function bookingEffectDrafts(
+  bookingId: number,
+  transitionId: number,
+  effects: readonly BookingEffect[],
+): OutboxDraft[] {
+  return effects.flatMap((effect): OutboxDraft[] => {
     switch (effect.type) {
       case 'email':
-        return {
-          key: `booking:${bookingId}:t${transitionId}:email:${effect.template}:${effect.to}`,
-          kind: 'email',
-          bookingId,
-          payload: { bookingId, template: effect.template, to: effect.to, transitionId },
-        };
+        return [
+          {
+            key: `booking:${bookingId}:t${transitionId}:email:${effect.template}:${effect.to}`,
+            kind: 'email',
+            bookingId,
+            payload: { bookingId, template: effect.template, to: effect.to, transitionId },
+          },
+        ];
       case 'create_meeting':
-        return {
-          key: `booking:${bookingId}:meeting:create`,
-          kind: 'zoom.create_meeting',
-          bookingId,
-          payload: { bookingId },
-        };
+        return [
+          {
+            key: `booking:${bookingId}:meeting:create`,
+            kind: 'zoom.create_meeting',
+            bookingId,
+            payload: { bookingId },
+          },
+        ];
       case 'delete_meeting':
+        return [
+          {
+            key: `booking:${bookingId}:meeting:delete`,
+            kind: 'zoom.delete_meeting',
+            bookingId,
+            payload: { bookingId },
+          },
+        ];
+      // These move other aggregates through their own tables; their effects become the rows.
+      case 'cancel_payment':
+      case 'refund_in_full':
+        return [];
+    }
+  });
+}
+
+export function paymentEffectDrafts(
+  payment: { id: number; bookingId: number },
+  effects: readonly PaymentEffect[],
+): OutboxDraft[] {
+  return effects.map((effect) => ({
+    key: `payment:${payment.id}:${effect.type}`,
+    kind: 'stripe.cancel_intent',
+    bookingId: payment.bookingId,
+    payload: { paymentId: payment.id },
+  }));
+}
+
+/** The use case sends a refund at once; this row only catches a crash in between, so it waits a while. */
+export const REFUND_SAFETY_NET_MS = 60_000;
+
+export function refundEffectDrafts(
+  request: { id: number; bookingId: number; attempt: number },
+  effects: readonly RefundEffect[],
+  now: Date,
+): OutboxDraft[] {
+  return effects.map((effect): OutboxDraft => {
+    switch (effect.type) {
+      case 'submit_refund':
         return {
-          key: `booking:${bookingId}:meeting:delete`,
-          kind: 'zoom.delete_meeting',
-          bookingId,
-          payload: { bookingId },
-        };
-      case 'cancel_payment_intent':
-        return {
-          key: `booking:${bookingId}:t${transitionId}:stripe:cancel_intent`,
-          kind: 'stripe.cancel_intent',
-          bookingId,
-          payload: { bookingId, transitionId },
-        };
-      case 'refund_payment':
-        return {
-          key: `booking:${bookingId}:t${transitionId}:stripe:refund`,
+          key: `refund-request:${request.id}:attempt:${request.attempt}:submit`,
           kind: 'stripe.refund',
-          bookingId,
-          payload: { bookingId, transitionId, amount: effect.amount },
+          bookingId: request.bookingId,
+          payload: { refundRequestId: request.id, attempt: request.attempt },
+          notBefore: new Date(now.getTime() + REFUND_SAFETY_NET_MS),
+        };
+      case 'notify_staff':
+        return {
+          key: `refund-request:${request.id}:attempt:${request.attempt}:staff:${effect.template}`,
+          kind: 'email.staff',
+          bookingId: request.bookingId,
+          payload: { refundRequestId: request.id, template: effect.template },
         };
     }
   });

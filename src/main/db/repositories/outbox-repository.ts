@@ -1,0 +1,101 @@
+import type { OutboxDraft, OutboxRecord, OutboxStore, OutboxWorkStore } from '../../services/ports';
+import type { OutboxMessage, Prisma } from '../generated/client.ts';
+import type { Db } from './prisma-types';
+
+const toOutbox = (row: OutboxMessage): OutboxRecord => ({
+  id: row.id,
+  key: row.key,
+  kind: row.kind,
+  bookingId: row.bookingId,
+  payload: row.payload as Record<string, unknown>,
+  status: row.status,
+  attempts: row.attempts,
+  nextAttemptAt: row.nextAttemptAt,
+  lastError: row.lastError,
+  createdAt: row.createdAt,
+  deliveredAt: row.deliveredAt,
+});
+
+/** Writing outbox rows (from transition effects, in the transition's transaction). */
+export class PrismaOutboxRepository implements OutboxStore {
+  constructor(private readonly db: Db) {}
+  async enqueue(messages: readonly OutboxDraft[]): Promise<void> {
+    if (messages.length === 0) return;
+    await this.db.outboxMessage.createMany({
+      data: messages.map((message) => ({
+        key: message.key,
+        kind: message.kind,
+        bookingId: message.bookingId,
+        payload: message.payload as Prisma.InputJsonObject,
+        ...(message.notBefore ? { nextAttemptAt: message.notBefore } : {}),
+      })),
+      // A key is one effect: the same effect asked for twice is still delivered once.
+      skipDuplicates: true,
+    });
+  }
+  async listForBooking(bookingId: number): Promise<{ key: string; kind: string; status: string; payload: unknown }[]> {
+    return this.db.outboxMessage.findMany({
+      where: { bookingId },
+      orderBy: { id: 'asc' },
+      select: { key: true, kind: true, status: true, payload: true },
+    });
+  }
+}
+
+/** The worker's side: claiming due rows under a lease, and recording what happened. */
+export class PrismaOutboxWorkRepository implements OutboxWorkStore {
+  constructor(private readonly db: Db) {}
+
+  async claimDue(now: Date, leaseMs: number, limit: number): Promise<OutboxRecord[]> {
+    const until = new Date(now.getTime() + leaseMs);
+    const rows = await this.db.$queryRaw<OutboxMessage[]>`
+      UPDATE "OutboxMessage" SET "lockedUntil" = ${until}
+      WHERE id IN (
+        SELECT id FROM "OutboxMessage"
+        WHERE status = 'PENDING' AND "nextAttemptAt" <= ${now} AND ("lockedUntil" IS NULL OR "lockedUntil" < ${now})
+        ORDER BY "nextAttemptAt", id
+        LIMIT ${limit}
+        FOR UPDATE SKIP LOCKED
+      )
+      RETURNING *`;
+    return rows.sort((a, b) => a.id - b.id).map(toOutbox);
+  }
+  async markDelivered(id: number, at: Date): Promise<void> {
+    await this.db.outboxMessage.update({
+      where: { id },
+      data: { status: 'DELIVERED', deliveredAt: at, lockedUntil: null, lastError: null },
+    });
+  }
+  async markFailed(id: number, error: string, nextAttemptAt: Date, giveUp: boolean): Promise<void> {
+    await this.db.outboxMessage.update({
+      where: { id },
+      data: {
+        status: giveUp ? 'FAILED' : 'PENDING',
+        attempts: { increment: 1 },
+        lastError: error.slice(0, 1000),
+        nextAttemptAt,
+        lockedUntil: null,
+      },
+    });
+  }
+  async retry(id: number, at: Date): Promise<OutboxRecord | null> {
+    const updated = await this.db.outboxMessage.updateMany({
+      where: { id, status: { in: ['FAILED', 'PENDING'] } },
+      data: { status: 'PENDING', nextAttemptAt: at, lockedUntil: null },
+    });
+    if (updated.count === 0) return null;
+    return this.find(id);
+  }
+  async failures(limit: number): Promise<OutboxRecord[]> {
+    const rows = await this.db.outboxMessage.findMany({
+      where: { OR: [{ status: 'FAILED' }, { status: 'PENDING', attempts: { gt: 0 } }] },
+      orderBy: { id: 'desc' },
+      take: limit,
+    });
+    return rows.map(toOutbox);
+  }
+  async find(id: number): Promise<OutboxRecord | null> {
+    const row = await this.db.outboxMessage.findUnique({ where: { id } });
+    return row ? toOutbox(row) : null;
+  }
+}

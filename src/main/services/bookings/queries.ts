@@ -1,0 +1,136 @@
+import { z } from 'zod';
+import { DomainError } from '../../domain/errors';
+import { nextStepFor } from '../../domain/guidance';
+import type { ServiceDeps } from '../context';
+import { assertOwnBooking } from '../lifecycle/booking';
+import type { BookingListRow, BookingQueueFilter } from '../ports';
+import { loadSettings } from '../settings';
+import { implement } from '../use-case';
+import { actionsFor } from './actions';
+import { quoteFor } from './quotes';
+import { BOOKING_USE_CASES } from './specs';
+
+const CURSOR_SCHEMA = z.object({ at: z.iso.datetime(), id: z.number().int().positive() });
+
+export function encodeCursor(at: Date, id: number): string {
+  return Buffer.from(JSON.stringify({ at: at.toISOString(), id })).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { at: Date; id: number } {
+  try {
+    const parsed = CURSOR_SCHEMA.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
+    return { at: new Date(parsed.at), id: parsed.id };
+  } catch {
+    throw new DomainError('VALIDATION', 'Invalid cursor: use the nextCursor value of the previous page', {
+      fields: { cursor: ['use the nextCursor value of the previous page'] },
+    });
+  }
+}
+
+export interface BookingPage {
+  items: BookingListRow[];
+  nextCursor: string | null;
+}
+
+export function createBookingQueries(deps: ServiceDeps) {
+  const { uow, clock } = deps;
+
+  /** One booking with everything its page shows: people, history, money, deliveries, what to do next. */
+  const get = implement(BOOKING_USE_CASES.get, async (actor, input) => {
+    const booking = await uow.read.bookings.findById(input.id);
+    if (!booking) throw new DomainError('NOT_FOUND', `Booking ${input.id} does not exist`);
+    assertOwnBooking(actor, booking);
+    const [student, teacher, gig, transitions, moneyTransitions, notifications, meeting, emails, payments, settings] =
+      await Promise.all([
+        uow.read.people.findStudent(booking.studentId),
+        uow.read.people.findTeacher(booking.teacherId),
+        uow.read.people.findGig(booking.gigId),
+        uow.read.bookings.transitions(booking.id),
+        uow.read.transitions.forBooking(booking.id),
+        uow.read.outbox.listForBooking(booking.id),
+        uow.read.deliveries.findMeeting(booking.id),
+        uow.read.deliveries.emails(booking.id),
+        uow.read.payments.forBooking(booking.id),
+        loadSettings(uow.read),
+      ]);
+    if (!student || !teacher || !gig)
+      throw new Error(`Booking ${booking.id} refers to a missing student, teacher or gig`);
+    const reserved = new Map(
+      await Promise.all(
+        payments.map(async (payment) => [payment.id, await uow.read.refunds.reservedMinor(payment.id)] as const),
+      ),
+    );
+    const now = clock.now();
+    const state = { status: booking.status, paymentStatus: booking.paymentStatus };
+    const actions = actionsFor(
+      actor,
+      {
+        bookingId: booking.id,
+        state,
+        startsAt: booking.startsAt,
+        endsAt: booking.endsAt,
+        minutes: booking.minutes,
+        now,
+        paymentWindowMinutes: settings.paymentWindowMinutes,
+      },
+      payments,
+      (paymentId) => reserved.get(paymentId) ?? 0,
+    );
+    return {
+      booking,
+      student: { id: student.id, name: student.name, email: student.email, timezone: student.timezone },
+      teacher: { id: teacher.id, name: teacher.name, email: teacher.email, timezone: teacher.timezone },
+      gig: { id: gig.id, title: gig.title, language: gig.language },
+      transitions,
+      moneyTransitions,
+      notifications,
+      meeting,
+      emails,
+      nextStep: nextStepFor(state, booking.startsAt, booking.endsAt, now, settings.paymentWindowMinutes),
+      actions,
+      availableActions: actions.filter((offer) => offer.open).map((offer) => offer.action),
+    };
+  });
+
+  /** Keyset-paged queues and searches. */
+  const list = implement(BOOKING_USE_CASES.list, async (actor, input): Promise<BookingPage> => {
+    const limit = input.limit ?? 50;
+    const sort = input.sort ?? 'startsAt';
+    const rows = await uow.read.bookings.list({
+      queue: input.queue,
+      status: input.status,
+      paymentStatus: input.paymentStatus,
+      teacherId: actor.kind === 'TEACHER' ? actor.id : input.teacherId,
+      studentId: actor.kind === 'STUDENT' ? actor.id : input.studentId,
+      search: input.search,
+      from: input.from,
+      to: input.to,
+      sort,
+      after: input.cursor ? decodeCursor(input.cursor) : undefined,
+      limit: limit + 1,
+      now: clock.now(),
+    });
+    const items = rows.slice(0, limit);
+    const last = items.at(-1);
+    const nextCursor =
+      rows.length > limit && last
+        ? encodeCursor(sort.endsWith('createdAt') ? last.createdAt : last.startsAt, last.id)
+        : null;
+    return { items, nextCursor };
+  });
+
+  const counts = implement(BOOKING_USE_CASES.counts, async (): Promise<Record<BookingQueueFilter, number>> =>
+    uow.read.bookings.countByQueue(clock.now()),
+  );
+
+  /** The price a booking of this gig and length would have now (shown before submitting). */
+  const quote = implement(BOOKING_USE_CASES.quote, async (_actor, input) => {
+    const gig = await uow.read.people.findGig(input.gigId);
+    if (!gig) throw new DomainError('NOT_FOUND', `Gig ${input.gigId} does not exist`);
+    return quoteFor(uow.read, gig, input.minutes);
+  });
+
+  return { get, list, counts, quote };
+}
+
+export type BookingDetail = Awaited<ReturnType<ReturnType<typeof createBookingQueries>['get']['run']>>;

@@ -1,0 +1,19 @@
+import { quoteSession, type Quote } from '../../domain/pricing';
+import type { GigRecord, Repositories } from '../ports';
+import { loadSettings, minimumFeeFor } from '../settings';
+
+/** R3–R6: the price of `minutes` of this gig now, from the stored rate and the current settings. */
+export async function quoteFor(
+  repos: Repositories,
+  gig: Pick<GigRecord, 'hourlyRateMinor' | 'currency'>,
+  minutes: number,
+): Promise<Quote> {
+  const settings = await loadSettings(repos);
+  return quoteSession({
+    hourlyRateMinor: gig.hourlyRateMinor,
+    minutes,
+    currency: gig.currency,
+    feeRateBps: settings.feeRateBps,
+    minimumFeeMinor: minimumFeeFor(settings, gig.currency),
+  });
+}

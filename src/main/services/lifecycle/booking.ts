@@ -1,0 +1,189 @@
+import { recordedRoleOf, type Actor } from '../../domain/actors';
+import { decideBookingTransition, type BookingAction, type BookingContext } from '../../domain/booking-machine';
+import type { BookingEffect } from '../../domain/effects';
+import { DomainError } from '../../domain/errors';
+import { paymentActionOpenFrom } from '../../domain/payment-machine';
+import { remainingRefundable } from '../../domain/refunds';
+import type { Changes } from '../context';
+import type { BookingRecord, NewTransition, Repositories } from '../ports';
+import { loadSettings } from '../settings';
+import { bookingEffectDrafts } from './outbox-drafts';
+import { applyPaymentTransition } from './payment';
+import { fileRefundRequest } from './refund';
+
+export function bookingTransitionRecord(
+  actor: Actor,
+  action: string,
+  from: BookingRecord | null,
+  to: { status: BookingRecord['status']; paymentStatus: BookingRecord['paymentStatus'] },
+  reason: string | null,
+  at: Date,
+): NewTransition {
+  return {
+    action,
+    fromStatus: from?.status ?? null,
+    toStatus: to.status,
+    fromPaymentStatus: from?.paymentStatus ?? null,
+    toPaymentStatus: to.paymentStatus,
+    actorKind: actor.kind,
+    actorId: actor.kind === 'SYSTEM' ? null : actor.id,
+    actorRole: recordedRoleOf(actor),
+    reason,
+    at,
+  };
+}
+
+/** R50: students and teachers act only on their own bookings; another's is answered as absent. */
+export function assertOwnBooking(actor: Actor, booking: BookingRecord): void {
+  const mine =
+    (actor.kind !== 'STUDENT' || actor.id === booking.studentId) &&
+    (actor.kind !== 'TEACHER' || actor.id === booking.teacherId);
+  if (!mine) throw new DomainError('NOT_FOUND', `Booking ${booking.id} does not exist`);
+}
+
+export interface BookingStep {
+  action: BookingAction;
+  reason?: string | undefined;
+  /** The version the actor saw; a different current version is a CONFLICT (someone else acted). */
+  expectedVersion?: number | undefined;
+  /** Facts the table's guards need beyond the booking itself. */
+  extra?: Partial<BookingContext>;
+}
+
+/**
+ * Turns a booking decision's effects into outbox rows, or into transitions of the booking's
+ * payment (R13/R16: its open payment is cancelled) and refund requests (R18: a full refund is filed,
+ * already approved) through their own tables, in the same transaction.
+ */
+async function materialize(
+  repos: Repositories,
+  now: Date,
+  actor: Actor,
+  booking: BookingRecord,
+  transitionId: number,
+  effects: readonly BookingEffect[],
+  reason: string | null,
+  changes: Changes,
+): Promise<void> {
+  const drafts = bookingEffectDrafts(booking.id, transitionId, effects);
+  if (drafts.length > 0) {
+    await repos.outbox.enqueue(drafts);
+    changes.outbox = true;
+  }
+  for (const effect of effects) {
+    if (effect.type === 'cancel_payment') {
+      for (const payment of await repos.payments.forBooking(booking.id)) {
+        if (!paymentActionOpenFrom('cancel', payment.status)) continue;
+        await repos.payments.lock(payment.id);
+        const current = (await repos.payments.findById(payment.id)) ?? payment;
+        if (!paymentActionOpenFrom('cancel', current.status)) continue;
+        await applyPaymentTransition(repos, now, actor, current, { action: 'cancel', reason }, changes);
+      }
+    }
+    if (effect.type === 'refund_in_full') {
+      const paid = (await repos.payments.forBooking(booking.id)).find((payment) =>
+        paymentActionOpenFrom('refund', payment.status),
+      );
+      if (!paid?.stripePaymentIntentId)
+        throw new DomainError('ILLEGAL_TRANSITION', `Booking ${booking.id} has no Stripe payment to refund`);
+      await repos.payments.lock(paid.id);
+      const reserved = await repos.refunds.reservedMinor(paid.id);
+      await fileRefundRequest(
+        repos,
+        now,
+        actor,
+        {
+          action: 'file_for_cancellation',
+          paymentId: paid.id,
+          bookingId: booking.id,
+          amountMinor: remainingRefundable(paid, reserved),
+          currency: paid.currency,
+          reason: reason ?? 'Cancelled with a full refund',
+          source: 'cancel_paid',
+        },
+        changes,
+      );
+    }
+  }
+}
+
+/**
+ * One booking transition inside the caller's transaction: load, decide through the table, write the
+ * state and its transition record (versioned), its effects, and an audit entry. Payment and refund
+ * use cases call it so the booking and the money change together or not at all.
+ */
+export async function applyBookingTransition(
+  repos: Repositories,
+  now: Date,
+  actor: Actor,
+  id: number,
+  step: BookingStep,
+  changes: Changes,
+): Promise<{ booking: BookingRecord; from: BookingRecord }> {
+  const booking = await repos.bookings.findById(id);
+  if (!booking) throw new DomainError('NOT_FOUND', `Booking ${id} does not exist`);
+  assertOwnBooking(actor, booking);
+  if (step.expectedVersion !== undefined && step.expectedVersion !== booking.version) {
+    throw new DomainError(
+      'CONFLICT',
+      `Booking ${id} was changed by someone else (it is now ${booking.status}, payment ${booking.paymentStatus}); refresh this booking and try again`,
+      { currentVersion: booking.version },
+    );
+  }
+  const settings = await loadSettings(repos);
+  const decision = decideBookingTransition(step.action, actor, {
+    bookingId: booking.id,
+    state: { status: booking.status, paymentStatus: booking.paymentStatus },
+    startsAt: booking.startsAt,
+    endsAt: booking.endsAt,
+    minutes: booking.minutes,
+    now,
+    reason: step.reason,
+    paymentWindowMinutes: settings.paymentWindowMinutes,
+    ...step.extra,
+  });
+  const written = await repos.bookings.applyTransition(
+    booking.id,
+    booking.version,
+    decision.to,
+    {
+      updatedAt: now,
+      ...(decision.to.status === 'CANCELLED' && booking.status !== 'CANCELLED'
+        ? { cancelReason: decision.reason }
+        : {}),
+    },
+    bookingTransitionRecord(actor, step.action, booking, decision.to, decision.reason, now),
+  );
+  if (!written) {
+    const current = await repos.bookings.findById(id);
+    throw new DomainError(
+      'CONFLICT',
+      `Booking ${id} was changed by someone else while you acted (it is now ${current?.status ?? 'gone'}); refresh this booking and try again`,
+    );
+  }
+  await materialize(
+    repos,
+    now,
+    actor,
+    written.booking,
+    written.transitionId,
+    decision.effects,
+    decision.reason,
+    changes,
+  );
+  await repos.audit.append({
+    actorStaffId: actor.kind === 'STAFF' ? actor.id : null,
+    actorRole: recordedRoleOf(actor),
+    action: `booking.${step.action}`,
+    entity: 'Booking',
+    entityId: String(booking.id),
+    data: {
+      from: { status: booking.status, paymentStatus: booking.paymentStatus },
+      to: decision.to,
+      reason: decision.reason,
+    },
+    at: now,
+  });
+  changes.booking(written.booking, step.action);
+  return { booking: written.booking, from: booking };
+}

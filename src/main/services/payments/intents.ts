@@ -1,0 +1,296 @@
+import type { z } from 'zod';
+import { DomainError } from '../../domain/errors';
+import {
+  decidePaymentTransition,
+  paymentActionOpenFrom,
+  paymentStillOpen,
+  paymentTookMoney,
+} from '../../domain/payment-machine';
+import { auditEntry } from '../audit';
+import { inTransaction, type ServiceDeps } from '../context';
+import { GatewayRefused, type IntentSnapshot, type PaymentGateway } from '../gateways';
+import { applyBookingTransition, assertOwnBooking } from '../lifecycle/booking';
+import { applyPaymentTransition } from '../lifecycle/payment';
+import { lifecycleRecord } from '../lifecycle/records';
+import { moneyCall, refusalError } from '../money-calls';
+import type { PaymentRecord } from '../ports';
+import { implement } from '../use-case';
+import { customerFor } from './customers';
+import { syncIntent, STRIPE } from './intent-sync';
+import { PAYMENT_USE_CASES } from './specs';
+
+type PaymentDeps = ServiceDeps & { gateway: PaymentGateway };
+
+/** Intents that confirming again cannot change: adopt them instead of confirming (R28). */
+const SETTLED_INTENT = new Set(['succeeded', 'processing', 'requires_capture', 'canceled']);
+
+const attemptKey = (base: string, attempt: number) => (attempt === 1 ? base : `${base}:attempt-${attempt}`);
+const baseKey = (key: string) => key.replace(/:attempt-\d+$/, '');
+
+export function createIntentUseCases(deps: PaymentDeps) {
+  const { uow, clock, gateway } = deps;
+
+  async function sync(snapshot: IntentSnapshot, paymentId: number): Promise<PaymentRecord> {
+    return inTransaction(deps, (repos, changes) => syncIntent(repos, clock.now(), snapshot, paymentId, changes));
+  }
+
+  /**
+   * The payment's intent at Stripe, created if needed (R22, R28): its key was stored with the
+   * payment before the call; an attempt whose answer was lost is looked up by metadata before it is
+   * sent again; a refused attempt burns its key, so the next try gets a new one.
+   */
+  async function ensureIntent(payment: PaymentRecord, paymentMethodId: string | null): Promise<IntentSnapshot> {
+    if (payment.stripePaymentIntentId) {
+      return gateway.retrievePaymentIntent(payment.stripePaymentIntentId).catch((error: unknown) => {
+        throw error instanceof GatewayRefused
+          ? refusalError('Reading the payment from Stripe failed', error)
+          : new DomainError('INTEGRATION_FAILED', `Reading the payment from Stripe failed: ${String(error)}`);
+      });
+    }
+    const booking = await uow.read.bookings.findById(payment.bookingId);
+    if (!booking) throw new DomainError('NOT_FOUND', `Booking ${payment.bookingId} does not exist`);
+    const customerId = await customerFor(deps, booking.studentId);
+    const result = await moneyCall({
+      what: `Creating the payment for booking ${booking.id}`,
+      maySendAgain: payment.intentSentAt !== null || payment.intentAttempt > 1,
+      lookup: () => gateway.findPaymentIntent(customerId, payment.id),
+      markSent: async () => {
+        await uow.transaction((repos) =>
+          repos.payments.recordStripeFacts(payment.id, { intentSentAt: clock.now() }, clock.now()),
+        );
+      },
+      send: () =>
+        gateway.createPaymentIntent(
+          {
+            amountMinor: payment.amountMinor,
+            currency: payment.currency,
+            customerId,
+            paymentMethodId,
+            bookingId: booking.id,
+            paymentId: payment.id,
+            description: `LinguaFlex booking ${booking.id}`,
+          },
+          payment.idempotencyKey,
+        ),
+    });
+    if (result.kind === 'refused') {
+      const next = payment.intentAttempt + 1;
+      await uow.transaction((repos) =>
+        repos.payments.recordStripeFacts(
+          payment.id,
+          {
+            intentAttempt: next,
+            idempotencyKey: attemptKey(baseKey(payment.idempotencyKey), next),
+            intentSentAt: null,
+            lastError: result.error.message,
+          },
+          clock.now(),
+        ),
+      );
+      throw refusalError(`Stripe refused to create the payment for booking ${booking.id}`, result.error);
+    }
+    await uow.transaction((repos) =>
+      repos.payments.recordStripeFacts(
+        payment.id,
+        { stripePaymentIntentId: result.value.id, stripeStatus: result.value.status },
+        clock.now(),
+      ),
+    );
+    return result.value;
+  }
+
+  /** R13/R16 (outbox): a cancelled payment's intent is cancelled at Stripe; Stripe's answer decides. */
+  async function cancelAtStripe(paymentId: number): Promise<void> {
+    const payment = await uow.read.payments.findById(paymentId);
+    if (!payment) return;
+    let intentId = payment.stripePaymentIntentId;
+    if (!intentId && (payment.intentSentAt !== null || payment.intentAttempt > 1)) {
+      const booking = await uow.read.bookings.findById(payment.bookingId);
+      const student = booking ? await uow.read.people.findStudent(booking.studentId) : null;
+      intentId = student?.stripeCustomerId
+        ? ((await gateway.findPaymentIntent(student.stripeCustomerId, payment.id))?.id ?? null)
+        : null;
+    }
+    if (!intentId) return; // nothing ever reached Stripe
+    let snapshot: IntentSnapshot;
+    try {
+      snapshot = await gateway.cancelPaymentIntent(intentId, `payment:${payment.id}:cancel`);
+    } catch (error) {
+      // Already succeeded or cancelled at Stripe: its current state decides (a paid one is a mismatch).
+      if (!(error instanceof GatewayRefused)) throw error;
+      snapshot = await gateway.retrievePaymentIntent(intentId);
+    }
+    await sync(snapshot, payment.id);
+  }
+
+  /** R21–R23: one payment per booking; a second request returns the first intent, never a second charge. */
+  const createIntent = implement(PAYMENT_USE_CASES.createIntent, async (actor, input) => {
+    const { payment, created } = await inTransaction(deps, async (repos, changes) => {
+      await repos.bookings.lock(input.bookingId);
+      const booking = await repos.bookings.findById(input.bookingId);
+      if (!booking) throw new DomainError('NOT_FOUND', `Booking ${input.bookingId} does not exist`);
+      assertOwnBooking(actor, booking);
+      const payments = await repos.payments.forBooking(booking.id);
+      const existing = payments.find(
+        (candidate) => paymentStillOpen(candidate.status) || paymentTookMoney(candidate.status),
+      );
+      if (existing) return { payment: existing, created: false };
+      const now = clock.now();
+      await applyBookingTransition(repos, now, actor, booking.id, { action: 'start_payment' }, changes);
+      const decision = decidePaymentTransition('create', actor, {
+        status: null,
+        amountMinor: booking.totalMinor,
+        refundedMinor: 0,
+      });
+      const inserted = await repos.payments.insert(
+        {
+          bookingId: booking.id,
+          // R6: the amount is the booking's stored quote, never a client's number.
+          amountMinor: booking.totalMinor,
+          currency: booking.currency,
+          idempotencyKey: `booking:${booking.id}:payment:${payments.length + 1}:create-intent`,
+          status: decision.to,
+          createdAt: now,
+        },
+        lifecycleRecord(actor, 'create', null, decision.to, now, {
+          bookingId: booking.id,
+          data: { amountMinor: booking.totalMinor },
+        }),
+      );
+      changes.payments.set(inserted.id, { bookingId: booking.id, status: inserted.status });
+      await repos.audit.append(
+        auditEntry(actor, 'payment.create', 'Payment', inserted.id, now, {
+          bookingId: booking.id,
+          amountMinor: inserted.amountMinor,
+        }),
+      );
+      return { payment: inserted, created: true };
+    });
+    const snapshot = await ensureIntent(payment, input.paymentMethodId ?? null);
+    const current = (await uow.read.payments.findById(payment.id)) ?? payment;
+    return {
+      paymentId: payment.id,
+      bookingId: payment.bookingId,
+      paymentIntentId: snapshot.id,
+      clientSecret: snapshot.clientSecret,
+      amountMinor: payment.amountMinor,
+      currency: payment.currency,
+      status: current.status,
+      stripeStatus: snapshot.status,
+      created,
+    };
+  });
+
+  /** Confirms the intent with a card; a decline is a recorded attempt (FAILED), not an error. */
+  const confirm = implement(PAYMENT_USE_CASES.confirm, async (actor, input) => {
+    const prepared = await inTransaction(deps, async (repos, changes) => {
+      const found = await repos.payments.findByIntentId(input.paymentIntentId);
+      if (!found) throw new DomainError('NOT_FOUND', `No payment here has the intent ${input.paymentIntentId}`);
+      const booking = await repos.bookings.findById(found.bookingId);
+      if (!booking) throw new DomainError('NOT_FOUND', `Booking ${found.bookingId} does not exist`);
+      assertOwnBooking(actor, booking);
+      await repos.payments.lock(found.id);
+      let payment = (await repos.payments.findById(found.id)) ?? found;
+      if (paymentTookMoney(payment.status)) return { payment, attempt: null, earlier: 0 };
+      const now = clock.now();
+      if (paymentActionOpenFrom('retry', payment.status)) {
+        // R15: the student may retry: FAILED → PENDING with a new attempt.
+        payment = await applyPaymentTransition(repos, now, actor, payment, { action: 'retry' }, changes);
+        await applyBookingTransition(repos, now, actor, payment.bookingId, { action: 'start_payment' }, changes);
+      } else if (!paymentStillOpen(payment.status)) {
+        throw new DomainError(
+          'ILLEGAL_TRANSITION',
+          `Payment ${payment.id} is ${payment.status}; start a new payment for the booking`,
+        );
+      }
+      const earlier = (await repos.payments.attempts(payment.id)).length;
+      const attempt = await repos.payments.addAttempt({
+        paymentId: payment.id,
+        stripePaymentMethodId: input.paymentMethodId ?? null,
+        idempotencyKey: `payment:${payment.id}:confirm:${earlier + 1}`,
+        createdAt: now,
+      });
+      return { payment, attempt, earlier };
+    });
+    const { payment, attempt } = prepared;
+    const result = (status: string, stripeStatus: string | null, message: string, snapshot?: IntentSnapshot) => ({
+      paymentId: payment.id,
+      bookingId: payment.bookingId,
+      status,
+      stripeStatus,
+      message,
+      requiresAction: stripeStatus === 'requires_action',
+      clientSecret: snapshot?.clientSecret ?? null,
+      decline:
+        snapshot?.lastError && status === 'FAILED'
+          ? {
+              code: snapshot.lastError.code,
+              declineCode: snapshot.lastError.declineCode,
+              message: snapshot.lastError.message,
+            }
+          : null,
+    });
+    if (!attempt) return result(payment.status, payment.stripeStatus, 'Already paid');
+    const outcome = await moneyCall({
+      what: `Confirming payment ${payment.id}`,
+      // A previous attempt may have charged with its answer lost: look at the intent first (R28).
+      maySendAgain: prepared.earlier > 0,
+      lookup: async () => {
+        const current = await gateway.retrievePaymentIntent(input.paymentIntentId);
+        return SETTLED_INTENT.has(current.status) ? current : null;
+      },
+      markSent: () => Promise.resolve(),
+      send: () =>
+        gateway.confirmPaymentIntent(input.paymentIntentId, input.paymentMethodId ?? null, attempt.idempotencyKey),
+    }).catch(async (error: unknown) => {
+      await uow.transaction((repos) =>
+        repos.payments.updateAttempt(attempt.id, {
+          status: 'unknown',
+          message: error instanceof Error ? error.message : String(error),
+        }),
+      );
+      throw error;
+    });
+    let snapshot: IntentSnapshot;
+    let message: string;
+    if (outcome.kind === 'refused') {
+      // E.g. a double submit: the other confirm already charged. Stripe's current state decides.
+      await uow.transaction((repos) =>
+        repos.payments.updateAttempt(attempt.id, {
+          status: 'refused',
+          errorCode: outcome.error.code,
+          message: outcome.error.message,
+          completedAt: clock.now(),
+        }),
+      );
+      snapshot = await gateway.retrievePaymentIntent(input.paymentIntentId).catch((error: unknown) => {
+        throw error instanceof GatewayRefused ? refusalError('Reading the payment from Stripe failed', error) : error;
+      });
+      message = outcome.error.message;
+    } else {
+      snapshot = outcome.value;
+      message =
+        snapshot.status === 'requires_action'
+          ? 'Waiting for the student to authenticate (3-D Secure)'
+          : (snapshot.lastError?.message ?? (snapshot.status === 'succeeded' ? 'Paid' : snapshot.status));
+      await uow.transaction((repos) =>
+        repos.payments.updateAttempt(attempt.id, {
+          status: snapshot.status === 'requires_payment_method' && snapshot.lastError ? 'failed' : snapshot.status,
+          errorCode: snapshot.lastError?.code ?? null,
+          declineCode: snapshot.lastError?.declineCode ?? null,
+          message: snapshot.lastError?.message ?? (snapshot.status === 'requires_action' ? message : null),
+          completedAt: snapshot.status === 'requires_action' ? null : clock.now(),
+        }),
+      );
+    }
+    const after = await sync(snapshot, payment.id);
+    return result(after.status, snapshot.status, message, snapshot);
+  });
+
+  return { createIntent, confirm, ensureIntent, cancelAtStripe, sync };
+}
+
+export type IntentUseCases = ReturnType<typeof createIntentUseCases>;
+export type ConfirmResult = Awaited<ReturnType<IntentUseCases['confirm']['run']>>;
+export type CreateIntentInput = z.input<typeof PAYMENT_USE_CASES.createIntent.input>;
+export { STRIPE };

@@ -1,0 +1,72 @@
+/** What the outbox delivers and what it delivered: rows, meetings, emails. */
+export interface OutboxDraft {
+  key: string;
+  kind: string;
+  bookingId: number | null;
+  payload: Record<string, unknown>;
+  /** Not before this time (a safety net that should normally find its work already done). */
+  notBefore?: Date;
+}
+
+export interface OutboxRecord {
+  id: number;
+  key: string;
+  kind: string;
+  bookingId: number | null;
+  payload: Record<string, unknown>;
+  status: 'PENDING' | 'DELIVERED' | 'FAILED';
+  attempts: number;
+  nextAttemptAt: Date;
+  lastError: string | null;
+  createdAt: Date;
+  deliveredAt: Date | null;
+}
+
+export interface MeetingRecord {
+  bookingId: number;
+  zoomMeetingId: string;
+  topic: string;
+  startsAt: Date;
+  minutes: number;
+  timezone: string;
+  joinUrl: string;
+  startUrl: string;
+  password: string;
+  createdAt: Date;
+  deletedAt: Date | null;
+}
+
+export interface SentEmailRecord {
+  outboxKey: string;
+  bookingId: number | null;
+  template: string;
+  recipientRole: string;
+  recipient: string;
+  subject: string;
+  messageId: string;
+  sentAt: Date;
+}
+
+/** Outbox rows are written only from transition effects, in the transaction of the transition. */
+export interface OutboxStore {
+  enqueue(messages: readonly OutboxDraft[]): Promise<void>;
+  listForBooking(bookingId: number): Promise<{ key: string; kind: string; status: string; payload: unknown }[]>;
+}
+
+export interface OutboxWorkStore {
+  /** Claims up to `limit` due rows for `leaseMs` (so a second worker skips them). */
+  claimDue(now: Date, leaseMs: number, limit: number): Promise<OutboxRecord[]>;
+  markDelivered(id: number, at: Date): Promise<void>;
+  markFailed(id: number, error: string, nextAttemptAt: Date, giveUp: boolean): Promise<void>;
+  retry(id: number, at: Date): Promise<OutboxRecord | null>;
+  failures(limit: number): Promise<OutboxRecord[]>;
+  find(id: number): Promise<OutboxRecord | null>;
+}
+
+export interface DeliveryStore {
+  findMeeting(bookingId: number): Promise<MeetingRecord | null>;
+  saveMeeting(meeting: Omit<MeetingRecord, 'createdAt' | 'deletedAt'>): Promise<void>;
+  markMeetingDeleted(bookingId: number, at: Date): Promise<void>;
+  recordEmail(email: SentEmailRecord): Promise<void>;
+  emails(bookingId: number): Promise<SentEmailRecord[]>;
+}

@@ -1,0 +1,45 @@
+import type { BookingStore } from './bookings';
+import type { DeliveryStore, OutboxStore, OutboxWorkStore } from './deliveries';
+import type { TransitionLogStore } from './lifecycle';
+import type { PaymentStore } from './payments';
+import type { PeopleStore, StaffStore } from './people';
+import type { MismatchStore, StripeEventStore } from './reconciliation';
+import type { RefundStore } from './refunds';
+import type { AuditStore, ReportStore, SettingsStore } from './support';
+
+/**
+ * What the services need from persistence, in the services' own types. Repositories in src/main/db
+ * implement these; nothing here knows Prisma. Each aggregate with a lifecycle has exactly one write
+ * of its status: `applyTransition`, versioned, which also records the transition.
+ */
+export interface Repositories {
+  staff: StaffStore;
+  people: PeopleStore;
+  bookings: BookingStore;
+  payments: PaymentStore;
+  refunds: RefundStore;
+  transitions: TransitionLogStore;
+  deliveries: DeliveryStore;
+  mismatches: MismatchStore;
+  stripeEvents: StripeEventStore;
+  outbox: OutboxStore;
+  outboxWork: OutboxWorkStore;
+  audit: AuditStore;
+  settings: SettingsStore;
+  reports: ReportStore;
+}
+
+/** Runs a use case's writes in one transaction: all of them commit, or none. */
+export interface UnitOfWork {
+  readonly read: Repositories;
+  transaction<T>(work: (repos: Repositories) => Promise<T>): Promise<T>;
+}
+
+export type * from './bookings';
+export type * from './deliveries';
+export type * from './lifecycle';
+export type * from './payments';
+export type * from './people';
+export type * from './reconciliation';
+export type * from './refunds';
+export type * from './support';

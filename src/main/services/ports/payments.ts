@@ -1,0 +1,120 @@
+import type { PaymentStatus } from '../../domain/states';
+import type { NewLifecycleTransition } from './lifecycle';
+
+export interface PaymentRecord {
+  id: number;
+  bookingId: number;
+  amountMinor: number;
+  currency: string;
+  status: PaymentStatus;
+  refundedMinor: number;
+  stripePaymentIntentId: string | null;
+  /** The key of the current attempt to create the intent (R22, R28). */
+  idempotencyKey: string;
+  intentAttempt: number;
+  /** When the current attempt was sent; with no intent id recorded its answer was lost. */
+  intentSentAt: Date | null;
+  stripeStatus: string | null;
+  stripeChargeId: string | null;
+  lastError: string | null;
+  paidAt: Date | null;
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** What Stripe told us about a payment: never its status, which only a transition writes. */
+export interface PaymentStripeFacts {
+  stripePaymentIntentId?: string | null;
+  idempotencyKey?: string;
+  intentAttempt?: number;
+  intentSentAt?: Date | null;
+  stripeStatus?: string | null;
+  stripeChargeId?: string | null;
+  lastError?: string | null;
+}
+
+/** Fields a transition writes together with the new status. */
+export interface PaymentTransitionChanges extends PaymentStripeFacts {
+  refundedMinor?: number;
+  paidAt?: Date | null;
+  updatedAt: Date;
+}
+
+export interface PaymentAttemptRecord {
+  id: number;
+  paymentId: number;
+  stripePaymentMethodId: string | null;
+  status: string;
+  errorCode: string | null;
+  declineCode: string | null;
+  message: string | null;
+  idempotencyKey: string;
+  createdAt: Date;
+  completedAt: Date | null;
+}
+
+export interface SavedMethodRecord {
+  id: number;
+  studentId: number;
+  stripePaymentMethodId: string;
+  brand: string;
+  last4: string;
+  expMonth: number;
+  expYear: number;
+  country: string | null;
+  createdAt: Date;
+}
+
+export interface PaymentListQuery {
+  statuses?: readonly PaymentStatus[] | undefined;
+  /** Only intents waiting for the student's 3-D Secure (filtered before the page limit). */
+  requiresAction?: boolean | undefined;
+  beforeId?: number | undefined;
+  limit: number;
+}
+
+export interface PaymentStore {
+  lock(paymentId: number): Promise<void>;
+  findById(id: number): Promise<PaymentRecord | null>;
+  findByIntentId(intentId: string): Promise<PaymentRecord | null>;
+  forBooking(bookingId: number): Promise<PaymentRecord[]>;
+  insert(
+    input: {
+      bookingId: number;
+      amountMinor: number;
+      currency: string;
+      idempotencyKey: string;
+      status: PaymentStatus;
+      createdAt: Date;
+    },
+    transition: NewLifecycleTransition,
+  ): Promise<PaymentRecord>;
+  /** The only write of a payment's status: null when the payment is no longer at `expectedVersion`. */
+  applyTransition(
+    id: number,
+    expectedVersion: number,
+    to: PaymentStatus,
+    changes: PaymentTransitionChanges,
+    transition: NewLifecycleTransition,
+  ): Promise<PaymentRecord | null>;
+  /** Records what Stripe said (ids, its own status, the last error, the attempt's key); no status. */
+  recordStripeFacts(id: number, facts: PaymentStripeFacts, at: Date): Promise<PaymentRecord>;
+  list(query: PaymentListQuery): Promise<PaymentRecord[]>;
+  /** Everything that went to Stripe (or was about to) and may still change or be contradicted there (R26, R29). */
+  needingReconciliation(limit: number): Promise<PaymentRecord[]>;
+  addAttempt(input: {
+    paymentId: number;
+    stripePaymentMethodId: string | null;
+    idempotencyKey: string;
+    createdAt: Date;
+  }): Promise<PaymentAttemptRecord>;
+  updateAttempt(
+    id: number,
+    patch: Partial<Omit<PaymentAttemptRecord, 'id' | 'paymentId' | 'idempotencyKey' | 'createdAt'>>,
+  ): Promise<void>;
+  attempts(paymentId: number): Promise<PaymentAttemptRecord[]>;
+  saveMethod(input: Omit<SavedMethodRecord, 'id'>): Promise<SavedMethodRecord>;
+  methods(studentId: number): Promise<SavedMethodRecord[]>;
+  findMethod(stripePaymentMethodId: string): Promise<SavedMethodRecord | null>;
+}

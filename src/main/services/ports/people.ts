@@ -1,0 +1,71 @@
+import type { StaffRole } from '../../domain/actors';
+import type { CurrencyCode } from '../../domain/money';
+
+/** Staff, students, teachers and gigs, in the services' own types (no Prisma here). */
+export interface StaffRecord {
+  id: number;
+  email: string;
+  name: string;
+  role: StaffRole;
+  active: boolean;
+  createdAt: Date;
+}
+
+export interface StudentRecord {
+  id: number;
+  email: string;
+  name: string;
+  timezone: string;
+  stripeCustomerId: string | null;
+  createdAt: Date;
+}
+
+export interface TeacherRecord {
+  id: number;
+  email: string;
+  name: string;
+  timezone: string;
+  createdAt: Date;
+}
+
+export interface GigRecord {
+  id: number;
+  teacherId: number;
+  title: string;
+  language: string;
+  hourlyRateMinor: number;
+  currency: CurrencyCode;
+  active: boolean;
+  createdAt: Date;
+}
+
+export interface StaffStore {
+  count(): Promise<number>;
+  countActive(): Promise<number>;
+  findByEmailWithHash(email: string): Promise<(StaffRecord & { passwordHash: string }) | null>;
+  findById(id: number): Promise<StaffRecord | null>;
+  create(input: {
+    email: string;
+    name: string;
+    role: StaffRole;
+    passwordHash: string;
+    createdAt: Date;
+  }): Promise<StaffRecord>;
+  list(): Promise<StaffRecord[]>;
+}
+
+export interface PeopleStore {
+  countTeachers(): Promise<number>;
+  createStudent(input: { email: string; name: string; timezone: string; createdAt: Date }): Promise<StudentRecord>;
+  createTeacher(input: { email: string; name: string; timezone: string; createdAt: Date }): Promise<TeacherRecord>;
+  findStudent(id: number): Promise<StudentRecord | null>;
+  findTeacher(id: number): Promise<TeacherRecord | null>;
+  /** Locks the teacher's row until the transaction ends, so overlap checks of concurrent creations serialize. */
+  lockTeacher(id: number): Promise<void>;
+  createGig(input: Omit<GigRecord, 'id' | 'active'>): Promise<GigRecord>;
+  findGig(id: number): Promise<GigRecord | null>;
+  searchStudents(text: string, limit: number): Promise<StudentRecord[]>;
+  searchTeachers(text: string, limit: number): Promise<TeacherRecord[]>;
+  listGigs(teacherId?: number): Promise<GigRecord[]>;
+  setStudentCustomer(studentId: number, customerId: string): Promise<void>;
+}
