@@ -132,3 +132,67 @@ describe('Stripe webhooks on the headless host', () => {
     }
   });
 });
+
+describe('a refund that fails after Stripe accepted it, by webhook (R27)', () => {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'linguaflex-refund-webhook-'));
+  const clock = fixedClock(new Date('2026-12-01T09:00:00Z'));
+  const stripe = new StripeSandbox({ asyncDelayMs: 300 });
+  let host: RunningHost;
+
+  beforeAll(async () => {
+    await stripe.start();
+    host = await startHost({
+      config: { dataDir, database: { kind: 'pglite', dataDir: path.join(dataDir, 'db') }, firstAdmin: null },
+      logger: silentLogger,
+      demoData: 'skip',
+      clock,
+      staticDir: dataDir,
+      integrations: { sandboxes: { stripe } },
+      pollIntervalMs: 3_600_000,
+    });
+  });
+  afterAll(async () => {
+    await host.close();
+    await stripe.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('the sandbox’s signed refund.failed reaches the endpoint: the request FAILED, the payment and booking back', async () => {
+    const { container } = host;
+    const s = await buildScenario(container, {
+      staff: { sue: 'SUPPORT', fay: 'FINANCE' },
+      teachers: { ana: { gigs: { es: { rate: 5000 } } } },
+      students: { bob: {} },
+      bookings: { a: { student: 'bob', gig: 'ana.es', startsInHours: 30, state: 'CONFIRMED/UNPAID' } },
+    });
+    const id = s.bookings.a.id;
+    const card = await container.services.payments.attachMethod(s.admin, {
+      studentId: s.students.bob.id,
+      paymentMethodId: 'pm_card_refundFail',
+    });
+    const intent = await container.services.payments.createIntent(s.admin, {
+      bookingId: id,
+      paymentMethodId: card.paymentMethodId,
+    });
+    await container.services.payments.confirm(s.admin, { paymentIntentId: intent.paymentIntentId });
+    clock.advance(32 * 3_600_000);
+    await container.services.bookings.complete(s.admin, { id });
+    const request = await container.services.refunds.request(s.staff.sue, {
+      paymentId: intent.paymentId,
+      amountMinor: 2000,
+      reason: 'Late start',
+    });
+    expect((await container.services.refunds.approve(s.staff.fay, { id: request.id })).status).toBe('SUCCEEDED');
+    await expect
+      .poll(async () => (await container.uow.read.refunds.find(request.id))?.status, { timeout: 10_000 })
+      .toBe('FAILED');
+    expect(await container.uow.read.payments.findById(intent.paymentId)).toMatchObject({
+      status: 'PAID',
+      refundedMinor: 0,
+    });
+    expect(await container.uow.read.bookings.findById(id)).toMatchObject({
+      status: 'COMPLETED',
+      paymentStatus: 'PAID',
+    });
+  });
+});

@@ -190,6 +190,32 @@ export class ZoomSandbox {
     }
 
     const create = /^\/v2\/users\/([^/]+)\/meetings$/.exec(url.pathname);
+    if (request.method === 'GET' && create) {
+      // Zoom's list of a user's meetings (upcoming ones here): the app finds a meeting whose create
+      // answer was lost by its agenda marker through this list and each meeting's details.
+      const upcoming = [...this.meetings.values()].filter(
+        (meeting) => Date.parse(meeting.start_time) + meeting.duration * 60_000 >= this.clock(),
+      );
+      const pageSize = Math.min(300, Math.max(1, Number(url.searchParams.get('page_size') ?? 30)));
+      json(200, {
+        page_size: pageSize,
+        total_records: upcoming.length,
+        next_page_token: '',
+        meetings: upcoming.slice(0, pageSize).map((meeting) => ({
+          uuid: meeting.uuid,
+          id: meeting.id,
+          host_id: meeting.host_id,
+          topic: meeting.topic,
+          type: meeting.type,
+          start_time: meeting.start_time,
+          duration: meeting.duration,
+          timezone: meeting.timezone,
+          created_at: meeting.created_at,
+          join_url: meeting.join_url,
+        })),
+      });
+      return;
+    }
     if (request.method === 'POST' && create) {
       let input: Record<string, unknown>;
       try {
