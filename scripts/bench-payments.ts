@@ -115,9 +115,10 @@ async function main(): Promise<void> {
         await admin.end();
         database = { kind: 'postgres' as const, url: server.url('bench_payments') };
       } else {
-        database = { kind: 'pglite' as const, dataDir: path.join(work, 'pglite') };
+        database = { kind: 'pglite' as const, dataDir: path.join(work, 'pglite', 'db') };
       }
-      const container = await createContainer({ config: { dataDir: work, database, firstAdmin: null }, env: {} });
+      const dataDir = path.join(work, kind);
+      const container = await createContainer({ config: { dataDir, database, firstAdmin: null }, env: {} });
       try {
         await container.services.staff.ensureFirstAdmin({ email: 'bench@ops.test', password: 'bench password' });
         const burst = await runFlows(container, flows, concurrency, 'burst');

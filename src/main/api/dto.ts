@@ -1,5 +1,5 @@
 import { meetingWanted } from '../domain/booking-machine';
-import type { BookingDetail, BookingView } from '../services/bookings';
+import type { BookingDetail } from '../services/bookings';
 import type { BookingListRow, BookingRecord } from '../services/ports';
 
 /** What the console receives for a booking: plain fields, never a Prisma type. */
@@ -30,10 +30,6 @@ export function bookingDto(record: BookingRecord & { meetingJoinUrl?: string | n
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
   };
-}
-
-export function bookingViewDto(view: BookingView) {
-  return bookingDto(view);
 }
 
 export function bookingRowDto(row: BookingListRow) {

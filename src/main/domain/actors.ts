@@ -29,16 +29,3 @@ export function transitionRoleOf(actor: Actor): TransitionRole {
 export function recordedRoleOf(actor: Actor): string {
   return actor.kind === 'STAFF' ? actor.role : actor.kind;
 }
-
-export function describeActor(actor: Actor): string {
-  switch (actor.kind) {
-    case 'STAFF':
-      return `${actor.role} staff #${actor.id}`;
-    case 'STUDENT':
-      return `student #${actor.id}`;
-    case 'TEACHER':
-      return `teacher #${actor.id}`;
-    case 'SYSTEM':
-      return `system (${actor.process})`;
-  }
-}

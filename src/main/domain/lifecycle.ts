@@ -190,13 +190,3 @@ export function openActions<S, A extends string, C, E>(
   }
   return result;
 }
-
-/** Every state a machine's rows mention (for tests that walk every (state, action, role)). */
-export function statesOf<S, A extends string, C, E>(machine: Machine<S, A, C, E>): S[] {
-  const byKey = new Map<string, S>();
-  for (const row of machine.rows) {
-    for (const state of row.from ?? []) byKey.set(machine.key(state), state);
-    if (typeof row.to !== 'function') byKey.set(machine.key(row.to), row.to);
-  }
-  return [...byKey.values()];
-}

@@ -16,11 +16,6 @@ export function parseCurrency(code: string): CurrencyCode {
   return code;
 }
 
-export interface Money {
-  readonly amountMinor: number;
-  readonly currency: CurrencyCode;
-}
-
 /** Checks that `value` is an integer number of minor units, ≥ 0, within safe-integer range. */
 export function assertMinorUnits(value: unknown, field: string): asserts value is number {
   if (typeof value !== 'number' || !Number.isInteger(value)) {
@@ -34,27 +29,6 @@ export function assertMinorUnits(value: unknown, field: string): asserts value i
   if (!Number.isSafeInteger(value)) {
     throw new DomainError('AMOUNT_TOO_LARGE', `${field} is too large (${value})`, { field });
   }
-}
-
-export function money(amountMinor: number, currency: string): Money {
-  assertMinorUnits(amountMinor, 'amount');
-  return { amountMinor, currency: parseCurrency(currency) };
-}
-
-function sameCurrency(a: Money, b: Money): void {
-  if (a.currency !== b.currency) {
-    throw new DomainError('VALIDATION', `Cannot combine ${a.currency} and ${b.currency} amounts`);
-  }
-}
-
-export function addMoney(a: Money, b: Money): Money {
-  sameCurrency(a, b);
-  return money(a.amountMinor + b.amountMinor, a.currency);
-}
-
-export function subtractMoney(a: Money, b: Money): Money {
-  sameCurrency(a, b);
-  return money(a.amountMinor - b.amountMinor, a.currency);
 }
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);

@@ -1,15 +1,6 @@
 import type { Actor } from './actors';
 import type { RefundEffect } from './effects';
-import {
-  decide,
-  openActions,
-  openFrom,
-  type Decision,
-  type Guard,
-  type Machine,
-  type OpenAction,
-  type TransitionRow,
-} from './lifecycle';
+import { decide, openFrom, type Decision, type Guard, type Machine, type TransitionRow } from './lifecycle';
 
 /**
  * A refund request's lifecycle (R24, R27, R18) as rows of the lifecycle kernel: filed, approved by
@@ -233,12 +224,4 @@ export function decideRefundTransition(
 
 export function refundActionOpenFrom(action: RefundAction, status: RefundRequestStatus): boolean {
   return openFrom(REFUND_MACHINE, action, status);
-}
-
-export function openRefundActions(
-  actor: Actor,
-  status: RefundRequestStatus,
-  ctx: RefundContext,
-): OpenAction<RefundAction>[] {
-  return openActions(REFUND_MACHINE, actor, status, ctx);
 }

@@ -16,7 +16,7 @@ import { moneyCall, refusalError } from '../money-calls';
 import type { PaymentRecord } from '../ports';
 import { implement } from '../use-case';
 import { customerFor } from './customers';
-import { syncIntent, STRIPE } from './intent-sync';
+import { syncIntent } from './intent-sync';
 import { PAYMENT_USE_CASES } from './specs';
 
 type PaymentDeps = ServiceDeps & { gateway: PaymentGateway };
@@ -293,4 +293,3 @@ export function createIntentUseCases(deps: PaymentDeps) {
 export type IntentUseCases = ReturnType<typeof createIntentUseCases>;
 export type ConfirmResult = Awaited<ReturnType<IntentUseCases['confirm']['run']>>;
 export type CreateIntentInput = z.input<typeof PAYMENT_USE_CASES.createIntent.input>;
-export { STRIPE };
