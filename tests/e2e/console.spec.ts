@@ -1,7 +1,7 @@
 import { expect, test } from '@playwright/test';
 import { TRPCClientError } from '@trpc/client';
 import { ADMIN } from './global-setup';
-import { baseUrl, screenshot, seedWorld, signInApi, signInUi } from './support';
+import { actionBar, baseUrl, screenshot, seedWorld, signInApi, signInUi } from './support';
 
 test('each role signs in and sees what its role allows', async ({ page }) => {
   const world = await seedWorld();
@@ -57,15 +57,15 @@ test('support creates a booking through the UI with the quote shown, an admin co
   await expect(page.getByRole('heading', { name: /Booking #\d+/ })).toBeVisible();
   await expect(page.getByTestId('total')).toHaveText('$78.75');
   await expect(page.getByTestId('next-step')).toContainText('Waiting for the teacher');
-  // Support may cancel but not confirm.
-  await expect(page.getByRole('button', { name: 'Confirm for the teacher' })).toHaveCount(0);
-  await expect(page.getByRole('button', { name: 'Cancel booking' })).toBeVisible();
+  // Support may cancel but not confirm: the action bar shows exactly what the server offers.
+  await expect(actionBar(page).getByRole('button', { name: 'Confirm', exact: true })).toHaveCount(0);
+  await expect(actionBar(page).getByRole('button', { name: 'Cancel', exact: true })).toBeEnabled();
   const bookingUrl = page.url();
 
   await page.getByRole('button', { name: 'Sign out' }).click();
   await signInUi(page, ADMIN.email, ADMIN.password);
   await page.goto(bookingUrl);
-  await page.getByRole('button', { name: 'Confirm for the teacher' }).click();
+  await actionBar(page).getByRole('button', { name: 'Confirm', exact: true }).click();
   const dialog = page.getByRole('dialog');
   await expect(dialog).toContainText('operator override');
   await screenshot(page, 'confirm-dialog');
@@ -75,6 +75,8 @@ test('support creates a booking through the UI with the quote shown, an admin co
   await expect(page.getByTestId('timeline')).toContainText('confirm');
   await expect(page.getByTestId('timeline')).toContainText('ADMIN');
   await expect(page.getByTestId('next-step')).toContainText('must add a card and pay');
+  // The server now offers the payment and the cancellation, nothing else.
+  await expect(actionBar(page).getByRole('button')).toHaveText(['Cancel', 'Take payment']);
   await screenshot(page, 'booking-detail');
 });
 
@@ -93,13 +95,16 @@ test('another console’s change arrives live; acting on the stale page shows th
   await expect(one.getByTestId('live-status')).toContainText('live');
   await expect(one.getByRole('heading', { name: /Booking #/ })).toContainText('Awaiting teacher');
   // Console one opens the decline dialog; console two confirms first.
-  await one.getByRole('button', { name: 'Decline' }).click();
+  await actionBar(one).getByRole('button', { name: 'Decline' }).click();
   await two.goto(`${baseUrl()}/#/bookings/${booking.id}`);
-  await two.getByRole('button', { name: 'Confirm for the teacher' }).click();
+  await actionBar(two).getByRole('button', { name: 'Confirm', exact: true }).click();
   await two.getByRole('dialog').getByRole('button', { name: 'Confirm for the teacher' }).click();
   await expect(two.getByRole('heading', { name: /Booking #/ })).toContainText('Confirmed');
   // Console one learns of it without reloading…
   await expect(one.getByRole('heading', { name: /Booking #/ })).toContainText('Confirmed', { timeout: 10_000 });
+  // Its action bar follows: decline is no longer offered, the payment is.
+  await expect(actionBar(one).getByRole('button', { name: 'Decline' })).toHaveCount(0);
+  await expect(actionBar(one).getByRole('button', { name: 'Take payment' })).toBeEnabled();
   // …and its dialog, still open with the old version, gets the server's refusal.
   const dialog = one.getByRole('dialog');
   await dialog.getByRole('textbox').fill('Teacher is away');
@@ -117,8 +122,9 @@ test('a support user gets no admin actions, and calling them directly is refused
   await signInUi(page, world.staff.support.email, world.staff.support.password);
   await page.goto(`${baseUrl()}/#/bookings/${booking.id}`);
   await expect(page.getByRole('heading', { name: /Booking #/ })).toBeVisible();
-  await expect(page.getByRole('button', { name: 'Confirm for the teacher' })).toHaveCount(0);
-  await expect(page.getByRole('button', { name: 'Decline' })).toHaveCount(0);
+  await expect(actionBar(page).getByRole('button', { name: 'Confirm', exact: true })).toHaveCount(0);
+  await expect(actionBar(page).getByRole('button', { name: 'Decline' })).toHaveCount(0);
+  await expect(actionBar(page).getByRole('button', { name: 'Cancel', exact: true })).toBeEnabled();
   await page.goto(`${baseUrl()}/#/settings`);
   await expect(page.getByRole('alert')).toContainText('may not read settings');
   // Straight to the server with the support user's own token.

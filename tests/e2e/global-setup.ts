@@ -1,19 +1,29 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
 export const ADMIN = { email: 'admin@e2e.test', password: 'admin password 1' };
 
-/** Starts the headless host as a child process on a fresh data dir and a free port. */
+/**
+ * Starts the headless host (tests/e2e/host.ts: scripts/serve.ts with a clock the tests can shift) as a
+ * child process on a fresh data dir and a free port.
+ */
 export default async function globalSetup(): Promise<() => Promise<void>> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'linguaflex-e2e-'));
+  const clockFile = path.join(dataDir, 'clock-offset-ms');
+  writeFileSync(clockFile, '0');
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'scripts/serve.ts', '--port', '0', '--data-dir', dataDir, '--no-demo'],
+    ['--import', 'tsx', 'tests/e2e/host.ts', '--port', '0', '--data-dir', dataDir, '--no-demo'],
     {
       cwd: path.resolve(import.meta.dirname, '../..'),
-      env: { ...process.env, LINGUAFLEX_ADMIN_EMAIL: ADMIN.email, LINGUAFLEX_ADMIN_PASSWORD: ADMIN.password },
+      env: {
+        ...process.env,
+        LINGUAFLEX_ADMIN_EMAIL: ADMIN.email,
+        LINGUAFLEX_ADMIN_PASSWORD: ADMIN.password,
+        E2E_CLOCK_FILE: clockFile,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
@@ -33,6 +43,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     child.once('exit', (code) => reject(new Error(`The host exited with ${code ?? 'a signal'}:\n${output}`)));
   });
   process.env['E2E_BASE_URL'] = url;
+  process.env['E2E_CLOCK_FILE'] = clockFile;
   return async () => {
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');

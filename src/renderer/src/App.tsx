@@ -32,20 +32,40 @@ function useTheme(): [Theme, () => void] {
   return [theme, () => setTheme((current) => (current === 'dark' ? 'light' : 'dark'))];
 }
 
-/** Every committed booking change refreshes what shows it, in every open console. */
+/**
+ * Every committed booking, payment or refund change refreshes what shows it, in every open console:
+ * the booking's page (its actions depend on its payments and refund requests), its payment panel,
+ * and the money lists, so another console's action (or Stripe's answer) appears without a reload.
+ */
 function LiveUpdates({ onStatus }: { onStatus: (status: string) => void }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const subscription = useSubscription(
     trpc.bookings.onChange.subscriptionOptions(undefined, {
       onData: (event) => {
-        void queryClient.invalidateQueries({ queryKey: trpc.bookings.list.pathKey() });
-        void queryClient.invalidateQueries({ queryKey: trpc.bookings.counts.pathKey() });
+        const invalidate = (queryKey: readonly unknown[]) => void queryClient.invalidateQueries({ queryKey });
         const data = event.data;
-        if (data.type === 'booking.changed' || data.type === 'booking.delivered') {
-          void queryClient.invalidateQueries({ queryKey: trpc.bookings.get.queryKey({ id: data.bookingId }) });
-        } else {
-          void queryClient.invalidateQueries();
+        switch (data.type) {
+          case 'booking.delivered':
+            invalidate(trpc.bookings.get.queryKey({ id: data.bookingId }));
+            invalidate(trpc.operations.failedDeliveries.pathKey());
+            break;
+          case 'booking.changed':
+          case 'payment.changed':
+          case 'refund.changed':
+            invalidate(trpc.bookings.list.pathKey());
+            invalidate(trpc.bookings.counts.pathKey());
+            invalidate(trpc.bookings.get.queryKey({ id: data.bookingId }));
+            invalidate(trpc.payments.forBooking.queryKey({ bookingId: data.bookingId }));
+            invalidate(trpc.payments.get.pathKey());
+            invalidate(trpc.payments.list.pathKey());
+            invalidate(trpc.refunds.list.pathKey());
+            invalidate(trpc.operations.mismatches.pathKey());
+            invalidate(trpc.reports.revenue.pathKey());
+            break;
+          default:
+            // A resync (too much happened while disconnected) or an event this console does not know.
+            void queryClient.invalidateQueries();
         }
       },
     }),

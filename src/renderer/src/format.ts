@@ -53,6 +53,14 @@ export function formatTime(date: Date, timeZone: string = viewerTimeZone): strin
   ).format(date);
 }
 
+/** The server's messages name instants in ISO-8601 ("2026-11-30T19:43:53.551Z"); shown in the viewer's time. */
+export function localizeInstants(text: string, timeZone: string = viewerTimeZone): string {
+  return text.replace(/\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})/g, (instant) => {
+    const date = new Date(instant);
+    return Number.isNaN(date.getTime()) ? instant : formatDateTime(date, timeZone);
+  });
+}
+
 export function formatRelative(date: Date, now = new Date()): string {
   const minutes = Math.round((date.getTime() - now.getTime()) / 60_000);
   const rtf = cached('relative', () => new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' }));
@@ -72,4 +80,14 @@ export const STATUS_LABEL: Record<string, string> = {
   PAID: 'Paid',
   PARTIALLY_REFUNDED: 'Partly refunded',
   FAILED: 'Payment failed',
+};
+
+/** A payment's status (and a booking's payment status) where it differs from the booking's word. */
+export const PAYMENT_STATUS_LABEL: Record<string, string> = {
+  PENDING: 'Payment pending',
+  PAID: 'Paid',
+  PARTIALLY_REFUNDED: 'Partly refunded',
+  REFUNDED: 'Refunded',
+  FAILED: 'Payment failed',
+  CANCELED: 'Cancelled',
 };

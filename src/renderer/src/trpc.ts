@@ -1,4 +1,5 @@
 import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink, type TRPCClient } from '@trpc/client';
+import type { inferRouterOutputs } from '@trpc/server';
 import { createTRPCContext } from '@trpc/tanstack-react-query';
 import superjson from 'superjson';
 import type { AppRouter } from '../../main/api/root';
@@ -38,3 +39,6 @@ export function createClient(getToken: () => string | null): TRPCClient<AppRoute
     ],
   });
 }
+
+/** What each procedure answers, as the renderer receives it (after superjson). */
+export type RouterOutputs = inferRouterOutputs<AppRouter>;

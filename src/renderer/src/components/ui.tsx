@@ -1,6 +1,6 @@
 import { Component, useEffect, useRef, useState, type ErrorInfo, type ReactNode } from 'react';
 import { describeError } from '../errors';
-import { STATUS_LABEL } from '../format';
+import { PAYMENT_STATUS_LABEL, STATUS_LABEL } from '../format';
 
 export function Spinner({ label = 'Loading…' }: { label?: string }) {
   return (
@@ -41,22 +41,31 @@ export function InlineError({ error }: { error: unknown }) {
   );
 }
 
-export function StatusBadge({ value }: { value: string }) {
-  return <span className={`badge badge-${value.toLowerCase()}`}>{STATUS_LABEL[value] ?? value}</span>;
+/** A booking's or a payment's status in words (a payment's PENDING is not the booking's "awaiting teacher"). */
+export function StatusBadge({ value, kind = 'booking' }: { value: string; kind?: 'booking' | 'payment' }) {
+  const label = (kind === 'payment' ? PAYMENT_STATUS_LABEL[value] : undefined) ?? STATUS_LABEL[value] ?? value;
+  return <span className={`badge badge-${value.toLowerCase()}`}>{label}</span>;
 }
 
-/** A modal that traps nothing fancy but focuses its first field and closes on Escape. */
+/**
+ * A modal that traps nothing fancy but focuses its first field once, when it opens (a live update
+ * re-rendering the page must not pull the focus back while someone types), and closes on Escape.
+ */
 export function Dialog({ title, children, onClose }: { title: string; children: ReactNode; onClose: () => void }) {
   const ref = useRef<HTMLDivElement>(null);
+  const closeRef = useRef(onClose);
   useEffect(() => {
-    const first = ref.current?.querySelector<HTMLElement>('textarea, input, button');
+    closeRef.current = onClose;
+  }, [onClose]);
+  useEffect(() => {
+    const first = ref.current?.querySelector<HTMLElement>('textarea, input, select, button');
     first?.focus();
     const onKey = (event: KeyboardEvent) => {
-      if (event.key === 'Escape') onClose();
+      if (event.key === 'Escape') closeRef.current();
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [onClose]);
+  }, []);
   return (
     <div className="dialog-backdrop" onMouseDown={(event) => event.target === event.currentTarget && onClose()}>
       <div className="dialog" role="dialog" aria-modal="true" aria-label={title} ref={ref}>

@@ -1,58 +1,113 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useCallback, useState } from 'react';
 import { Dialog, ErrorState, InlineError, Spinner, StatusBadge } from '../../components/ui';
-import { formatDateTime, formatMoney, formatRelative, formatTime, viewerTimeZone } from '../../format';
-import { useTRPC } from '../../trpc';
-import { PaymentPanel } from '../payments/PaymentPanel';
+import {
+  formatDateTime,
+  formatMoney,
+  formatRelative,
+  formatTime,
+  localizeInstants,
+  viewerTimeZone,
+} from '../../format';
+import { useTRPC, type RouterOutputs } from '../../trpc';
+import { PaymentPanel, RequestRefundDialog, TakePaymentDialog } from '../payments/PaymentPanel';
 
-type ActionName = 'confirm' | 'decline' | 'cancel' | 'complete' | 'cancel_paid';
+type Offer = RouterOutputs['bookings']['get']['actions'][number];
+type ConsoleAction = Offer['action'];
+type BookingActionName = Exclude<ConsoleAction, 'take_payment' | 'request_refund'>;
 
-const ACTIONS: Record<ActionName, { label: string; needsReason: boolean; danger: boolean; explain: string }> = {
+/** How each action looks in the bar; which actions appear, and whether they are open, is the server's answer. */
+const TONE: Record<ConsoleAction, 'primary' | 'danger' | 'plain'> = {
+  confirm: 'primary',
+  decline: 'danger',
+  cancel: 'danger',
+  complete: 'primary',
+  cancel_paid: 'danger',
+  take_payment: 'primary',
+  request_refund: 'plain',
+};
+
+const BOOKING_DIALOGS: Record<BookingActionName, { title: string; needsReason: boolean; explain: string }> = {
   confirm: {
-    label: 'Confirm for the teacher',
+    title: 'Confirm for the teacher',
     needsReason: false,
-    danger: false,
     explain: 'Confirm this booking on the teacher’s behalf (operator override). The student is asked to pay.',
   },
   decline: {
-    label: 'Decline',
+    title: 'Decline',
     needsReason: true,
-    danger: true,
     explain: 'Decline this request. The student is told why.',
   },
   cancel: {
-    label: 'Cancel booking',
+    title: 'Cancel booking',
     needsReason: true,
-    danger: true,
     explain: 'Cancel this unpaid booking. Any open payment is cancelled at Stripe; both people are told.',
   },
   complete: {
-    label: 'Mark completed',
+    title: 'Mark completed',
     needsReason: false,
-    danger: false,
     explain: 'Record that the session took place.',
   },
   cancel_paid: {
-    label: 'Cancel with full refund',
+    title: 'Cancel with full refund',
     needsReason: true,
-    danger: true,
     explain:
-      'Refund the whole payment at Stripe, then cancel the booking, delete the Zoom meeting and tell both people (R18).',
+      'Cancel the booking now and refund the whole payment through Stripe: the payment stays Paid until Stripe says the refund succeeded (R18, R27). The Zoom meeting is deleted and both people are told.',
   },
 };
+
+const isBookingAction = (action: ConsoleAction): action is BookingActionName => action in BOOKING_DIALOGS;
+
+/**
+ * The booking's one action bar: exactly the actions the server offers this user now, each open one
+ * a button, each closed one disabled with the server's reason beside it (and as its description).
+ */
+function ActionBar({ offers, onChoose }: { offers: readonly Offer[]; onChoose: (action: ConsoleAction) => void }) {
+  return (
+    <div className="actions action-bar" role="group" aria-label="Actions" data-testid="action-bar">
+      {offers.length === 0 ? <span className="muted">No action is open to you for this booking.</span> : null}
+      {offers.map((offer) => {
+        const reasonId = `action-reason-${offer.action}`;
+        const tone = TONE[offer.action];
+        return (
+          <div key={offer.action} className={offer.open ? 'action' : 'action action-closed'}>
+            <button
+              type="button"
+              className={tone === 'plain' ? 'button' : `button ${tone}`}
+              disabled={!offer.open}
+              aria-describedby={offer.open ? undefined : reasonId}
+              data-testid={`action-${offer.action}`}
+              onClick={() => onChoose(offer.action)}
+            >
+              {offer.label}
+            </button>
+            {offer.open ? null : (
+              <span id={reasonId} className="action-reason" data-testid={`action-reason-${offer.action}`}>
+                {offer.reason ? localizeInstants(offer.reason) : 'Not available now.'}
+              </span>
+            )}
+          </div>
+        );
+      })}
+    </div>
+  );
+}
 
 export function BookingDetail({ id }: { id: number }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const detail = useQuery(trpc.bookings.get.queryOptions({ id }));
-  const [pending, setPending] = useState<ActionName | null>(null);
+  const [pending, setPending] = useState<ConsoleAction | null>(null);
   // The version the user saw when they chose the action: if someone acts first, the server says CONFLICT.
   const [seenVersion, setSeenVersion] = useState<number | null>(null);
   const [reason, setReason] = useState('');
+  const close = useCallback(() => setPending(null), []);
   const onDone = () => {
     setPending(null);
     setReason('');
     void queryClient.invalidateQueries({ queryKey: trpc.bookings.pathKey() });
+    void queryClient.invalidateQueries({ queryKey: trpc.payments.forBooking.queryKey({ bookingId: id }) });
+    void queryClient.invalidateQueries({ queryKey: trpc.refunds.list.pathKey() });
   };
   const confirm = useMutation(trpc.bookings.confirm.mutationOptions({ onSuccess: onDone }));
   const decline = useMutation(trpc.bookings.decline.mutationOptions({ onSuccess: onDone }));
@@ -64,16 +119,23 @@ export function BookingDetail({ id }: { id: number }) {
   if (detail.isPending) return <Spinner label={`Loading booking ${id}…`} />;
   if (detail.isError) return <ErrorState error={detail.error} onRetry={() => void detail.refetch()} />;
   const booking = detail.data;
-  const actions = booking.availableActions.filter((action): action is ActionName => action in ACTIONS);
-  const active = pending ? mutations[pending] : null;
+  const bookingAction = pending && isBookingAction(pending) ? pending : null;
+  const active = bookingAction ? mutations[bookingAction] : null;
+
+  const choose = (action: ConsoleAction) => {
+    if (isBookingAction(action)) mutations[action].reset();
+    setReason('');
+    setSeenVersion(booking.version);
+    setPending(action);
+  };
 
   const run = () => {
-    if (!pending) return;
+    if (!bookingAction) return;
     const base = { id: booking.id, expectedVersion: seenVersion ?? booking.version };
-    if (pending === 'decline') decline.mutate({ ...base, reason });
-    else if (pending === 'cancel') cancel.mutate({ ...base, reason });
-    else if (pending === 'cancel_paid') cancelPaid.mutate({ ...base, reason });
-    else if (pending === 'confirm') confirm.mutate(base);
+    if (bookingAction === 'decline') decline.mutate({ ...base, reason });
+    else if (bookingAction === 'cancel') cancel.mutate({ ...base, reason });
+    else if (bookingAction === 'cancel_paid') cancelPaid.mutate({ ...base, reason });
+    else if (bookingAction === 'confirm') confirm.mutate(base);
     else complete.mutate(base);
   };
 
@@ -81,25 +143,10 @@ export function BookingDetail({ id }: { id: number }) {
     <article className="detail" aria-label={`Booking ${booking.id}`}>
       <div className="page-head">
         <h1>
-          Booking #{booking.id} <StatusBadge value={booking.status} /> <StatusBadge value={booking.paymentStatus} />
+          Booking #{booking.id} <StatusBadge value={booking.status} />{' '}
+          <StatusBadge value={booking.paymentStatus} kind="payment" />
         </h1>
-        <div className="actions" aria-label="Actions">
-          {actions.length === 0 ? <span className="muted">No action is open to you for this booking.</span> : null}
-          {actions.map((action) => (
-            <button
-              key={action}
-              type="button"
-              className={ACTIONS[action].danger ? 'button danger' : 'button primary'}
-              onClick={() => {
-                mutations[action].reset();
-                setSeenVersion(booking.version);
-                setPending(action);
-              }}
-            >
-              {ACTIONS[action].label}
-            </button>
-          ))}
-        </div>
+        <ActionBar offers={booking.actions} onChoose={choose} />
       </div>
       <p className="next-step" data-testid="next-step">
         <strong>Next step:</strong> {booking.nextStep.text}
@@ -195,14 +242,22 @@ export function BookingDetail({ id }: { id: number }) {
         studentId={booking.student.id}
         status={booking.status}
         paymentStatus={booking.paymentStatus}
-        currency={booking.currency}
       />
       <section className="card" aria-label="Meeting">
         <h2>Zoom meeting</h2>
         {booking.meeting ? (
           <dl data-testid="meeting">
             <dt>Join link</dt>
-            <dd>{booking.meeting.deletedAt ? <s>{booking.meeting.joinUrl}</s> : booking.meeting.joinUrl}</dd>
+            <dd data-testid="join-url">
+              {booking.meetingJoinUrl ?? (
+                <>
+                  <s>{booking.meeting.joinUrl}</s>{' '}
+                  <span className="muted">
+                    {booking.meeting.deletedAt ? '(deleted)' : '(no longer needed for this booking)'}
+                  </span>
+                </>
+              )}
+            </dd>
             <dt>Meeting id</dt>
             <dd className="code">{booking.meeting.zoomMeetingId}</dd>
             <dt>Passcode</dt>
@@ -216,7 +271,11 @@ export function BookingDetail({ id }: { id: number }) {
           </dl>
         ) : (
           <p className="muted">
-            {booking.paymentStatus === 'PAID' ? 'Being created…' : 'Created when the booking is paid.'}
+            {booking.status === 'CONFIRMED' && booking.paymentStatus === 'PAID'
+              ? 'Being created…'
+              : booking.status === 'PENDING' || booking.status === 'CONFIRMED'
+                ? 'Created when the booking is paid.'
+                : 'No meeting for this booking.'}
           </p>
         )}
       </section>
@@ -256,6 +315,28 @@ export function BookingDetail({ id }: { id: number }) {
           ))}
         </ol>
       </section>
+      {booking.moneyTransitions.length > 0 ? (
+        <section className="card" aria-label="Money history">
+          <h2>Payment and refund history</h2>
+          <ol className="timeline" data-testid="money-timeline">
+            {booking.moneyTransitions.map((transition) => (
+              <li key={transition.id}>
+                <time>{formatDateTime(transition.at)}</time>
+                <span className="what">
+                  {transition.aggregate === 'payment' ? 'Payment' : 'Refund request'} #{transition.aggregateId}:{' '}
+                  <strong>{transition.action.replaceAll('_', ' ')}</strong> {transition.fromState ?? '—'} →{' '}
+                  {transition.toState}
+                </span>
+                <span className="who">
+                  {transition.actorRole}
+                  {transition.actorId !== null ? ` #${transition.actorId}` : ''}
+                </span>
+                {transition.reason ? <span className="reason">“{transition.reason}”</span> : null}
+              </li>
+            ))}
+          </ol>
+        </section>
+      ) : null}
       <section className="card">
         <h2>Notifications and effects</h2>
         {booking.notifications.length === 0 ? (
@@ -273,16 +354,16 @@ export function BookingDetail({ id }: { id: number }) {
           </ul>
         )}
       </section>
-      {pending && active ? (
-        <Dialog title={ACTIONS[pending].label} onClose={() => setPending(null)}>
+      {bookingAction && active ? (
+        <Dialog title={BOOKING_DIALOGS[bookingAction].title} onClose={close}>
           <form
             onSubmit={(event) => {
               event.preventDefault();
               run();
             }}
           >
-            <p>{ACTIONS[pending].explain}</p>
-            {ACTIONS[pending].needsReason ? (
+            <p>{BOOKING_DIALOGS[bookingAction].explain}</p>
+            {BOOKING_DIALOGS[bookingAction].needsReason ? (
               <label>
                 Reason (required)
                 <textarea value={reason} onChange={(event) => setReason(event.target.value)} rows={3} maxLength={500} />
@@ -290,19 +371,25 @@ export function BookingDetail({ id }: { id: number }) {
             ) : null}
             <InlineError error={active.error} />
             <div className="dialog-actions">
-              <button type="button" className="button ghost" onClick={() => setPending(null)}>
+              <button type="button" className="button ghost" onClick={close}>
                 Back
               </button>
               <button
                 type="submit"
-                className={ACTIONS[pending].danger ? 'button danger' : 'button primary'}
+                className={TONE[bookingAction] === 'danger' ? 'button danger' : 'button primary'}
                 disabled={active.isPending}
               >
-                {active.isPending ? 'Working…' : ACTIONS[pending].label}
+                {active.isPending ? 'Working…' : BOOKING_DIALOGS[bookingAction].title}
               </button>
             </div>
           </form>
         </Dialog>
+      ) : null}
+      {pending === 'take_payment' ? (
+        <TakePaymentDialog bookingId={booking.id} studentId={booking.student.id} onClose={close} />
+      ) : null}
+      {pending === 'request_refund' ? (
+        <RequestRefundDialog bookingId={booking.id} currency={booking.currency} onClose={close} />
       ) : null}
     </article>
   );

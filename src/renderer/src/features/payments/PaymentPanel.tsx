@@ -3,7 +3,10 @@ import { useState } from 'react';
 import { Dialog, InlineError, Spinner, StatusBadge } from '../../components/ui';
 import { formatDateTime, formatMoney, parseMoney } from '../../format';
 import { useSession } from '../../session';
-import { useTRPC } from '../../trpc';
+import { useTRPC, type RouterOutputs } from '../../trpc';
+import { RefundProcessButton, RefundStatusCell } from './RefundStatus';
+
+type Payment = RouterOutputs['payments']['forBooking'][number];
 
 const STRIPE_STATUS_TEXT: Record<string, string> = {
   requires_action: 'Waiting for the student to authenticate (3-D Secure)',
@@ -14,146 +17,154 @@ const STRIPE_STATUS_TEXT: Record<string, string> = {
   canceled: 'Cancelled at Stripe',
 };
 
+/** Requests whose amount is spoken for until Stripe answers (R27): they count against what remains. */
+const RESERVING = new Set(['REQUESTED', 'AWAITING_SECOND_APPROVAL', 'APPROVED', 'PENDING']);
+
+/** Integer minor units reserved by open refund requests of this payment. */
+function reservedMinor(payment: Payment): number {
+  return payment.refunds.reduce((sum, refund) => (RESERVING.has(refund.status) ? sum + refund.amountMinor : sum), 0);
+}
+
+/** What can still be asked back from this payment: paid − refunded − reserved, in minor units. */
+export function refundableMinor(payment: Payment): number {
+  return Math.max(0, payment.amountMinor - payment.refundedMinor - reservedMinor(payment));
+}
+
+function cardText(attempt: Payment['attempts'][number]): string {
+  if (attempt.card) return `${attempt.card.brand} •••• ${attempt.card.last4}`;
+  return attempt.stripePaymentMethodId ? 'card' : '—';
+}
+
 interface Props {
   bookingId: number;
   studentId: number;
   status: string;
   paymentStatus: string;
-  currency: string;
 }
 
-/** The payment side of a booking: attempts, charges, refunds and Stripe ids, and what staff can do. */
-export function PaymentPanel({ bookingId, studentId, status, paymentStatus, currency }: Props) {
+/**
+ * The payment side of a booking: attempts, charges, refunds and what Stripe said of them. What staff
+ * can do (take a payment, ask for a refund) is offered in the booking's action bar, as the server says.
+ */
+export function PaymentPanel({ bookingId, studentId, status, paymentStatus }: Props) {
   const trpc = useTRPC();
-  const queryClient = useQueryClient();
   const { can } = useSession();
   const payments = useQuery(trpc.payments.forBooking.queryOptions({ bookingId }));
   const methods = useQuery({ ...trpc.payments.listMethods.queryOptions({ studentId }), enabled: can('payments.read') });
-  const [dialog, setDialog] = useState<'pay' | 'refund' | null>(null);
-  const [card, setCard] = useState('');
-  const [token, setToken] = useState('pm_card_visa');
-  const [amount, setAmount] = useState('');
-  const [reason, setReason] = useState('');
-  const [outcome, setOutcome] = useState<string | null>(null);
-  const refresh = () => void queryClient.invalidateQueries();
-  const attach = useMutation(trpc.payments.attachMethod.mutationOptions());
-  const createIntent = useMutation(trpc.payments.createIntent.mutationOptions());
-  const confirm = useMutation(trpc.payments.confirm.mutationOptions({ onSettled: refresh }));
-  const requestRefund = useMutation(
-    trpc.refunds.request.mutationOptions({
-      onSuccess: () => {
-        setDialog(null);
-        refresh();
-      },
-    }),
-  );
-  const paying = attach.isPending || createIntent.isPending || confirm.isPending;
-  const payError = attach.error ?? createIntent.error ?? confirm.error;
-  const paid = payments.data?.find((payment) => ['PAID', 'PARTIALLY_REFUNDED', 'REFUNDED'].includes(payment.status));
-
-  const takePayment = async () => {
-    setOutcome(null);
-    let paymentMethodId = card;
-    if (!paymentMethodId)
-      paymentMethodId = (await attach.mutateAsync({ studentId, paymentMethodId: token.trim() })).paymentMethodId;
-    const intent = await createIntent.mutateAsync({ bookingId, paymentMethodId });
-    const result = await confirm.mutateAsync({ paymentIntentId: intent.paymentIntentId, paymentMethodId });
-    setOutcome(`${result.status}: ${result.message}`);
-  };
 
   return (
     <section className="card" aria-label="Payment">
       <div className="card-head">
         <h2>Payment</h2>
-        <div className="actions">
-          {can('payments.operate') &&
-          status === 'CONFIRMED' &&
-          ['UNPAID', 'PENDING', 'FAILED'].includes(paymentStatus) ? (
-            <button type="button" className="button primary" onClick={() => setDialog('pay')}>
-              Take payment
-            </button>
-          ) : null}
-          {can('refunds.request') && status === 'COMPLETED' && paid ? (
-            <button type="button" className="button" onClick={() => setDialog('refund')}>
-              Request refund
-            </button>
-          ) : null}
-        </div>
       </div>
       {payments.isPending ? (
         <Spinner />
-      ) : !payments.data || payments.data.length === 0 ? (
+      ) : payments.isError ? (
+        <InlineError error={payments.error} />
+      ) : payments.data.length === 0 ? (
         <p className="muted">No payment yet.</p>
       ) : (
-        payments.data.map((payment) => (
-          <div key={payment.id} className="payment" data-testid="payment">
-            <p>
-              Payment #{payment.id} <StatusBadge value={payment.status} />{' '}
-              {formatMoney(payment.amountMinor, payment.currency)}
-              {payment.refundedMinor > 0 ? ` · refunded ${formatMoney(payment.refundedMinor, payment.currency)}` : ''}
-            </p>
-            {payment.stripeStatus ? (
-              <p
-                className={payment.stripeStatus === 'requires_action' ? 'notice' : 'muted'}
-                data-testid="stripe-status"
-              >
-                Stripe: {STRIPE_STATUS_TEXT[payment.stripeStatus] ?? payment.stripeStatus}
+        payments.data.map((payment) => {
+          const reserved = reservedMinor(payment);
+          // R18 with R27: a cancelled booking keeps its payment PAID until Stripe refunds it in full.
+          const failedFullRefund =
+            status === 'CANCELLED' && paymentStatus === 'PAID'
+              ? payment.refunds.find(
+                  (refund) =>
+                    refund.status === 'FAILED' && refund.amountMinor >= payment.amountMinor - payment.refundedMinor,
+                )
+              : undefined;
+          return (
+            <div key={payment.id} className="payment" data-testid="payment">
+              <p>
+                Payment #{payment.id} <StatusBadge value={payment.status} kind="payment" />{' '}
+                <span data-testid="payment-amount">{formatMoney(payment.amountMinor, payment.currency)}</span>
+                {payment.refundedMinor > 0 ? ` · refunded ${formatMoney(payment.refundedMinor, payment.currency)}` : ''}
+                {reserved > 0 ? ` · ${formatMoney(reserved, payment.currency)} reserved by open refund requests` : ''}
               </p>
-            ) : null}
-            <p className="muted code">
-              intent {payment.stripePaymentIntentId ?? '—'} · charge {payment.stripeChargeId ?? '—'}
-            </p>
-            {payment.attempts.length > 0 ? (
-              <table className="data">
-                <thead>
-                  <tr>
-                    <th>Attempt</th>
-                    <th>Card</th>
-                    <th>Result</th>
-                    <th>Message</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {payment.attempts.map((attempt) => (
-                    <tr key={attempt.id}>
-                      <td>{formatDateTime(attempt.createdAt)}</td>
-                      <td className="code">{attempt.stripePaymentMethodId ?? 'saved'}</td>
-                      <td>
-                        {attempt.status}
-                        {attempt.declineCode ? ` (${attempt.declineCode})` : ''}
-                      </td>
-                      <td>{attempt.message ?? ''}</td>
+              {failedFullRefund ? (
+                <div className="callout-error" role="alert" data-testid="refund-failed-callout">
+                  <strong>The refund failed — retry it or contact the student.</strong>
+                  <span>
+                    The booking is cancelled but the student has not been refunded:{' '}
+                    {failedFullRefund.failureMessage ?? 'Stripe could not complete the refund.'}
+                  </span>
+                  <div className="actions">
+                    <RefundProcessButton refund={failedFullRefund} />
+                  </div>
+                </div>
+              ) : null}
+              {payment.stripeStatus ? (
+                <p
+                  className={payment.stripeStatus === 'requires_action' ? 'notice' : 'muted'}
+                  data-testid="stripe-status"
+                >
+                  Stripe: {STRIPE_STATUS_TEXT[payment.stripeStatus] ?? payment.stripeStatus}
+                </p>
+              ) : null}
+              <p className="muted code">
+                intent {payment.stripePaymentIntentId ?? '—'} · charge {payment.stripeChargeId ?? '—'}
+              </p>
+              {payment.attempts.length > 0 ? (
+                <table className="data" aria-label="Payment attempts">
+                  <thead>
+                    <tr>
+                      <th>Attempt</th>
+                      <th>Card</th>
+                      <th>Result</th>
+                      <th>Message</th>
                     </tr>
-                  ))}
-                </tbody>
-              </table>
-            ) : null}
-            {payment.refunds.length > 0 ? (
-              <table className="data" aria-label="Refunds">
-                <thead>
-                  <tr>
-                    <th>Refund</th>
-                    <th className="num">Amount</th>
-                    <th>Status</th>
-                    <th>Reason</th>
-                    <th>Stripe</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {payment.refunds.map((refund) => (
-                    <tr key={refund.id}>
-                      <td>#{refund.id}</td>
-                      <td className="num">{formatMoney(refund.amountMinor, refund.currency)}</td>
-                      <td>{refund.status}</td>
-                      <td>{refund.reason}</td>
-                      <td className="code">{refund.stripeRefundId ?? '—'}</td>
+                  </thead>
+                  <tbody>
+                    {payment.attempts.map((attempt) => (
+                      <tr key={attempt.id}>
+                        <td>{formatDateTime(attempt.createdAt)}</td>
+                        <td data-testid="attempt-card">{cardText(attempt)}</td>
+                        <td>
+                          {attempt.status}
+                          {attempt.declineCode ? ` (${attempt.declineCode})` : ''}
+                        </td>
+                        <td>{attempt.message ?? ''}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              ) : null}
+              {payment.refunds.length > 0 ? (
+                <table className="data" aria-label="Refunds">
+                  <thead>
+                    <tr>
+                      <th>Refund</th>
+                      <th className="num">Amount</th>
+                      <th>Status</th>
+                      <th>Reason</th>
+                      <th>Stripe</th>
+                      <th />
                     </tr>
-                  ))}
-                </tbody>
-              </table>
-            ) : null}
-          </div>
-        ))
+                  </thead>
+                  <tbody>
+                    {payment.refunds.map((refund) => (
+                      <tr key={refund.id} data-testid={`refund-${refund.id}`}>
+                        <td>#{refund.id}</td>
+                        <td className="num">{formatMoney(refund.amountMinor, refund.currency)}</td>
+                        <td>
+                          <RefundStatusCell refund={refund} />
+                        </td>
+                        <td>{refund.reason}</td>
+                        <td className="code">{refund.stripeRefundId ?? '—'}</td>
+                        <td>
+                          <div className="actions">
+                            {refund === failedFullRefund ? null : <RefundProcessButton refund={refund} />}
+                          </div>
+                        </td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              ) : null}
+            </div>
+          );
+        })
       )}
       {methods.data && methods.data.length > 0 ? (
         <p className="muted" data-testid="saved-methods">
@@ -163,95 +174,186 @@ export function PaymentPanel({ bookingId, studentId, status, paymentStatus, curr
             .join(', ')}
         </p>
       ) : null}
-      {dialog === 'pay' ? (
-        <Dialog title="Take payment" onClose={() => setDialog(null)}>
-          <form
-            onSubmit={(event) => {
-              event.preventDefault();
-              void takePayment().catch(() => undefined);
-            }}
-          >
-            <p>The amount is the booking’s quoted total; the card is charged through Stripe.</p>
-            <label>
-              Card
-              <select value={card} onChange={(event) => setCard(event.target.value)} aria-label="Card">
-                <option value="">Add a card by payment method id</option>
-                {methods.data?.map((method) => (
-                  <option key={method.id} value={method.paymentMethodId}>
-                    {method.brand} •••• {method.last4}
-                  </option>
-                ))}
-              </select>
-            </label>
-            {card === '' ? (
-              <label>
-                Payment method id (pm_…; in the sandbox, Stripe’s test cards such as pm_card_visa)
-                <input
-                  value={token}
-                  onChange={(event) => setToken(event.target.value)}
-                  aria-label="Payment method id"
-                />
-              </label>
-            ) : null}
-            <InlineError error={payError} />
-            {outcome ? (
-              <p className="notice" data-testid="payment-outcome">
-                {outcome}
-              </p>
-            ) : null}
-            <div className="dialog-actions">
-              <button type="button" className="button ghost" onClick={() => setDialog(null)}>
-                Close
-              </button>
-              <button type="submit" className="button primary" disabled={paying}>
-                {paying ? 'Charging…' : 'Charge card'}
-              </button>
-            </div>
-          </form>
-        </Dialog>
-      ) : null}
-      {dialog === 'refund' && paid ? (
-        <Dialog title="Request refund" onClose={() => setDialog(null)}>
-          <form
-            onSubmit={(event) => {
-              event.preventDefault();
-              const minor = parseMoney(amount, currency);
-              if (minor === null) return;
-              requestRefund.mutate({ paymentId: paid.id, amountMinor: minor, reason });
-            }}
-          >
-            <p>
-              Up to {formatMoney(paid.amountMinor - paid.refundedMinor, paid.currency)} remains refundable. Another
-              staff member approves it; above the four-eyes threshold, two do.
-            </p>
-            <label>
-              Amount ({currency})
-              <input
-                value={amount}
-                onChange={(event) => setAmount(event.target.value)}
-                inputMode="decimal"
-                aria-label="Refund amount"
-              />
-            </label>
-            {amount && parseMoney(amount, currency) === null ? (
-              <p className="inline-error">Not a valid amount in {currency}.</p>
-            ) : null}
-            <label>
-              Reason (required)
-              <textarea value={reason} onChange={(event) => setReason(event.target.value)} rows={3} maxLength={500} />
-            </label>
-            <InlineError error={requestRefund.error} />
-            <div className="dialog-actions">
-              <button type="button" className="button ghost" onClick={() => setDialog(null)}>
-                Back
-              </button>
-              <button type="submit" className="button primary" disabled={requestRefund.isPending}>
-                File request
-              </button>
-            </div>
-          </form>
-        </Dialog>
-      ) : null}
     </section>
+  );
+}
+
+function useRefreshMoney(bookingId: number) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  return () => {
+    for (const queryKey of [
+      trpc.bookings.get.queryKey({ id: bookingId }),
+      trpc.bookings.list.pathKey(),
+      trpc.bookings.counts.pathKey(),
+      trpc.payments.forBooking.queryKey({ bookingId }),
+      trpc.payments.listMethods.pathKey(),
+      trpc.payments.list.pathKey(),
+      trpc.refunds.list.pathKey(),
+    ])
+      void queryClient.invalidateQueries({ queryKey });
+  };
+}
+
+/** Charges the booking's quoted total through Stripe (opened from the action bar's "Take payment"). */
+export function TakePaymentDialog({
+  bookingId,
+  studentId,
+  onClose,
+}: {
+  bookingId: number;
+  studentId: number;
+  onClose: () => void;
+}) {
+  const trpc = useTRPC();
+  const { can } = useSession();
+  const refresh = useRefreshMoney(bookingId);
+  const methods = useQuery({ ...trpc.payments.listMethods.queryOptions({ studentId }), enabled: can('payments.read') });
+  const [card, setCard] = useState('');
+  const [token, setToken] = useState('pm_card_visa');
+  const [outcome, setOutcome] = useState<string | null>(null);
+  const attach = useMutation(trpc.payments.attachMethod.mutationOptions());
+  const createIntent = useMutation(trpc.payments.createIntent.mutationOptions());
+  const confirm = useMutation(trpc.payments.confirm.mutationOptions({ onSettled: refresh }));
+  const paying = attach.isPending || createIntent.isPending || confirm.isPending;
+  const payError = attach.error ?? createIntent.error ?? confirm.error;
+
+  const takePayment = async () => {
+    setOutcome(null);
+    attach.reset();
+    createIntent.reset();
+    confirm.reset();
+    let paymentMethodId = card;
+    if (!paymentMethodId)
+      paymentMethodId = (await attach.mutateAsync({ studentId, paymentMethodId: token.trim() })).paymentMethodId;
+    const intent = await createIntent.mutateAsync({ bookingId, paymentMethodId });
+    const result = await confirm.mutateAsync({ paymentIntentId: intent.paymentIntentId, paymentMethodId });
+    setOutcome(`${result.status}: ${result.message}`);
+  };
+
+  return (
+    <Dialog title="Take payment" onClose={onClose}>
+      <form
+        onSubmit={(event) => {
+          event.preventDefault();
+          void takePayment().catch(() => undefined);
+        }}
+      >
+        <p>The amount is the booking’s quoted total; the card is charged through Stripe.</p>
+        <label>
+          Card
+          <select value={card} onChange={(event) => setCard(event.target.value)} aria-label="Card">
+            <option value="">Add a card by payment method id</option>
+            {methods.data?.map((method) => (
+              <option key={method.id} value={method.paymentMethodId}>
+                {method.brand} •••• {method.last4}
+              </option>
+            ))}
+          </select>
+        </label>
+        {card === '' ? (
+          <label>
+            Payment method id (pm_…; in the sandbox, Stripe’s test cards such as pm_card_visa)
+            <input value={token} onChange={(event) => setToken(event.target.value)} aria-label="Payment method id" />
+          </label>
+        ) : null}
+        <InlineError error={payError} />
+        {outcome ? (
+          <p className="notice" data-testid="payment-outcome">
+            {outcome}
+          </p>
+        ) : null}
+        <div className="dialog-actions">
+          <button type="button" className="button ghost" onClick={onClose}>
+            Close
+          </button>
+          <button type="submit" className="button primary" disabled={paying}>
+            {paying ? 'Charging…' : 'Charge card'}
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
+
+/** Files a refund request for another staff member to approve (opened from the action bar's "Request refund"). */
+export function RequestRefundDialog({
+  bookingId,
+  currency,
+  onClose,
+}: {
+  bookingId: number;
+  currency: string;
+  onClose: () => void;
+}) {
+  const trpc = useTRPC();
+  const refresh = useRefreshMoney(bookingId);
+  const payments = useQuery(trpc.payments.forBooking.queryOptions({ bookingId }));
+  const [amount, setAmount] = useState('');
+  const [reason, setReason] = useState('');
+  const requestRefund = useMutation(
+    trpc.refunds.request.mutationOptions({
+      onSuccess: () => {
+        refresh();
+        onClose();
+      },
+    }),
+  );
+  // The payment that took the money; the server refuses anything beyond what remains of it.
+  const paid = payments.data?.find((payment) => ['PAID', 'PARTIALLY_REFUNDED'].includes(payment.status));
+  const minor = amount.trim() ? parseMoney(amount, currency) : null;
+
+  return (
+    <Dialog title="Request refund" onClose={onClose}>
+      {payments.isPending ? (
+        <Spinner />
+      ) : !paid ? (
+        <>
+          <InlineError error={payments.error} />
+          <p className="muted">This booking has no payment that took money.</p>
+          <div className="dialog-actions">
+            <button type="button" className="button ghost" onClick={onClose}>
+              Back
+            </button>
+          </div>
+        </>
+      ) : (
+        <form
+          onSubmit={(event) => {
+            event.preventDefault();
+            if (minor === null) return;
+            requestRefund.mutate({ paymentId: paid.id, amountMinor: minor, reason });
+          }}
+        >
+          <p>
+            Up to {formatMoney(refundableMinor(paid), paid.currency)} remains refundable (open requests reserved).
+            Another staff member approves it; above the four-eyes threshold, two do.
+          </p>
+          <label>
+            Amount ({currency})
+            <input
+              value={amount}
+              onChange={(event) => setAmount(event.target.value)}
+              inputMode="decimal"
+              aria-label="Refund amount"
+            />
+          </label>
+          {amount.trim() && minor === null ? <p className="inline-error">Not a valid amount in {currency}.</p> : null}
+          <label>
+            Reason (required)
+            <textarea value={reason} onChange={(event) => setReason(event.target.value)} rows={3} maxLength={500} />
+          </label>
+          <InlineError error={requestRefund.error} />
+          <div className="dialog-actions">
+            <button type="button" className="button ghost" onClick={onClose}>
+              Back
+            </button>
+            <button type="submit" className="button primary" disabled={requestRefund.isPending || minor === null}>
+              File request
+            </button>
+          </div>
+        </form>
+      )}
+    </Dialog>
   );
 }

@@ -4,6 +4,7 @@ import { EmptyState, ErrorState, InlineError, NoteDialog, Spinner, StatusBadge }
 import { formatDateTime, formatMoney } from '../../format';
 import { useSession } from '../../session';
 import { useTRPC } from '../../trpc';
+import { RefundProcessButton, RefundStatusCell } from './RefundStatus';
 
 const PAYMENT_FILTERS = [
   { id: 'PENDING', label: 'Pending' },
@@ -16,9 +17,11 @@ const PAYMENT_FILTERS = [
 
 const REFUND_FILTERS = [
   { id: 'OPEN', label: 'Open' },
+  { id: 'PENDING', label: 'Pending at Stripe' },
   { id: 'SUCCEEDED', label: 'Refunded' },
-  { id: 'REJECTED', label: 'Rejected' },
   { id: 'FAILED', label: 'Failed' },
+  { id: 'REJECTED', label: 'Rejected' },
+  { id: 'ALL', label: 'All' },
 ] as const;
 
 /** A row of filter tabs; the chosen one is highlighted. */
@@ -87,7 +90,7 @@ export function PaymentsPage() {
                 </td>
                 <td className="num">{formatMoney(payment.amountMinor, payment.currency)}</td>
                 <td>
-                  <StatusBadge value={payment.status} />
+                  <StatusBadge value={payment.status} kind="payment" />
                 </td>
                 <td>
                   {payment.stripeStatus === 'requires_action'
@@ -109,11 +112,10 @@ export function RefundsPage() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const { can, session } = useSession();
-  const [status, setStatus] = useState<'OPEN' | 'SUCCEEDED' | 'REJECTED' | 'FAILED'>('OPEN');
-  const list = useQuery(trpc.refunds.list.queryOptions({ status, limit: 200 }));
+  const [status, setStatus] = useState<(typeof REFUND_FILTERS)[number]['id']>('OPEN');
+  const list = useQuery(trpc.refunds.list.queryOptions(status === 'ALL' ? { limit: 200 } : { status, limit: 200 }));
   const refresh = () => void queryClient.invalidateQueries();
   const approve = useMutation(trpc.refunds.approve.mutationOptions({ onSettled: refresh }));
-  const process = useMutation(trpc.refunds.process.mutationOptions({ onSettled: refresh }));
   const reject = useMutation(
     trpc.refunds.reject.mutationOptions({
       onSuccess: () => {
@@ -129,7 +131,7 @@ export function RefundsPage() {
         <h1>Refund requests</h1>
         <Tabs options={REFUND_FILTERS} value={status} onChange={setStatus} />
       </div>
-      <InlineError error={approve.error ?? process.error} />
+      <InlineError error={approve.error} />
       {list.isPending ? (
         <Spinner />
       ) : list.isError ? (
@@ -158,7 +160,7 @@ export function RefundsPage() {
                 !mine &&
                 request.firstApproverId !== session?.staff.id;
               return (
-                <tr key={request.id}>
+                <tr key={request.id} data-testid={`refund-request-${request.id}`}>
                   <td>#{request.id}</td>
                   <td>
                     <a href={`#/bookings/${request.bookingId}`}>#{request.bookingId}</a>
@@ -166,35 +168,31 @@ export function RefundsPage() {
                   <td className="num">{formatMoney(request.amountMinor, request.currency)}</td>
                   <td>{request.reason}</td>
                   <td>
-                    {request.status.replaceAll('_', ' ').toLowerCase()}
-                    {request.failureMessage ? ` — ${request.failureMessage}` : ''}
-                    {request.rejectNote ? ` — ${request.rejectNote}` : ''}
+                    <RefundStatusCell refund={request} />
                   </td>
                   <td>{formatDateTime(request.createdAt)}</td>
-                  <td className="actions">
-                    {decidable ? (
-                      <>
-                        <button
-                          type="button"
-                          className="button primary"
-                          onClick={() => approve.mutate({ id: request.id })}
-                          disabled={approve.isPending}
-                        >
-                          Approve
-                        </button>
-                        <button type="button" className="button danger" onClick={() => setRejecting(request.id)}>
-                          Reject
-                        </button>
-                      </>
-                    ) : null}
-                    {mine && ['REQUESTED', 'AWAITING_SECOND_APPROVAL'].includes(request.status) ? (
-                      <span className="muted">another staff member decides</span>
-                    ) : null}
-                    {['APPROVED', 'FAILED'].includes(request.status) && can('refunds.process') ? (
-                      <button type="button" className="button" onClick={() => process.mutate({ id: request.id })}>
-                        Process again
-                      </button>
-                    ) : null}
+                  <td>
+                    <div className="actions">
+                      {decidable ? (
+                        <>
+                          <button
+                            type="button"
+                            className="button primary"
+                            onClick={() => approve.mutate({ id: request.id })}
+                            disabled={approve.isPending}
+                          >
+                            Approve
+                          </button>
+                          <button type="button" className="button danger" onClick={() => setRejecting(request.id)}>
+                            Reject
+                          </button>
+                        </>
+                      ) : null}
+                      {mine && ['REQUESTED', 'AWAITING_SECOND_APPROVAL'].includes(request.status) ? (
+                        <span className="muted">another staff member decides</span>
+                      ) : null}
+                      <RefundProcessButton refund={request} />
+                    </div>
                   </td>
                 </tr>
               );
