@@ -4,6 +4,7 @@ import type { Clock } from './domain/clock';
 import { openDatabase, type Database } from './db/database';
 import { applyPendingMigrations } from './db/migrate';
 import { prismaUnitOfWork } from './db/repositories';
+import { EVENT_CHANNEL } from './db/repositories/event-log-repository';
 import {
   createIntegrations,
   credentialsFromEnv,
@@ -19,6 +20,9 @@ import type { UnitOfWork } from './services/ports';
 
 export const systemClock: Clock = { now: () => new Date() };
 
+/** Live-update history kept for consoles that reconnect; older ones reload instead. */
+const EVENT_LOG_KEPT_MS = 24 * 60 * 60 * 1000;
+
 export interface Container {
   readonly db: Database;
   readonly uow: UnitOfWork;
@@ -27,6 +31,8 @@ export interface Container {
   readonly clock: Clock;
   readonly integrations: Integrations;
   readonly outbox: OutboxWorker;
+  /** Hourly upkeep: planner statistics for the embedded database, the event log pruned to a day. */
+  maintain(): Promise<void>;
   /** Migrations this start applied (empty when the database was up to date). */
   readonly appliedMigrations: readonly string[];
   close(): Promise<void>;
@@ -58,7 +64,10 @@ export async function createContainer(options: ContainerOptions): Promise<Contai
       { ...(stateDir ? { stateDir } : {}), ...options.integrations },
     );
     const uow = prismaUnitOfWork(db.prisma, db.readQuery);
-    const events = new EventBus();
+    const events = new EventBus(uow.read.eventLog);
+    await events.open();
+    // Changes committed by other hosts (or other connections) arrive as NOTIFY on the event log.
+    const unlisten = await db.listen(EVENT_CHANNEL, () => void events.poke().catch(() => undefined));
     const deliveryKick: { kick: () => void } = { kick: () => undefined };
     const services = createServices({ uow, clock, events }, integrations, deliveryKick);
     const outbox = createOutboxWorker({
@@ -87,7 +96,14 @@ export async function createContainer(options: ContainerOptions): Promise<Contai
       integrations: opened,
       outbox,
       appliedMigrations,
+      maintain: async () => {
+        await db.maintain();
+        await uow.transaction((repos) =>
+          repos.eventLog.pruneBefore(new Date(clock.now().getTime() - EVENT_LOG_KEPT_MS)),
+        );
+      },
       close: async () => {
+        await unlisten();
         outbox.stop();
         await outbox.idle();
         await opened.close();

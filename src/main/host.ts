@@ -52,7 +52,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     ...(options.integrations ? { integrations: options.integrations } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
   });
-  const jobs = startJobs(container.services, logger, () => container.db.maintain(), options.jobIntervalMs);
+  const jobs = startJobs(container.services, logger, () => container.maintain(), options.jobIntervalMs);
   void jobs.runOnce();
   const poller = startStripePoller(container, logger, options.pollIntervalMs ?? 60_000);
   const staticDir = path.resolve(options.staticDir ?? path.join(projectRoot(), 'out', 'renderer'));

@@ -90,7 +90,7 @@ if (!app.requestSingleInstanceLock()) {
     }
     const opened = container;
     const services = container.services;
-    const jobs = startJobs(services, consoleLogger, () => container?.db.maintain() ?? Promise.resolve());
+    const jobs = startJobs(services, consoleLogger, () => container?.maintain() ?? Promise.resolve());
     void jobs.runOnce();
     // A desktop has no public URL for webhooks: read Stripe's events instead.
     startStripePoller(opened, consoleLogger, 15_000);

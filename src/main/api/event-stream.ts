@@ -26,7 +26,7 @@ export async function* eventStream(
     const resumeFrom = lastEventId !== null && /^\d+$/.test(lastEventId) ? Number(lastEventId) : null;
     let sent = resumeFrom ?? bus.lastId;
     if (resumeFrom !== null) {
-      const missed = bus.since(resumeFrom);
+      const missed = await bus.since(resumeFrom);
       if (missed === null) {
         sent = bus.lastId;
         yield { id: sent, event: { type: 'resync', at: new Date() } };

@@ -37,6 +37,12 @@ export interface Database {
   ping(): Promise<void>;
   /** Refreshes planner statistics where nothing else does (PGlite has no autovacuum). */
   maintain(): Promise<void>;
+  /**
+   * Calls `onNotify` for every NOTIFY on `channel` from any process (one dedicated connection on
+   * PostgreSQL, reconnecting after a loss — and calling `onNotify` then, as something may have been
+   * missed). Returns a function that stops listening.
+   */
+  listen(channel: string, onNotify: () => void): Promise<() => Promise<void>>;
   /** Runs `work` in one native transaction (bulk seeding). */
   nativeTransaction<T>(work: (query: NativeQuery) => Promise<T>): Promise<T>;
   readonly target: DatabaseTarget;
@@ -118,6 +124,44 @@ class PgMigrationFactory implements SqlMigrationAwareDriverAdapterFactory {
   }
 }
 
+/** A dedicated connection that LISTENs on `channel` and comes back after a lost connection. */
+async function listenOnPostgres(url: string, channel: string, onNotify: () => void): Promise<() => Promise<void>> {
+  let stopped = false;
+  let client: pg.Client | null = null;
+  let retry: NodeJS.Timeout | null = null;
+  const connect = async (): Promise<void> => {
+    const next = new pg.Client({ connectionString: url });
+    next.on('notification', () => onNotify());
+    next.on('error', (error) => {
+      console.warn(`PostgreSQL notification connection lost: ${error.message}`);
+      schedule();
+    });
+    await next.connect();
+    await next.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+    if (stopped) {
+      await next.end();
+      return;
+    }
+    client = next;
+    onNotify(); // whatever happened while it was down
+  };
+  const schedule = () => {
+    client = null;
+    if (stopped || retry) return;
+    retry = setTimeout(() => {
+      retry = null;
+      connect().catch(() => schedule());
+    }, 1000);
+    retry.unref();
+  };
+  await connect();
+  return async () => {
+    stopped = true;
+    if (retry) clearTimeout(retry);
+    await client?.end().catch(() => undefined);
+  };
+}
+
 export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   if (target.kind === 'postgres') {
     // One pool for Prisma, migrations and bulk work. An idle connection that dies (server restart,
@@ -148,6 +192,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
       readQuery: async <Row>(sql: string, params: readonly unknown[]) =>
         (await readPool.query(sql, [...params])).rows as Row[],
       maintain: () => Promise.resolve(), // PostgreSQL's autovacuum keeps statistics current
+      listen: (channel, onNotify) => listenOnPostgres(target.url, channel, onNotify),
       nativeTransaction: async (work) => {
         const client = await pool.connect();
         try {
@@ -197,6 +242,12 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
       (await client.query<Row>(sql, [...params], { parsers: { [TIMESTAMP_OID]: parseUtcTimestamp } })).rows,
     maintain: async () => {
       await client.exec('ANALYZE');
+    },
+    listen: async (channel, onNotify) => {
+      const stop = await client.listen(channel, () => onNotify());
+      return async () => {
+        if (!closed) await stop();
+      };
     },
     nativeTransaction: (work) =>
       client.transaction((tx) => work(async (sql, params) => (await tx.query(sql, params)).rows as never[])),

@@ -1,6 +1,7 @@
 import type { Clock } from '../domain/clock';
 import type { Logger } from '../log';
 import { GatewayRefused, type Mailer, type MeetingGateway } from '../services/gateways';
+import { announce, logged } from '../services/context';
 import type { EventBus } from '../services/events';
 import type { IntentUseCases } from '../services/payments/intents';
 import type { OutboxRecord, UnitOfWork } from '../services/ports';
@@ -58,14 +59,15 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
       const handler = handlers[message.kind];
       if (!handler) throw new GatewayRefused(`No handler for outbox messages of kind ${message.kind}`, 'unknown_kind');
       await handler(message);
-      await uow.transaction((repos) => repos.outboxWork.markDelivered(message.id, clock.now()));
-      if (message.bookingId !== null)
-        deps.events?.publish({
-          type: 'booking.delivered',
-          bookingId: message.bookingId,
-          kind: message.kind,
-          at: clock.now(),
-        });
+      const bookingId = message.bookingId;
+      await uow.transaction(async (repos) => {
+        await repos.outboxWork.markDelivered(message.id, clock.now());
+        if (bookingId !== null)
+          await repos.eventLog.append([
+            logged({ type: 'booking.delivered', bookingId, kind: message.kind, at: clock.now() }),
+          ]);
+      });
+      announce(deps);
     } catch (error) {
       const text = error instanceof Error ? error.message : String(error);
       const giveUp = error instanceof GatewayRefused || message.attempts + 1 >= MAX_ATTEMPTS;

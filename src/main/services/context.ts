@@ -1,7 +1,6 @@
 import type { Clock } from '../domain/clock';
-import type { BookingRecord } from './ports';
-import type { EventBus } from './events';
-import type { UnitOfWork } from './ports';
+import type { DomainEvent, EventBus } from './events';
+import type { BookingRecord, Repositories, UnitOfWork } from './ports';
 
 /** What every service is built from: a unit of work over the repositories, a clock and the event bus. */
 export interface ServiceDeps {
@@ -28,10 +27,11 @@ export class Changes {
     this.action = action;
   }
 
-  publish(deps: Pick<ServiceDeps, 'events' | 'clock'>): void {
-    const at = deps.clock.now();
-    for (const booking of this.bookings.values()) {
-      deps.events?.publish({
+  /** The events of what changed, appended to the event log in the same transaction. */
+  events(at: Date): { type: string; payload: Record<string, unknown>; at: Date }[] {
+    const events: DomainEvent[] = [];
+    for (const booking of this.bookings.values())
+      events.push({
         type: 'booking.changed',
         bookingId: booking.id,
         action: this.action,
@@ -40,33 +40,38 @@ export class Changes {
         version: booking.version,
         at: booking.updatedAt,
       });
-    }
     for (const [paymentId, payment] of this.payments)
-      deps.events?.publish({
-        type: 'payment.changed',
-        paymentId,
-        bookingId: payment.bookingId,
-        status: payment.status,
-        at,
-      });
+      events.push({ type: 'payment.changed', paymentId, bookingId: payment.bookingId, status: payment.status, at });
     for (const [refundRequestId, refund] of this.refunds)
-      deps.events?.publish({
-        type: 'refund.changed',
-        refundRequestId,
-        bookingId: refund.bookingId,
-        status: refund.status,
-        at,
-      });
+      events.push({ type: 'refund.changed', refundRequestId, bookingId: refund.bookingId, status: refund.status, at });
+    return events.map(logged);
   }
 }
 
-/** Runs `work` in one transaction, then publishes what it changed. */
+/** A domain event as a row of the event log. */
+export function logged(event: DomainEvent): { type: string; payload: Record<string, unknown>; at: Date } {
+  return { type: event.type, payload: { ...event } as Record<string, unknown>, at: event.at };
+}
+
+/**
+ * Runs `work` in one transaction whose last write logs what it changed; once it committed, this
+ * host announces it at once (other hosts hear the log's NOTIFY).
+ */
 export async function inTransaction<T>(
   deps: ServiceDeps,
-  work: (repos: Parameters<Parameters<UnitOfWork['transaction']>[0]>[0], changes: Changes) => Promise<T>,
+  work: (repos: Repositories, changes: Changes) => Promise<T>,
 ): Promise<T> {
   const changes = new Changes();
-  const result = await deps.uow.transaction((repos) => work(repos, changes));
-  changes.publish(deps);
+  const result = await deps.uow.transaction(async (repos) => {
+    const value = await work(repos, changes);
+    await repos.eventLog.append(changes.events(deps.clock.now()));
+    return value;
+  });
+  announce(deps);
   return result;
+}
+
+/** After a commit that logged events: this host reads them now rather than waiting for the NOTIFY. */
+export function announce(deps: Pick<ServiceDeps, 'events'>): void {
+  void deps.events?.poke().catch(() => undefined);
 }

@@ -1,6 +1,7 @@
 import type { BookingPaymentStatus, BookingStatus } from '../domain/states';
+import type { EventLogRecord } from './ports';
 
-/** What changed, published after the transaction that changed it committed. */
+/** What changed, announced to every console on every host once the transaction that changed it committed. */
 export type DomainEvent =
   | {
       type: 'booking.changed';
@@ -12,33 +13,82 @@ export type DomainEvent =
       at: Date;
     }
   | { type: 'settings.changed'; at: Date }
+  /** A side effect of a booking went out (its meeting, an email): consoles showing it refresh. */
+  | { type: 'booking.delivered'; bookingId: number; kind: string; at: Date }
   /** A payment or refund request changed (its booking's page and the money lists refresh). */
   | { type: 'payment.changed'; paymentId: number; bookingId: number; status: string; at: Date }
   | { type: 'refund.changed'; refundRequestId: number; bookingId: number; status: string; at: Date }
-  /** A side effect of a booking went out (its meeting, an email): consoles showing it refresh. */
-  | { type: 'booking.delivered'; bookingId: number; kind: string; at: Date };
+  /** Sessions ended (sign-out, sign-out everywhere, a disabled account): their streams close. */
+  | { type: 'sessions.revoked'; sessionIds: string[]; at: Date };
 
 export interface StampedEvent {
-  /** Increasing per process; subscribers resume from the last id they saw. */
+  /** The event's id in the database's log: the same on every host, so a console resumes anywhere. */
   id: number;
   event: DomainEvent;
 }
 
+function revive(record: EventLogRecord): StampedEvent {
+  const payload = record.payload as unknown as DomainEvent & { at: string | Date };
+  return { id: record.id, event: { ...payload, at: new Date(payload.at) } as DomainEvent };
+}
+
+const RECENT = 2000;
+const PAGE = 500;
+
 /**
- * In-process publish/subscribe with a short replay buffer, so a console that reconnects with its
- * last event id misses nothing that happened in between (or is told to reload when too much did).
+ * Live updates for one host, fed from the database's event log: every committed change is a row of
+ * the log (written in its own transaction) and a NOTIFY, which every host LISTENs to; `poke` reads
+ * the new rows and hands them to this host's subscribers. A console that reconnects with its last
+ * event id — to this host or another — misses nothing (or is told to reload when too much did).
  */
 export class EventBus {
-  private sequence = 0;
+  private lastSeen = 0;
   private readonly recent: StampedEvent[] = [];
   private readonly listeners = new Set<(stamped: StampedEvent) => void>();
+  private reading: Promise<void> | null = null;
+  private again = false;
 
-  constructor(private readonly capacity = 2000) {}
+  constructor(
+    private readonly log: {
+      after(id: number, limit: number): Promise<EventLogRecord[]>;
+      latestId(): Promise<number>;
+      oldestId(): Promise<number | null>;
+    },
+  ) {}
 
-  publish(event: DomainEvent): void {
-    const stamped = { id: (this.sequence += 1), event };
+  /** Starts after what the log already holds: a new host announces only what happens from now on. */
+  async open(): Promise<void> {
+    this.lastSeen = await this.log.latestId();
+  }
+
+  /** New rows may be in the log (a commit here, or a NOTIFY from another host): read and announce them. */
+  poke(): Promise<void> {
+    if (this.reading) {
+      this.again = true;
+      return this.reading;
+    }
+    this.reading = (async () => {
+      try {
+        do {
+          this.again = false;
+          for (;;) {
+            const rows = await this.log.after(this.lastSeen, PAGE);
+            for (const row of rows) this.deliver(revive(row));
+            if (rows.length < PAGE) break;
+          }
+        } while (this.again);
+      } finally {
+        this.reading = null;
+      }
+    })();
+    return this.reading;
+  }
+
+  private deliver(stamped: StampedEvent): void {
+    if (stamped.id <= this.lastSeen) return;
+    this.lastSeen = stamped.id;
     this.recent.push(stamped);
-    if (this.recent.length > this.capacity) this.recent.shift();
+    if (this.recent.length > RECENT) this.recent.shift();
     for (const listener of this.listeners) listener(stamped);
   }
 
@@ -47,16 +97,22 @@ export class EventBus {
     return () => this.listeners.delete(listener);
   }
 
-  /** Events after `lastId`, or null when the buffer no longer reaches back that far. */
-  since(lastId: number): StampedEvent[] | null {
-    if (lastId >= this.sequence) return [];
+  /** Events after `lastId` (from memory, or the log), or null when the log no longer reaches back that far. */
+  async since(lastId: number): Promise<StampedEvent[] | null> {
+    if (lastId >= this.lastSeen) return [];
     const first = this.recent[0];
-    if (!first || first.id > lastId + 1) return null;
-    return this.recent.filter((stamped) => stamped.id > lastId);
+    if (first && first.id <= lastId) return this.recent.filter((stamped) => stamped.id > lastId);
+    // Ids have gaps (a rolled-back transaction uses one up); only pruning loses events, and pruned
+    // rows are all older than the oldest row left.
+    const oldest = await this.log.oldestId();
+    if (oldest !== null && oldest > lastId + 1) return null;
+    const rows = await this.log.after(lastId, RECENT + 1);
+    if (rows.length > RECENT) return null;
+    return rows.map(revive).filter((stamped) => stamped.id <= this.lastSeen);
   }
 
   get lastId(): number {
-    return this.sequence;
+    return this.lastSeen;
   }
 
   get listenerCount(): number {

@@ -3,7 +3,7 @@ import { CURRENCIES, CURRENCY_CODES, type CurrencyCode } from '../domain/money';
 import { DEFAULT_FEE_RATE_BPS } from '../domain/pricing';
 import { DEFAULT_FOUR_EYES_THRESHOLD_MINOR } from '../domain/refund-machine';
 import { recordedRoleOf } from '../domain/actors';
-import type { ServiceDeps } from './context';
+import { announce, logged, type ServiceDeps } from './context';
 import type { Repositories } from './ports';
 import { implement, spec } from './use-case';
 
@@ -91,9 +91,10 @@ export function createSettingsService({ uow, clock, events }: ServiceDeps) {
           data: { before, changes },
           at: clock.now(),
         });
+        await repos.eventLog.append([logged({ type: 'settings.changed', at: clock.now() })]);
         return loadSettings(repos);
       });
-      events?.publish({ type: 'settings.changed', at: clock.now() });
+      announce({ events });
       return updated;
     }),
   };

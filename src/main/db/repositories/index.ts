@@ -12,6 +12,8 @@ import type { Db } from './prisma-types';
 import { PrismaRefundRepository } from './refund-repository';
 import { PrismaReportRepository } from './report-repository';
 import { PrismaSettingsRepository } from './settings-repository';
+import { PrismaSessionRepository } from './session-repository';
+import { PrismaEventLogRepository } from './event-log-repository';
 import { PrismaStaffRepository } from './staff-repository';
 import { PrismaStripeEventRepository } from './stripe-event-repository';
 import { PrismaTransitionLogRepository } from './transition-log-repository';
@@ -33,6 +35,8 @@ export function repositoriesFor(db: Db, read?: ReadQuery): Repositories {
     audit: new PrismaAuditRepository(db),
     settings: new PrismaSettingsRepository(db),
     reports: new PrismaReportRepository(db),
+    sessions: new PrismaSessionRepository(db),
+    eventLog: new PrismaEventLogRepository(db),
   };
 }
 

@@ -1,5 +1,5 @@
 import type { CurrencyCode } from '../../domain/money';
-import type { GigRecord, PeopleStore, StudentRecord, TeacherRecord } from '../../services/ports';
+import type { Credentials, GigRecord, PeopleStore, StudentRecord, TeacherRecord } from '../../services/ports';
 import type { Gig, Student, Teacher } from '../generated/client.ts';
 import { unlessDuplicate } from './errors';
 import type { Db } from './prisma-types';
@@ -24,6 +24,22 @@ const toGig = (row: Gig): GigRecord => ({ ...row, currency: row.currency as Curr
 export class PrismaPeopleRepository implements PeopleStore {
   constructor(private readonly db: Db) {}
 
+  async emailTaken(email: string): Promise<boolean> {
+    const [student, teacher] = await Promise.all([
+      this.db.student.findUnique({ where: { email }, select: { id: true } }),
+      this.db.teacher.findUnique({ where: { email }, select: { id: true } }),
+    ]);
+    return student !== null || teacher !== null;
+  }
+  async credentialsByEmail(email: string): Promise<Credentials | null> {
+    const fields = { id: true, email: true, name: true, timezone: true, passwordHash: true } as const;
+    const student = await this.db.student.findUnique({ where: { email }, select: fields });
+    if (student?.passwordHash) return { kind: 'STUDENT', ...student };
+    const teacher = await this.db.teacher.findUnique({ where: { email }, select: fields });
+    if (teacher?.passwordHash) return { kind: 'TEACHER', ...teacher };
+    return null;
+  }
+
   countTeachers(): Promise<number> {
     return this.db.teacher.count();
   }
@@ -32,6 +48,7 @@ export class PrismaPeopleRepository implements PeopleStore {
     email: string;
     name: string;
     timezone: string;
+    passwordHash?: string;
     createdAt: Date;
   }): Promise<StudentRecord> {
     return toStudent(
@@ -45,6 +62,10 @@ export class PrismaPeopleRepository implements PeopleStore {
     email: string;
     name: string;
     timezone: string;
+    passwordHash?: string;
+    bio?: string | null;
+    qualifications?: string | null;
+    yearsOfExperience?: number | null;
     createdAt: Date;
   }): Promise<TeacherRecord> {
     return toTeacher(

@@ -5,6 +5,7 @@ import type { PaymentStore } from './payments';
 import type { PeopleStore, StaffStore } from './people';
 import type { MismatchStore, StripeEventStore } from './reconciliation';
 import type { RefundStore } from './refunds';
+import type { EventLogStore, SessionStore } from './sessions';
 import type { AuditStore, ReportStore, SettingsStore } from './support';
 
 /**
@@ -26,6 +27,8 @@ export interface Repositories {
   outboxWork: OutboxWorkStore;
   audit: AuditStore;
   settings: SettingsStore;
+  sessions: SessionStore;
+  eventLog: EventLogStore;
   reports: ReportStore;
 }
 
@@ -42,4 +45,5 @@ export type * from './payments';
 export type * from './people';
 export type * from './reconciliation';
 export type * from './refunds';
+export type * from './sessions';
 export type * from './support';

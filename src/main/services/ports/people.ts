@@ -54,10 +54,38 @@ export interface StaffStore {
   list(): Promise<StaffRecord[]>;
 }
 
+/** A student's or teacher's marketplace sign-in (R50). */
+export interface Credentials {
+  kind: 'STUDENT' | 'TEACHER';
+  id: number;
+  email: string;
+  name: string;
+  timezone: string;
+  passwordHash: string | null;
+}
+
 export interface PeopleStore {
+  /** Whether a student or a teacher already has this email. */
+  emailTaken(email: string): Promise<boolean>;
+  credentialsByEmail(email: string): Promise<Credentials | null>;
   countTeachers(): Promise<number>;
-  createStudent(input: { email: string; name: string; timezone: string; createdAt: Date }): Promise<StudentRecord>;
-  createTeacher(input: { email: string; name: string; timezone: string; createdAt: Date }): Promise<TeacherRecord>;
+  createStudent(input: {
+    email: string;
+    name: string;
+    timezone: string;
+    passwordHash?: string;
+    createdAt: Date;
+  }): Promise<StudentRecord>;
+  createTeacher(input: {
+    email: string;
+    name: string;
+    timezone: string;
+    passwordHash?: string;
+    bio?: string | null;
+    qualifications?: string | null;
+    yearsOfExperience?: number | null;
+    createdAt: Date;
+  }): Promise<TeacherRecord>;
   findStudent(id: number): Promise<StudentRecord | null>;
   findTeacher(id: number): Promise<TeacherRecord | null>;
   /** Locks the teacher's row until the transaction ends, so overlap checks of concurrent creations serialize. */

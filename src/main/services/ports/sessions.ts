@@ -1,0 +1,58 @@
+/** Sign-ins that every host of a deployment sees: staff consoles and students' and teachers' apps. */
+export type SessionKind = 'STAFF' | 'STUDENT' | 'TEACHER';
+
+export interface SessionRecord {
+  id: string;
+  kind: SessionKind;
+  subjectId: number;
+  createdAt: Date;
+  expiresAt: Date;
+  lastSeenAt: Date;
+  revokedAt: Date | null;
+  revokeReason: string | null;
+}
+
+export interface RefreshTokenRecord {
+  id: number;
+  sessionId: string;
+  expiresAt: Date;
+  usedAt: Date | null;
+}
+
+export interface SessionStore {
+  create(session: {
+    id: string;
+    kind: SessionKind;
+    subjectId: number;
+    tokenHash: string | null;
+    createdAt: Date;
+    expiresAt: Date;
+  }): Promise<void>;
+  find(id: string): Promise<SessionRecord | null>;
+  findByTokenHash(tokenHash: string): Promise<SessionRecord | null>;
+  /** Records use at most once a minute, so a busy console does not write on every call. */
+  touch(id: string, at: Date): Promise<void>;
+  revoke(id: string, reason: string, at: Date): Promise<boolean>;
+  revokeAllOf(kind: SessionKind, subjectId: number, reason: string, at: Date): Promise<string[]>;
+  addRefreshToken(token: { sessionId: string; tokenHash: string; createdAt: Date; expiresAt: Date }): Promise<void>;
+  findRefreshToken(tokenHash: string): Promise<RefreshTokenRecord | null>;
+  /** Marks a refresh token used; false when it already was (a second use: reuse). */
+  useRefreshToken(id: number, at: Date): Promise<boolean>;
+}
+
+export interface EventLogRecord {
+  id: number;
+  type: string;
+  payload: Record<string, unknown>;
+  at: Date;
+}
+
+/** Every committed change, in order, read by every host (live updates across hosts). */
+export interface EventLogStore {
+  /** Written in the transaction of the change; announced to every host when it commits. */
+  append(events: readonly { type: string; payload: Record<string, unknown>; at: Date }[]): Promise<void>;
+  after(id: number, limit: number): Promise<EventLogRecord[]>;
+  latestId(): Promise<number>;
+  oldestId(): Promise<number | null>;
+  pruneBefore(at: Date): Promise<number>;
+}
