@@ -50,7 +50,7 @@ export class Changes {
 
 /** A domain event as a row of the event log. */
 export function logged(event: DomainEvent): { type: string; payload: Record<string, unknown>; at: Date } {
-  return { type: event.type, payload: { ...event } as Record<string, unknown>, at: event.at };
+  return { type: event.type, payload: { ...event }, at: event.at };
 }
 
 /**

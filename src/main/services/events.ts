@@ -29,7 +29,7 @@ export interface StampedEvent {
 
 function revive(record: EventLogRecord): StampedEvent {
   const payload = record.payload as unknown as DomainEvent & { at: string | Date };
-  return { id: record.id, event: { ...payload, at: new Date(payload.at) } as DomainEvent };
+  return { id: record.id, event: { ...payload, at: new Date(payload.at) } };
 }
 
 const RECENT = 2000;
@@ -76,12 +76,17 @@ export class EventBus {
             for (const row of rows) this.deliver(revive(row));
             if (rows.length < PAGE) break;
           }
-        } while (this.again);
+        } while (this.askedAgain());
       } finally {
         this.reading = null;
       }
     })();
     return this.reading;
+  }
+
+  /** Read through a method: a poke arrives from another callback while a read awaits. */
+  private askedAgain(): boolean {
+    return this.again;
   }
 
   private deliver(stamped: StampedEvent): void {
