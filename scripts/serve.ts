@@ -5,7 +5,7 @@
  */
 import { argValue, loadConfig } from '../src/main/config/config';
 import { startHost } from '../src/main/host';
-import { consoleLogger } from '../src/main/log';
+import { structuredLogger } from '../src/main/log';
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
@@ -14,14 +14,18 @@ async function main(): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0–65535, got "${portText}"`);
   const host = argValue(argv, 'host') ?? '127.0.0.1';
   const config = loadConfig(argv);
+  // Structured JSON logs (pino) with secrets redacted; the console's address also as a plain line.
+  const { pino, logger } = structuredLogger();
   const running = await startHost({
     config,
-    logger: consoleLogger,
+    logger,
+    pino,
     host,
     port,
     demoData: argv.includes('--no-demo') ? 'skip' : 'load',
+    trustProxy: process.env['LINGUAFLEX_TRUST_PROXY'] === 'true',
   });
-  consoleLogger.info(`LinguaFlex Ops console: ${running.url}`);
+  console.log(`LinguaFlex Ops console: ${running.url}`);
   const stop = () => {
     void running.close().then(() => process.exit(0));
   };

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { AppConfig } from './config/config';
 import type { Clock } from './domain/clock';
 import { openDatabase, type Database } from './db/database';
+import { createRateLimits } from './db/rate-limits';
 import { applyPendingMigrations } from './db/migrate';
 import { prismaUnitOfWork } from './db/repositories';
 import { EVENT_CHANNEL } from './db/repositories/event-log-repository';
@@ -19,6 +20,12 @@ import { EventBus } from './services/events';
 import type { UnitOfWork } from './services/ports';
 
 export const systemClock: Clock = { now: () => new Date() };
+
+/** LINGUAFLEX_RATE_LIMIT_FACTOR scales every rate limit (a load test from one address needs more). */
+function rateLimitFactor(env: NodeJS.ProcessEnv): number {
+  const factor = Number(env['LINGUAFLEX_RATE_LIMIT_FACTOR'] ?? '1');
+  return Number.isFinite(factor) && factor > 0 ? factor : 1;
+}
 
 /** Live-update history kept for consoles that reconnect; older ones reload instead. */
 const EVENT_LOG_KEPT_MS = 24 * 60 * 60 * 1000;
@@ -51,6 +58,7 @@ export interface ContainerOptions {
 /** The composition root: configuration → database (migrated) → repositories → integrations → services. */
 export async function createContainer(options: ContainerOptions): Promise<Container> {
   const clock = options.clock ?? systemClock;
+  const env = options.env ?? process.env;
   const logger = options.logger ?? silentLogger;
   const db = await openDatabase(options.config.database);
   let integrations: Integrations | null = null;
@@ -60,7 +68,7 @@ export async function createContainer(options: ContainerOptions): Promise<Contai
     const stateDir =
       options.config.database.kind === 'pglite-memory' ? undefined : path.join(options.config.dataDir, 'sandboxes');
     integrations = await createIntegrations(
-      { ...credentialsFromEnv(options.env ?? process.env), ...options.credentials },
+      { ...credentialsFromEnv(env), ...options.credentials },
       { ...(stateDir ? { stateDir } : {}), ...options.integrations },
     );
     const uow = prismaUnitOfWork(db.prisma, db.readQuery);
@@ -69,7 +77,15 @@ export async function createContainer(options: ContainerOptions): Promise<Contai
     // Changes committed by other hosts (or other connections) arrive as NOTIFY on the event log.
     const unlisten = await db.listen(EVENT_CHANNEL, () => void events.poke().catch(() => undefined));
     const deliveryKick: { kick: () => void } = { kick: () => undefined };
-    const services = createServices({ uow, clock, events }, integrations, deliveryKick);
+    const services = createServices(
+      { uow, clock, events },
+      {
+        gateway: integrations.gateway,
+        tokenSecret: env['LINGUAFLEX_TOKEN_SECRET'],
+        rateLimits: createRateLimits(db.prisma, rateLimitFactor(env)),
+      },
+      deliveryKick,
+    );
     const outbox = createOutboxWorker({
       events,
       uow,

@@ -1,22 +1,21 @@
-import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { createHTTPHandler } from '@trpc/server/adapters/standalone';
-import { appRouter } from './api/root';
-import { apiContext } from './api/context';
-import type { ApiContext } from './api/trpc';
+import type { Logger as Pino } from 'pino';
 import type { AppConfig } from './config/config';
+import type { Container } from './container';
 import type { Clock } from './domain/clock';
 import { projectRoot } from './db/paths';
-import { securityHeaders, serveStatic } from './http/static-files';
+import { marketplaceApi } from './http/api';
+import { buildServer } from './http/server';
 import { startJobs, startStripePoller } from './jobs';
 import type { Logger } from './log';
 import { startApp, type StartupOptions } from './startup';
-import type { Container } from './container';
 
 export interface HostOptions {
   config: AppConfig;
   logger: Logger;
+  /** Structured request logs (pino, secrets redacted); none: no request logs. */
+  pino?: Pino;
   host?: string;
   port?: number;
   /** The built renderer (electron-vite's out/renderer). */
@@ -24,8 +23,10 @@ export interface HostOptions {
   clock?: Clock;
   demoData?: StartupOptions['demoData'];
   integrations?: StartupOptions['integrations'];
+  env?: NodeJS.ProcessEnv;
   jobIntervalMs?: number;
   pollIntervalMs?: number;
+  trustProxy?: boolean | string;
 }
 
 export interface RunningHost {
@@ -34,14 +35,10 @@ export interface RunningHost {
   close(): Promise<void>;
 }
 
-function bearer(header: string | undefined): string | null {
-  const match = /^Bearer\s+(\S+)$/i.exec(header ?? '');
-  return match?.[1] ?? null;
-}
-
 /**
- * The trusted side without Electron: the same container, services and router, over HTTP at /trpc
- * (batch link; subscriptions as server-sent events), plus the built renderer as a web console.
+ * The trusted side without Electron: the same container and services, over HTTP — the staff router
+ * at /trpc (batch link; subscriptions as server-sent events), the marketplace API at /api, Stripe's
+ * webhook, and the built renderer as a web console. Several hosts may share one PostgreSQL.
  */
 export async function startHost(options: HostOptions): Promise<RunningHost> {
   const { logger } = options;
@@ -51,52 +48,21 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     demoData: options.demoData ?? 'load',
     ...(options.integrations ? { integrations: options.integrations } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.env ? { env: options.env } : {}),
   });
   const jobs = startJobs(container.services, logger, () => container.maintain(), options.jobIntervalMs);
   void jobs.runOnce();
   const poller = startStripePoller(container, logger, options.pollIntervalMs ?? 60_000);
-  const staticDir = path.resolve(options.staticDir ?? path.join(projectRoot(), 'out', 'renderer'));
-  const trpc = createHTTPHandler({
-    router: appRouter,
-    basePath: '/trpc/',
-    createContext: ({ req, info }): ApiContext => {
-      const fromParams = info.connectionParams?.['token'];
-      return apiContext(
-        container,
-        logger,
-        bearer(req.headers.authorization) ?? (typeof fromParams === 'string' ? fromParams : null),
-      );
-    },
+  const app = await buildServer({
+    container,
+    logger,
+    pino: options.pino,
+    staticDir: options.staticDir ?? path.join(projectRoot(), 'out', 'renderer'),
+    trustProxy: options.trustProxy,
+    routes: marketplaceApi(container, options.env ?? process.env),
   });
-  const server = http.createServer((request, response) => {
-    const pathname = (request.url ?? '/').split('?')[0] ?? '/';
-    if (pathname.startsWith('/trpc/')) {
-      securityHeaders(response);
-      trpc(request, response);
-      return;
-    }
-    if (pathname === '/webhooks/stripe') {
-      void handleStripeWebhook(container, logger, request, response);
-      return;
-    }
-    if (pathname === '/healthz') {
-      response.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ ok: true }));
-      return;
-    }
-    if (request.method !== 'GET' && request.method !== 'HEAD') {
-      response.writeHead(405, { Allow: 'GET, HEAD' }).end();
-      return;
-    }
-    serveStatic(staticDir, request, response);
-  });
-  // Long-lived SSE responses must not be cut by the default request timeout.
-  server.requestTimeout = 0;
-  server.headersTimeout = 30_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
-  });
-  const address = server.address() as AddressInfo;
+  await app.listen({ port: options.port ?? 0, host: options.host ?? '127.0.0.1' });
+  const address = app.server.address() as AddressInfo;
   const hostName = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${hostName}:${address.port}`;
   // The local Stripe sandbox signs and delivers its events to this host, as Stripe would.
@@ -113,62 +79,9 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       closed = true;
       jobs.stop();
       poller.stop();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      app.server.closeAllConnections();
+      await app.close();
       await container.close();
     },
   };
-}
-
-const MAX_WEBHOOK_BYTES = 1024 * 1024;
-
-/**
- * POST /webhooks/stripe: the raw body is verified against Stripe-Signature (300 s tolerance) before
- * anything is parsed; a bad or stale signature is a 400 and changes nothing (R25).
- */
-async function handleStripeWebhook(
-  container: Container,
-  logger: Logger,
-  request: http.IncomingMessage,
-  response: http.ServerResponse,
-): Promise<void> {
-  const reply = (status: number, body: Record<string, unknown>): void => {
-    response.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
-  };
-  if (request.method !== 'POST') {
-    reply(405, { error: 'POST only' });
-    return;
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_WEBHOOK_BYTES) {
-      reply(413, { error: 'payload too large' });
-      return;
-    }
-    chunks.push(chunk as Buffer);
-  }
-  const raw = Buffer.concat(chunks).toString('utf8');
-  const signature = request.headers['stripe-signature'];
-  let event;
-  try {
-    if (typeof signature !== 'string') throw new Error('missing Stripe-Signature header');
-    event = container.integrations.gateway.verifyWebhook(raw, signature);
-  } catch (error) {
-    reply(400, {
-      error: `Webhook signature verification failed: ${error instanceof Error ? error.message : String(error)}`,
-    });
-    return;
-  }
-  try {
-    const outcome = await container.services.payments.handleEvent(event);
-    reply(200, { received: true, outcome });
-  } catch (error) {
-    logger.warn(
-      `Stripe webhook ${event.id} (${event.type}) failed: ${error instanceof Error ? error.message : String(error)}`,
-    );
-    // A 5xx makes Stripe deliver it again later; the poller is a second chance.
-    reply(500, { error: 'could not apply the event yet' });
-  }
 }

@@ -1,4 +1,6 @@
-/** Plain line logging for the trusted side. Callers never pass secrets; see config/secrets for masking. */
+import pino, { type Logger as Pino } from 'pino';
+
+/** Logging for the trusted side. Callers never pass secrets; the structured logger also redacts them. */
 export interface Logger {
   info(message: string): void;
   warn(message: string): void;
@@ -12,3 +14,35 @@ export const consoleLogger: Logger = {
 };
 
 export const silentLogger: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+/**
+ * Whatever could carry a secret never reaches a log line: credentials and tokens in headers, and
+ * passwords, tokens and card data in bodies (R20, R34).
+ */
+export const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["stripe-signature"]',
+  'res.headers["set-cookie"]',
+  '*.password',
+  '*.token',
+  '*.access_token',
+  '*.refresh_token',
+  '*.card_number',
+  '*.number',
+  '*.cvc',
+  '*.cvv',
+];
+
+/** Structured JSON logs (pino) for the headless host, with secrets redacted. */
+export function structuredLogger(level = process.env['LOG_LEVEL'] ?? 'info'): { pino: Pino; logger: Logger } {
+  const instance = pino({ level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } });
+  return {
+    pino: instance,
+    logger: {
+      info: (message) => instance.info(message),
+      warn: (message) => instance.warn(message),
+      error: (message, error) => instance.error({ err: error }, message),
+    },
+  };
+}

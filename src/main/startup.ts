@@ -18,6 +18,7 @@ export interface StartupOptions {
   demoData: 'load' | 'skip' | ((question: string) => Promise<boolean>);
   integrations?: IntegrationOptions;
   credentials?: Credentials;
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface StartupReport {
@@ -37,6 +38,7 @@ export async function startApp(options: StartupOptions): Promise<StartupReport> 
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.integrations ? { integrations: options.integrations } : {}),
     ...(options.credentials ? { credentials: options.credentials } : {}),
+    ...(options.env ? { env: options.env } : {}),
   });
   const lines: string[] = [];
   try {

@@ -17,6 +17,7 @@ export const DOMAIN_ERROR_CODES = [
   'REFUND_EXCEEDS_REMAINING',
   'DATABASE_LOCKED',
   'INTEGRATION_FAILED',
+  'RATE_LIMITED',
 ] as const;
 
 export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];

@@ -1,9 +1,12 @@
 import { createAuditService } from './audit';
+import { createAccountService } from './accounts';
 import { createAuthService } from './auth';
 import { createBookingService } from './bookings';
 import type { ServiceDeps } from './context';
 import { createDeliveryService } from './deliveries';
+import { createMarketplaceQueries } from './marketplace';
 import type { PaymentGateway } from './gateways';
+import type { RateLimits } from './ports';
 import { createPaymentService } from './payments';
 import { createPeopleService } from './people';
 import { createReconciliationService } from './reconciliation';
@@ -14,7 +17,16 @@ import { createStaffService } from './staff';
 
 export interface ServiceIntegrations {
   gateway: PaymentGateway;
+  /** The key of the marketplace's access tokens (LINGUAFLEX_TOKEN_SECRET); else one kept in the database. */
+  tokenSecret?: string | undefined;
+  /** Shared limits (the container always gives the database's); services built on their own count nothing. */
+  rateLimits?: RateLimits | undefined;
 }
+
+const NO_RATE_LIMITS: RateLimits = {
+  consume: () => Promise.resolve({ allowed: true }),
+  reset: () => Promise.resolve(),
+};
 
 /** Set once the outbox worker exists (it needs the services first). */
 export interface DeliveryKick {
@@ -32,7 +44,9 @@ export function createServices(
   const refunds = createRefundService(money);
   return {
     staff,
-    auth: createAuthService(staff, deps.clock),
+    auth: createAuthService(deps, staff),
+    accounts: createAccountService(deps, integrations.tokenSecret, integrations.rateLimits ?? NO_RATE_LIMITS),
+    marketplace: createMarketplaceQueries(deps),
     people: createPeopleService(deps),
     bookings: createBookingService(deps, refunds.submit),
     settings: createSettingsService(deps),

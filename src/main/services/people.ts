@@ -43,6 +43,10 @@ export function createPeopleService({ uow, clock }: ServiceDeps) {
 
     createGig: implement(PEOPLE_USE_CASES.createGig, async (actor, data): Promise<GigRecord> =>
       uow.transaction(async (repos) => {
+        // A teacher offers gigs only under their own name (R50); staff for anyone.
+        if (actor.kind === 'TEACHER' && actor.id !== data.teacherId)
+          throw new DomainError('FORBIDDEN', 'Teachers can only create their own gigs');
+        if (actor.kind === 'STUDENT') throw new DomainError('FORBIDDEN', 'Students cannot create gigs');
         if (!(await repos.people.findTeacher(data.teacherId))) {
           throw new DomainError('NOT_FOUND', `Teacher ${data.teacherId} does not exist`);
         }

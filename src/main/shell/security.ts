@@ -2,7 +2,7 @@
  * The Electron shell's security decisions, written against small interfaces so they are unit
  * tested without Electron: web preferences, navigation and window.open, permissions, CSP.
  */
-import { CONTENT_SECURITY_POLICY } from '../http/static-files';
+import { CONTENT_SECURITY_POLICY } from '../http/security-headers';
 
 export const APP_ORIGIN = 'app://console';
 

@@ -7,8 +7,8 @@ export const authRouter = router({
   me: staffProcedure(null).query(({ ctx }) => ctx.services.auth.me(ctx.token ?? '')),
   logout: staffProcedure(null)
     .input(z.void())
-    .mutation(({ ctx }) => {
-      ctx.services.auth.logout(ctx.token ?? '');
+    .mutation(async ({ ctx }) => {
+      await ctx.services.auth.logout(ctx.token ?? '');
       return { ok: true };
     }),
 });

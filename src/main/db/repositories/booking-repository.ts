@@ -1,6 +1,8 @@
 import type { CurrencyCode } from '../../domain/money';
 import { queueOf, type BookingQueue, type BookingState } from '../../domain/states';
 import type {
+  BookingPartyRow,
+  PartyBookingQuery,
   BookingListQuery,
   BookingListRow,
   BookingQueueFilter,
@@ -134,6 +136,46 @@ export function bookingListSql(query: BookingListQuery): { text: string; values:
   return { text, values: sql.values };
 }
 
+type RawPartyRow = Booking & {
+  studentName: string;
+  teacherName: string;
+  paymentId: number | null;
+  zoomMeetingId: string | null;
+  joinUrl: string | null;
+  startUrl: string | null;
+  meetingPassword: string | null;
+};
+
+/** One query for what a student's or teacher's app shows of bookings: names, payment, live meeting. */
+function partySql(where: string, order: string): string {
+  return `
+    SELECT b.*, s.name AS "studentName", t.name AS "teacherName",
+           (SELECT p.id FROM "Payment" p WHERE p."bookingId" = b.id AND p.status <> 'CANCELED'
+             ORDER BY p.id DESC LIMIT 1) AS "paymentId",
+           m."zoomMeetingId", m."joinUrl", m."startUrl", m.password AS "meetingPassword"
+    FROM "Booking" b
+    JOIN "Student" s ON s.id = b."studentId"
+    JOIN "Teacher" t ON t.id = b."teacherId"
+    LEFT JOIN "Meeting" m ON m."bookingId" = b.id AND m."deletedAt" IS NULL
+    ${where} ${order}`;
+}
+
+const toPartyRow = (row: RawPartyRow): BookingPartyRow => ({
+  ...toBookingRecord(row),
+  studentName: row.studentName,
+  teacherName: row.teacherName,
+  paymentId: row.paymentId,
+  meeting:
+    row.zoomMeetingId !== null && row.joinUrl !== null
+      ? {
+          zoomMeetingId: row.zoomMeetingId,
+          joinUrl: row.joinUrl,
+          startUrl: row.startUrl ?? '',
+          password: row.meetingPassword ?? '',
+        }
+      : null,
+});
+
 type RawListRow = Booking & {
   studentName: string;
   studentEmail: string;
@@ -237,6 +279,32 @@ export class PrismaBookingRepository implements BookingStore {
       language: row.language,
       meetingJoinUrl: row.meetingJoinUrl,
     }));
+  }
+
+  private async query<Row>(text: string, values: unknown[]): Promise<Row[]> {
+    return this.read ? this.read<Row>(text, values) : this.db.$queryRawUnsafe<Row[]>(text, ...values);
+  }
+
+  async partyView(id: number): Promise<BookingPartyRow | null> {
+    const [row] = await this.query<RawPartyRow>(partySql('WHERE b.id = $1::int', ''), [id]);
+    return row ? toPartyRow(row) : null;
+  }
+
+  async listForParty(query: PartyBookingQuery): Promise<BookingPartyRow[]> {
+    const sql = new SqlText();
+    const conditions: string[] = [];
+    if (query.studentId !== undefined) conditions.push(`b."studentId" = ${sql.param(query.studentId, 'int')}`);
+    if (query.teacherId !== undefined) conditions.push(`b."teacherId" = ${sql.param(query.teacherId, 'int')}`);
+    if (query.status) conditions.push(`b."status" = ${sql.param(query.status, '"BookingStatus"')}`);
+    if (query.paymentStatus)
+      conditions.push(`b."paymentStatus" = ${sql.param(query.paymentStatus, '"BookingPaymentStatus"')}`);
+    if (query.beforeId !== undefined) conditions.push(`b.id < ${sql.param(query.beforeId, 'int')}`);
+    const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
+    const rows = await this.query<RawPartyRow>(
+      partySql(where, `ORDER BY b.id DESC LIMIT ${sql.param(query.limit, 'int')}`),
+      sql.values,
+    );
+    return rows.map(toPartyRow);
   }
 
   async countByQueue(now: Date): Promise<Record<BookingQueueFilter, number>> {

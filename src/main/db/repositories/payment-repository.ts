@@ -2,6 +2,7 @@ import type {
   NewLifecycleTransition,
   PaymentAttemptRecord,
   PaymentListQuery,
+  PartyPaymentRow,
   PaymentRecord,
   PaymentStore,
   PaymentStripeFacts,
@@ -92,6 +93,47 @@ export class PrismaPaymentRepository implements PaymentStore {
     };
     const rows = await this.db.payment.findMany({ where, orderBy: { id: 'desc' }, take: query.limit });
     return rows.map(toPayment);
+  }
+  async listForParty(query: {
+    studentId?: number | undefined;
+    teacherId?: number | undefined;
+    id?: number | undefined;
+    beforeId?: number | undefined;
+    limit: number;
+  }): Promise<PartyPaymentRow[]> {
+    const rows = await this.db.payment.findMany({
+      where: {
+        status: { not: 'CANCELED' },
+        ...(query.id !== undefined ? { id: query.id } : {}),
+        ...(query.beforeId !== undefined ? { id: { lt: query.beforeId } } : {}),
+        booking: {
+          ...(query.studentId !== undefined ? { studentId: query.studentId } : {}),
+          ...(query.teacherId !== undefined ? { teacherId: query.teacherId } : {}),
+        },
+      },
+      include: {
+        booking: { select: { studentId: true, teacherId: true, hourlyRateMinor: true, minutes: true, feeMinor: true } },
+        attempts: { where: { stripePaymentMethodId: { not: null } }, orderBy: { id: 'desc' }, take: 1 },
+      },
+      orderBy: { id: 'desc' },
+      take: query.limit,
+    });
+    const methodIds = rows.flatMap((row) => row.attempts.map((attempt) => attempt.stripePaymentMethodId ?? ''));
+    const methods = new Map(
+      (await this.db.paymentMethod.findMany({ where: { stripePaymentMethodId: { in: methodIds } } })).map((method) => [
+        method.stripePaymentMethodId,
+        method,
+      ]),
+    );
+    return rows.map(({ booking, attempts, ...payment }) => {
+      const method = methods.get(attempts[0]?.stripePaymentMethodId ?? '');
+      return {
+        ...toPayment(payment),
+        ...booking,
+        cardBrand: method?.brand ?? null,
+        cardLast4: method?.last4 ?? null,
+      };
+    });
   }
   async needingReconciliation(limit: number): Promise<PaymentRecord[]> {
     // Everything that went to Stripe (or was about to), refunded payments included (R29). Demo

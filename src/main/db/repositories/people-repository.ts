@@ -1,5 +1,12 @@
 import type { CurrencyCode } from '../../domain/money';
-import type { Credentials, GigRecord, PeopleStore, StudentRecord, TeacherRecord } from '../../services/ports';
+import type {
+  Credentials,
+  GigRecord,
+  GigWithTeacher,
+  PeopleStore,
+  StudentRecord,
+  TeacherRecord,
+} from '../../services/ports';
 import type { Gig, Student, Teacher } from '../generated/client.ts';
 import { unlessDuplicate } from './errors';
 import type { Db } from './prisma-types';
@@ -119,6 +126,31 @@ export class PrismaPeopleRepository implements PeopleStore {
   }
   async setStudentCustomer(studentId: number, customerId: string): Promise<void> {
     await this.db.student.update({ where: { id: studentId }, data: { stripeCustomerId: customerId } });
+  }
+  async catalogue(query: {
+    language?: string | undefined;
+    teacherId?: number | undefined;
+    beforeId?: number | undefined;
+    limit: number;
+  }): Promise<GigWithTeacher[]> {
+    const rows = await this.db.gig.findMany({
+      where: {
+        active: true,
+        ...(query.language ? { language: { equals: query.language, mode: 'insensitive' } } : {}),
+        ...(query.teacherId !== undefined ? { teacherId: query.teacherId } : {}),
+        ...(query.beforeId !== undefined ? { id: { lt: query.beforeId } } : {}),
+      },
+      include: { teacher: { select: { name: true } } },
+      orderBy: { id: 'desc' },
+      take: query.limit,
+    });
+    return rows.map(({ teacher, ...gig }) => ({ ...toGig(gig), teacherName: teacher.name }));
+  }
+  async gigWithTeacher(id: number): Promise<GigWithTeacher | null> {
+    const row = await this.db.gig.findUnique({ where: { id }, include: { teacher: { select: { name: true } } } });
+    if (!row) return null;
+    const { teacher, ...gig } = row;
+    return { ...toGig(gig), teacherName: teacher.name };
   }
   async listGigs(teacherId?: number): Promise<GigRecord[]> {
     const rows = await this.db.gig.findMany({

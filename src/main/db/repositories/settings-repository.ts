@@ -16,4 +16,10 @@ export class PrismaSettingsRepository implements SettingsStore {
       update: { value: json, updatedById },
     });
   }
+  async setIfAbsent(key: string, value: unknown): Promise<unknown> {
+    const json = value as Prisma.InputJsonValue;
+    await this.db
+      .$executeRaw`INSERT INTO "Setting" (key, value, "updatedAt") VALUES (${key}, ${JSON.stringify(json)}::jsonb, now()) ON CONFLICT (key) DO NOTHING`;
+    return (await this.db.setting.findUniqueOrThrow({ where: { key } })).value;
+  }
 }

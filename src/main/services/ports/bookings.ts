@@ -40,6 +40,25 @@ export interface BookingListRow extends BookingRecord {
   meetingJoinUrl: string | null;
 }
 
+/** A booking as its student or teacher sees it (R50): names, its payment, its meeting while live. */
+export interface BookingPartyRow extends BookingRecord {
+  studentName: string;
+  teacherName: string;
+  /** The booking's payment (the latest that was not cancelled), if any. */
+  paymentId: number | null;
+  meeting: { zoomMeetingId: string; joinUrl: string; startUrl: string; password: string } | null;
+}
+
+export interface PartyBookingQuery {
+  studentId?: number | undefined;
+  teacherId?: number | undefined;
+  status?: BookingStatus | undefined;
+  paymentStatus?: BookingPaymentStatus | undefined;
+  /** Newest first; `beforeId` pages on. */
+  beforeId?: number | undefined;
+  limit: number;
+}
+
 export interface TransitionRecord {
   id: number;
   bookingId: number;
@@ -109,6 +128,8 @@ export interface BookingStore {
   hasTeacherOverlap(teacherId: number, startsAt: Date, endsAt: Date): Promise<boolean>;
   transitions(bookingId: number): Promise<TransitionRecord[]>;
   list(query: BookingListQuery): Promise<BookingListRow[]>;
+  partyView(id: number): Promise<BookingPartyRow | null>;
+  listForParty(query: PartyBookingQuery): Promise<BookingPartyRow[]>;
   countByQueue(now: Date): Promise<Record<BookingQueueFilter, number>>;
   /** Ids of CONFIRMED, unpaid bookings whose payment window has closed (R16). */
   findExpiredPaymentWindows(cutoff: Date, limit: number): Promise<number[]>;

@@ -46,4 +46,5 @@ export type * from './people';
 export type * from './reconciliation';
 export type * from './refunds';
 export type * from './sessions';
+export type * from './rate-limits';
 export type * from './support';

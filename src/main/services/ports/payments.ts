@@ -74,6 +74,17 @@ export interface PaymentListQuery {
   limit: number;
 }
 
+/** A payment as its student or teacher sees it, with the booking's quote and the card last used. */
+export interface PartyPaymentRow extends PaymentRecord {
+  studentId: number;
+  teacherId: number;
+  hourlyRateMinor: number;
+  minutes: number;
+  feeMinor: number;
+  cardBrand: string | null;
+  cardLast4: string | null;
+}
+
 export interface PaymentStore {
   lock(paymentId: number): Promise<void>;
   findById(id: number): Promise<PaymentRecord | null>;
@@ -101,6 +112,13 @@ export interface PaymentStore {
   /** Records what Stripe said (ids, its own status, the last error, the attempt's key); no status. */
   recordStripeFacts(id: number, facts: PaymentStripeFacts, at: Date): Promise<PaymentRecord>;
   list(query: PaymentListQuery): Promise<PaymentRecord[]>;
+  listForParty(query: {
+    studentId?: number | undefined;
+    teacherId?: number | undefined;
+    id?: number | undefined;
+    beforeId?: number | undefined;
+    limit: number;
+  }): Promise<PartyPaymentRow[]>;
   /** Everything that went to Stripe (or was about to) and may still change or be contradicted there (R26, R29). */
   needingReconciliation(limit: number): Promise<PaymentRecord[]>;
   addAttempt(input: {

@@ -39,6 +39,10 @@ export interface GigRecord {
   createdAt: Date;
 }
 
+export interface GigWithTeacher extends GigRecord {
+  teacherName: string;
+}
+
 export interface StaffStore {
   count(): Promise<number>;
   countActive(): Promise<number>;
@@ -95,5 +99,13 @@ export interface PeopleStore {
   searchStudents(text: string, limit: number): Promise<StudentRecord[]>;
   searchTeachers(text: string, limit: number): Promise<TeacherRecord[]>;
   listGigs(teacherId?: number): Promise<GigRecord[]>;
+  /** The catalogue: active gigs with their teacher's name, newest first. */
+  catalogue(query: {
+    language?: string | undefined;
+    teacherId?: number | undefined;
+    beforeId?: number | undefined;
+    limit: number;
+  }): Promise<GigWithTeacher[]>;
+  gigWithTeacher(id: number): Promise<GigWithTeacher | null>;
   setStudentCustomer(studentId: number, customerId: string): Promise<void>;
 }

@@ -29,6 +29,8 @@ export interface AuditStore {
 export interface SettingsStore {
   all(): Promise<Record<string, unknown>>;
   set(key: string, value: unknown, updatedById: number | null): Promise<void>;
+  /** Stores `value` unless the key exists; returns what is stored either way (first writer wins). */
+  setIfAbsent(key: string, value: unknown): Promise<unknown>;
 }
 
 export interface RevenueRow {

@@ -1,0 +1,63 @@
+import { randomBytes } from 'node:crypto';
+import { jwtVerify, SignJWT, errors as joseErrors } from 'jose';
+import { DomainError } from '../domain/errors';
+import type { Repositories } from './ports';
+
+const ISSUER = 'linguaflex-ops';
+const AUDIENCE = 'linguaflex-marketplace';
+const KEY_SETTING = 'auth.accessTokenKey';
+
+export interface AccessClaims {
+  sessionId: string;
+  kind: 'STUDENT' | 'TEACHER';
+  subjectId: number;
+}
+
+/**
+ * Short-lived signed access tokens (HS256 JWTs, with jose) that every host of a deployment
+ * verifies with the same key: `LINGUAFLEX_TOKEN_SECRET` when set, otherwise a random key stored
+ * once in the shared database (the first host to start makes it; the others read it).
+ */
+export async function createAccessTokens(repos: Repositories, configured: string | undefined, ttlSeconds: number) {
+  const stored =
+    configured ?? String(await repos.settings.setIfAbsent(KEY_SETTING, randomBytes(32).toString('base64url')));
+  const key = new TextEncoder().encode(stored);
+  return {
+    ttlSeconds,
+    async sign(claims: AccessClaims, now: Date): Promise<string> {
+      const issuedAt = Math.floor(now.getTime() / 1000);
+      return new SignJWT({ sid: claims.sessionId, role: claims.kind })
+        .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+        .setSubject(String(claims.subjectId))
+        .setIssuer(ISSUER)
+        .setAudience(AUDIENCE)
+        .setIssuedAt(issuedAt)
+        .setExpirationTime(issuedAt + ttlSeconds)
+        .sign(key);
+    },
+    /** The claims of a valid token; UNAUTHENTICATED naming what is wrong otherwise. */
+    async verify(token: string, now: Date): Promise<AccessClaims> {
+      try {
+        const { payload } = await jwtVerify(token, key, {
+          issuer: ISSUER,
+          audience: AUDIENCE,
+          algorithms: ['HS256'],
+          currentDate: now,
+        });
+        const subjectId = Number(payload.sub);
+        const role = payload['role'];
+        const sid = payload['sid'];
+        if (!Number.isSafeInteger(subjectId) || (role !== 'STUDENT' && role !== 'TEACHER') || typeof sid !== 'string')
+          throw new DomainError('UNAUTHENTICATED', 'The access token is not one of ours');
+        return { sessionId: sid, kind: role, subjectId };
+      } catch (error) {
+        if (error instanceof DomainError) throw error;
+        if (error instanceof joseErrors.JWTExpired)
+          throw new DomainError('UNAUTHENTICATED', 'The access token expired; refresh it');
+        throw new DomainError('UNAUTHENTICATED', 'The access token is invalid');
+      }
+    },
+  };
+}
+
+export type AccessTokens = Awaited<ReturnType<typeof createAccessTokens>>;
