@@ -25,6 +25,24 @@ async function adminQuery(sql: string): Promise<void> {
   }
 }
 
+/** A fresh PostgreSQL database cloned from the migrated template (several hosts may share it). */
+export async function freshPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `t_${randomUUID().replaceAll('-', '')}`;
+  // Two files cloning at the same moment collide ("being accessed by other users"): retry briefly.
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      await adminQuery(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DATABASE}`);
+      break;
+    } catch (error) {
+      if (attempt >= 50 || !String(error).includes('being accessed by other users')) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100 + Math.random() * 200));
+    }
+  }
+  const url = new URL(inject('postgresAdminUrl'));
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
+
 /** A fresh, migrated database of the given kind, with the app's container over it. */
 export async function openTestContainer(
   kind: DbKind,
@@ -34,21 +52,9 @@ export async function openTestContainer(
   let target: DatabaseTarget;
   let dropDatabase = (): Promise<void> => Promise.resolve();
   if (kind === 'postgres') {
-    const name = `t_${randomUUID().replaceAll('-', '')}`;
-    // Two files cloning at the same moment collide ("being accessed by other users"): retry briefly.
-    for (let attempt = 0; ; attempt += 1) {
-      try {
-        await adminQuery(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DATABASE}`);
-        break;
-      } catch (error) {
-        if (attempt >= 50 || !String(error).includes('being accessed by other users')) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 100 + Math.random() * 200));
-      }
-    }
-    const adminUrl = new URL(inject('postgresAdminUrl'));
-    adminUrl.pathname = `/${name}`;
-    target = { kind: 'postgres', url: adminUrl.toString() };
-    dropDatabase = () => adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    const database = await freshPostgresDatabase();
+    target = { kind: 'postgres', url: database.url };
+    dropDatabase = database.drop;
   } else {
     target = { kind: 'pglite-memory' };
   }
