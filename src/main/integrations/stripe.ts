@@ -3,11 +3,14 @@ import {
   GatewayNoAnswer,
   GatewayRefused,
   type CardDetails,
+  type ConnectedAccount,
   type CreateIntentInput,
   type GatewayEvent,
   type IntentSnapshot,
   type PaymentGateway,
   type RefundSnapshot,
+  type ReversalSnapshot,
+  type TransferSnapshot,
 } from '../services/gateways';
 
 export interface StripeSettings {
@@ -52,6 +55,51 @@ function refundSnapshot(refund: Stripe.Refund): RefundSnapshot {
     failureReason: refund.failure_reason ?? null,
     metadata: refund.metadata ?? {},
   };
+}
+
+function accountOf(account: Stripe.Account): ConnectedAccount {
+  return {
+    id: account.id,
+    payoutsEnabled: account.payouts_enabled,
+    transfersActive: account.capabilities?.transfers === 'active',
+    detailsSubmitted: account.details_submitted,
+  };
+}
+
+const idOf = (value: string | { id: string } | null | undefined): string =>
+  typeof value === 'string' ? value : (value?.id ?? '');
+
+function transferSnapshot(transfer: Stripe.Transfer): TransferSnapshot {
+  return {
+    id: transfer.id,
+    amountMinor: transfer.amount,
+    currency: transfer.currency.toUpperCase(),
+    destination: idOf(transfer.destination),
+    transferGroup: transfer.transfer_group,
+    amountReversedMinor: transfer.amount_reversed,
+    reversed: transfer.reversed,
+    metadata: transfer.metadata,
+    created: transfer.created,
+  };
+}
+
+function reversalSnapshot(reversal: Stripe.TransferReversal): ReversalSnapshot {
+  return {
+    id: reversal.id,
+    transferId: idOf(reversal.transfer),
+    amountMinor: reversal.amount,
+    metadata: reversal.metadata ?? {},
+  };
+}
+
+/** Stripe's balance sides (`[{amount, currency}]`) as amounts by upper-case currency. */
+function byCurrency(side: { amount: number; currency: string }[]): Record<string, number> {
+  const sums: Record<string, number> = {};
+  for (const { amount, currency } of side) {
+    const code = currency.toUpperCase();
+    sums[code] = (sums[code] ?? 0) + amount;
+  }
+  return sums;
 }
 
 function eventOf(event: Stripe.Event): GatewayEvent {
@@ -270,5 +318,123 @@ export class StripePaymentGateway implements PaymentGateway {
   verifyWebhook(rawBody: string, signature: string): GatewayEvent {
     const event = this.stripe.webhooks.constructEvent(rawBody, signature, this.settings.webhookSecret, 300);
     return eventOf(event);
+  }
+
+  // ---- Connect: teachers' accounts, transfers, reversals (R40–R47) ----
+
+  createConnectedAccount(
+    input: { email: string; teacherId: number; country?: string },
+    idempotencyKey: string,
+  ): Promise<ConnectedAccount> {
+    return this.call(async () =>
+      accountOf(
+        await this.stripe.accounts.create(
+          {
+            type: 'express',
+            country: input.country ?? 'US',
+            email: input.email,
+            capabilities: { transfers: { requested: true } },
+            metadata: { teacherId: String(input.teacherId) },
+          },
+          { idempotencyKey },
+        ),
+      ),
+    );
+  }
+
+  retrieveConnectedAccount(accountId: string): Promise<ConnectedAccount> {
+    return this.call(async () => accountOf(await this.stripe.accounts.retrieve(accountId)));
+  }
+
+  createOnboardingLink(
+    accountId: string,
+    returnUrl: string,
+    refreshUrl: string,
+  ): Promise<{ url: string; expiresAt: number }> {
+    return this.call(async () => {
+      const link = await this.stripe.accountLinks.create({
+        account: accountId,
+        return_url: returnUrl,
+        refresh_url: refreshUrl,
+        type: 'account_onboarding',
+      });
+      return { url: link.url, expiresAt: link.expires_at };
+    });
+  }
+
+  createTransfer(
+    input: {
+      amountMinor: number;
+      currency: string;
+      destination: string;
+      transferGroup: string;
+      metadata: Record<string, string>;
+      sourceTransaction?: string;
+    },
+    idempotencyKey: string,
+  ): Promise<TransferSnapshot> {
+    return this.call(async () =>
+      transferSnapshot(
+        await this.stripe.transfers.create(
+          {
+            amount: input.amountMinor,
+            currency: input.currency.toLowerCase(),
+            destination: input.destination,
+            transfer_group: input.transferGroup,
+            metadata: input.metadata,
+            ...(input.sourceTransaction ? { source_transaction: input.sourceTransaction } : {}),
+          },
+          { idempotencyKey, ...MOVES_MONEY },
+        ),
+      ),
+    );
+  }
+
+  findTransfers(query: { transferGroup?: string; destination?: string }): Promise<TransferSnapshot[]> {
+    return this.call(async () => {
+      const transfers: TransferSnapshot[] = [];
+      const params: Stripe.TransferListParams = {
+        limit: 100,
+        ...(query.transferGroup !== undefined ? { transfer_group: query.transferGroup } : {}),
+        ...(query.destination !== undefined ? { destination: query.destination } : {}),
+      };
+      for await (const transfer of this.stripe.transfers.list(params)) transfers.push(transferSnapshot(transfer));
+      return transfers;
+    });
+  }
+
+  retrieveTransfer(id: string): Promise<TransferSnapshot> {
+    return this.call(async () => transferSnapshot(await this.stripe.transfers.retrieve(id)));
+  }
+
+  createTransferReversal(
+    input: { transferId: string; amountMinor: number; metadata: Record<string, string> },
+    idempotencyKey: string,
+  ): Promise<ReversalSnapshot> {
+    return this.call(async () =>
+      reversalSnapshot(
+        await this.stripe.transfers.createReversal(
+          input.transferId,
+          { amount: input.amountMinor, metadata: input.metadata },
+          { idempotencyKey, ...MOVES_MONEY },
+        ),
+      ),
+    );
+  }
+
+  listTransferReversals(transferId: string): Promise<ReversalSnapshot[]> {
+    return this.call(async () => {
+      const reversals: ReversalSnapshot[] = [];
+      for await (const reversal of this.stripe.transfers.listReversals(transferId, { limit: 100 }))
+        reversals.push(reversalSnapshot(reversal));
+      return reversals;
+    });
+  }
+
+  retrieveBalance(): Promise<{ available: Record<string, number>; pending: Record<string, number> }> {
+    return this.call(async () => {
+      const balance = await this.stripe.balance.retrieve();
+      return { available: byCurrency(balance.available), pending: byCurrency(balance.pending) };
+    });
   }
 }

@@ -26,9 +26,11 @@ import {
   type Json,
 } from './stripe-errors';
 import { API_VERSION, EventLog, type RequestRef, type StripeEvent } from './stripe-events';
+import { ConnectBook, type ConnectRecord } from './stripe-connect';
 import { bool, parseStripeForm, str, type FormValue } from './stripe-form';
 import { fingerprintOf, IdempotencyStore, MAX_KEY_LENGTH, type SavedAnswer } from './stripe-idempotency';
 import { createdFilter, paginate } from './stripe-list';
+import { metadataOf, oneOf, positiveInteger, type Metadata } from './stripe-params';
 
 export { TEST_CARDS } from './stripe-cards';
 
@@ -44,11 +46,19 @@ export { TEST_CARDS } from './stripe-cards';
  *   currency amount limits (stripe-cards.ts);
  * - charges, refunds capped at what remains (pending refunds reserve their amount, failed ones release it),
  *   asynchronous refund outcomes by test card (stripe-async.ts), balance transactions and the balance;
+ * - the platform balance (`GET /v1/balance`): `available` and `pending` per currency, summed from balance
+ *   transactions by their `available_on` on the sandbox's clock — a charge's funds pending for 2 days, or available
+ *   at once with `pm_card_bypassPending` ("bypass pending balance"); refunds and transfers take from it, transfer
+ *   reversals and failed refunds give back;
+ * - Connect (stripe-connect.ts): connected accounts and their transfers capability, account links, transfers
+ *   (balance_insufficient on the available balance, source_transaction drawing on a charge's funds, capability
+ *   refusals), transfer lists by group and destination, reversals, transfer events;
  * - events with `request` and `previous_attributes` as Stripe sets them, 30-day retention, signed webhook
  *   delivery (stripe-events.ts); lists with Stripe's pagination (stripe-list.ts);
  * - persistence across restarts in `stateDir` (journal.ts, file `stripe.jsonl`): customers, payment methods,
- *   intents, charges, refunds, balance transactions, events, saved idempotent answers and pending asynchronous
- *   transitions. Ids are random, as Stripe's, so there are no counters to keep.
+ *   intents, charges, refunds, balance transactions (so the balance), connected accounts, transfers, reversals,
+ *   events, saved idempotent answers and pending asynchronous transitions. Ids are random, as Stripe's, so there
+ *   are no counters to keep.
  *
  * Control surface (for tests and the console's sandbox mode):
  * - `new StripeSandbox({stateDir?, clock?, asyncDelayMs?, asyncTimers?, publicUrl?, apiKey?, port?})`;
@@ -61,6 +71,10 @@ export { TEST_CARDS } from './stripe-cards';
  * - `failNextRefund(reason?)` — the next refund created (any card) answers succeeded and later fails;
  * - `settleAsync()` runs every pending asynchronous transition now; `tick()` runs those due by the clock;
  * - `completeAuthentication(intentId, ok)` — the customer passing or failing 3-D Secure;
+ * - `setTransfersCapability(accountId, 'active'|'inactive'|'pending')` — a connected account's transfers
+ *   capability changes (transfers to it are refused unless active; `account.updated` is raised);
+ * - `payOutConnectedBalance(accountId)` — the connected account pays its balance out to its bank, so a later
+ *   reversal its balance does not cover is refused;
  * - `setWebhook(url, secret)` — where events are delivered, signed;
  * - `snapshot()` and `requests` — what the sandbox holds and what it was asked, for assertions.
  *
@@ -69,8 +83,6 @@ export { TEST_CARDS } from './stripe-cards';
  * and in the console's database stay the same when the sandbox restarts on another port. They identify; they are
  * not served.
  */
-
-type Metadata = Record<string, string>;
 
 interface CustomerObject {
   id: string;
@@ -185,7 +197,7 @@ interface BalanceTransaction {
   fee: number;
   net: number;
   source: string;
-  type: 'charge' | 'refund' | 'refund_failure';
+  type: 'charge' | 'refund' | 'refund_failure' | 'transfer' | 'transfer_refund';
 }
 
 /** One journal record; a line holds the records of one change. */
@@ -196,6 +208,7 @@ type StripeRecord =
   | { t: 'charge'; v: ChargeObject }
   | { t: 'refund'; v: RefundObject }
   | { t: 'txn'; v: BalanceTransaction }
+  | ConnectRecord
   | { t: 'event'; v: StripeEvent }
   | { t: 'idem'; k: string; v: SavedAnswer }
   | { t: 'job'; v: AsyncJob }
@@ -225,34 +238,6 @@ const AUTHENTICATION_FAILED =
   'The provided PaymentMethod has failed authentication. You can provide payment_method_data or a new PaymentMethod to attempt to fulfill this PaymentIntent again.';
 const RETURN_URL_REQUIRED =
   'This PaymentIntent is configured to accept payment methods enabled in your Dashboard. Because some of these payment methods might redirect your customer off of your page, you must provide a `return_url`. If you don’t want to accept redirect-based payment methods, set `automatic_payment_methods[allow_redirects]` to `never`.';
-
-function metadataOf(value: FormValue | undefined): Metadata {
-  if (value === undefined || value === null) return {};
-  if (typeof value === 'string' || Array.isArray(value)) throw paramError('Invalid object', 'metadata');
-  const metadata: Metadata = {};
-  for (const [key, inner] of Object.entries(value)) {
-    if (inner === null) continue; // an empty value unsets the key
-    if (typeof inner !== 'string') throw paramError('Invalid string', `metadata[${key}]`);
-    metadata[key] = inner;
-  }
-  return metadata;
-}
-
-function positiveInteger(value: FormValue | undefined, param: string): number | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string' || !/^-?\d+$/.test(value))
-    throw paramError(`Invalid integer: ${typeof value === 'string' ? value : 'object'}`, param);
-  const number = Number(value);
-  if (number < 1) throw paramError('This value must be greater than or equal to 1.', param);
-  return number;
-}
-
-function oneOf(value: FormValue | undefined, allowed: readonly string[], param: string): string | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string' || !allowed.includes(value))
-    throw paramError(`Invalid ${param}: must be one of ${allowed.join(', ')}`, param);
-  return value;
-}
 
 export interface StripeSandboxOptions {
   apiKey?: string;
@@ -288,6 +273,7 @@ export class StripeSandbox {
   private readonly charges = new Map<string, ChargeObject>();
   private readonly refunds = new Map<string, RefundObject>();
   private readonly balanceTransactions = new Map<string, BalanceTransaction>();
+  private readonly connect: ConnectBook;
   private readonly events: EventLog;
   private readonly idempotency: IdempotencyStore;
   private readonly scheduler: AsyncScheduler;
@@ -305,6 +291,22 @@ export class StripeSandbox {
     this.events = new EventLog(() => this.nowSeconds());
     this.idempotency = new IdempotencyStore(this.clock);
     this.scheduler = new AsyncScheduler(this.clock, options.asyncTimers ?? true, (job) => this.settle(job));
+    this.connect = new ConnectBook({
+      apiKey: this.apiKey,
+      publicUrl: this.publicUrl,
+      nowSeconds: () => this.nowSeconds(),
+      touch: (record) => {
+        this.touch(record);
+      },
+      emit: (type, object, previous) => {
+        this.emit(type, object, previous);
+      },
+      post: (type, amount, currency, source, availableOn) =>
+        this.newTxn(type, amount, currency, source, availableOn).id,
+      availableOn: (txnId) => this.balanceTransactions.get(txnId)?.available_on,
+      available: (currency) => this.sums().get(currency)?.available ?? 0,
+      sourceCharge: (id) => this.sourceCharge(id),
+    });
     this.journal = this.stateDir ? new Journal<StripeRecord>(this.stateDir, 'stripe.jsonl') : null;
     if (this.journal) for (const record of this.journal.load()) this.load(record);
   }
@@ -365,6 +367,22 @@ export class StripeSandbox {
     this.nextRefundFails = reason;
   }
 
+  /**
+   * A connected account's transfers capability becomes active, inactive or pending (as when a requirement falls
+   * due or verification is under way): transfers to it are refused unless active; `account.updated` is raised.
+   */
+  setTransfersCapability(accountId: string, status: 'active' | 'inactive' | 'pending'): Json {
+    return this.transaction(NO_REQUEST, () => this.connect.setTransfersCapability(accountId, status));
+  }
+
+  /**
+   * The connected account pays its whole balance out to its bank (returns the amounts, per currency): reversals
+   * beyond what it receives afterwards are refused, as Stripe refuses a reversal its balance does not cover.
+   */
+  payOutConnectedBalance(accountId: string): Record<string, number> {
+    return this.transaction(NO_REQUEST, () => this.connect.payOutConnectedBalance(accountId));
+  }
+
   /** Runs every pending asynchronous transition now, due or not; returns how many ran. */
   settleAsync(): number {
     return this.scheduler.settleAll();
@@ -385,6 +403,8 @@ export class StripeSandbox {
       customers: [...this.customers.values()] as unknown as Json[],
       paymentMethods: [...this.paymentMethods.values()].map((method) => this.pmJson(method)),
       pendingAsync: this.scheduler.pending(),
+      ...this.connect.snapshot(),
+      balance: this.balance(),
     };
   }
 
@@ -410,6 +430,11 @@ export class StripeSandbox {
       case 'txn':
         this.balanceTransactions.set(record.v.id, record.v);
         break;
+      case 'account':
+      case 'transfer':
+      case 'reversal':
+        this.connect.load(record);
+        break;
       case 'event':
         this.events.restore(record.v);
         break;
@@ -433,6 +458,7 @@ export class StripeSandbox {
     for (const v of this.charges.values()) yield { t: 'charge', v };
     for (const v of this.refunds.values()) yield { t: 'refund', v };
     for (const v of this.balanceTransactions.values()) yield { t: 'txn', v };
+    yield* this.connect.records();
     for (const v of this.scheduler.pending()) yield { t: 'job', v };
     for (const v of this.events.live()) yield { t: 'event', v };
     for (const [k, v] of this.idempotency.live()) yield { t: 'idem', k, v };
@@ -624,10 +650,11 @@ export class StripeSandbox {
   private route(method: string, path: string, params: Record<string, FormValue>): unknown {
     const unknownUrl = () => paramError(`Unrecognized request URL (${method}: ${path}).`, undefined, undefined, 404);
     const parts = path.split('/').filter(Boolean); // v1, resource, id, action
-    if (parts[0] !== 'v1' || parts.length > 4) throw unknownUrl();
-    const [, resource = '', rawId, action] = parts;
+    if (parts[0] !== 'v1' || parts.length > 5) throw unknownUrl();
+    const [, resource = '', rawId, action, rawSub] = parts;
     const id = rawId ? decodeURIComponent(rawId) : '';
-    switch (`${method} ${resource}${rawId ? '/:id' : ''}${action ? `/${action}` : ''}`) {
+    const sub = rawSub ? decodeURIComponent(rawSub) : '';
+    switch (`${method} ${resource}${rawId ? '/:id' : ''}${action ? `/${action}` : ''}${rawSub ? '/:sub' : ''}`) {
       case 'POST customers':
         return this.createCustomer(params);
       case 'GET customers':
@@ -672,6 +699,28 @@ export class StripeSandbox {
         return this.events.find(id) ?? this.throw(missing('event', id, 'id', 404));
       case 'GET balance':
         return this.balance();
+      case 'POST accounts':
+        return this.connect.createAccount(params);
+      case 'GET accounts':
+        return this.connect.listAccounts(params);
+      case 'GET accounts/:id':
+        return this.connect.retrieveAccount(id);
+      case 'POST account_links':
+        return this.connect.createAccountLink(params);
+      case 'POST transfers':
+        return this.connect.createTransfer(params);
+      case 'GET transfers':
+        return this.connect.listTransfers(params);
+      case 'GET transfers/:id':
+        return this.connect.retrieveTransfer(id);
+      case 'POST transfers/:id':
+        return this.connect.updateTransfer(id, params);
+      case 'POST transfers/:id/reversals':
+        return this.connect.createReversal(id, params);
+      case 'GET transfers/:id/reversals':
+        return this.connect.listReversals(id, params);
+      case 'GET transfers/:id/reversals/:sub':
+        return this.connect.retrieveReversal(id, sub);
       case 'GET balance_transactions/:id': {
         const txn = this.balanceTransactions.get(id);
         return txn ? this.txnJson(txn) : this.throw(missing('balance transaction', id, 'id', 404));
@@ -1019,18 +1068,24 @@ export class StripeSandbox {
   /** The charge's funds enter the balance: pending for the settlement delay, or available at once. */
   private captureFunds(charge: ChargeObject, card: TestCard): void {
     const now = this.nowSeconds();
-    const txn = this.newTxn('charge', charge.amount_captured, charge.currency, charge.id);
-    txn.available_on = card.bypassPending ? now : now + SETTLEMENT_DELAY_SECONDS;
+    const availableOn = card.bypassPending ? now : now + SETTLEMENT_DELAY_SECONDS;
+    const txn = this.newTxn('charge', charge.amount_captured, charge.currency, charge.id, availableOn);
     charge.balance_transaction = txn.id;
   }
 
-  private newTxn(type: BalanceTransaction['type'], amount: number, currency: string, source: string) {
+  private newTxn(
+    type: BalanceTransaction['type'],
+    amount: number,
+    currency: string,
+    source: string,
+    availableOn = this.nowSeconds(),
+  ) {
     const now = this.nowSeconds();
     const txn: BalanceTransaction = {
       id: randomId('txn_'),
       object: 'balance_transaction',
       amount,
-      available_on: now,
+      available_on: availableOn,
       created: now,
       currency,
       description: null,
@@ -1317,7 +1372,8 @@ export class StripeSandbox {
     return { ...txn, status: txn.available_on <= this.nowSeconds() ? 'available' : 'pending' };
   }
 
-  private balance(): Json {
+  /** The platform balance per currency: available (funds whose available_on has come) and pending. */
+  private sums(): Map<string, { available: number; pending: number }> {
     const now = this.nowSeconds();
     const sums = new Map<string, { available: number; pending: number }>();
     for (const txn of this.balanceTransactions.values()) {
@@ -1326,6 +1382,25 @@ export class StripeSandbox {
       else sum.pending += txn.net;
       sums.set(txn.currency, sum);
     }
+    return sums;
+  }
+
+  /** A charge as a transfer's source_transaction sees it. */
+  private sourceCharge(id: string) {
+    const charge = this.charges.get(id);
+    if (!charge) return undefined;
+    const txn = charge.balance_transaction ? this.balanceTransactions.get(charge.balance_transaction) : undefined;
+    return {
+      id: charge.id,
+      currency: charge.currency,
+      usable: charge.status === 'succeeded' && charge.captured,
+      amount: charge.amount_captured - charge.amount_refunded,
+      availableOn: txn?.available_on ?? this.nowSeconds(),
+    };
+  }
+
+  private balance(): Json {
+    const sums = this.sums();
     if (sums.size === 0) sums.set('usd', { available: 0, pending: 0 });
     const side = (which: 'available' | 'pending') =>
       [...sums].map(([currency, sum]) => ({ amount: sum[which], currency, source_types: { card: sum[which] } }));

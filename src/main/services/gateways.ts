@@ -75,6 +75,36 @@ export class GatewayRefused extends Error {
   }
 }
 
+/** A teacher's Stripe connected account, as payouts need it (R43, R44). */
+export interface ConnectedAccount {
+  id: string;
+  payoutsEnabled: boolean;
+  /** The transfers capability is active: transfers to the account are accepted. */
+  transfersActive: boolean;
+  detailsSubmitted: boolean;
+}
+
+/** A Connect transfer to a teacher's account (R44). Currency upper-case, as everywhere in the services. */
+export interface TransferSnapshot {
+  id: string;
+  amountMinor: number;
+  currency: string;
+  destination: string;
+  transferGroup: string | null;
+  amountReversedMinor: number;
+  reversed: boolean;
+  metadata: Record<string, string>;
+  created: number;
+}
+
+/** A (partial) reversal of a transfer (R45). */
+export interface ReversalSnapshot {
+  id: string;
+  transferId: string;
+  amountMinor: number;
+  metadata: Record<string, string>;
+}
+
 export interface CreateIntentInput {
   amountMinor: number;
   currency: string;
@@ -112,6 +142,46 @@ export interface PaymentGateway {
   eventsAfter(afterEventId: string | null): Promise<GatewayEvent[]>;
   /** Verifies a webhook's signature (300 s tolerance) and returns its event; throws when invalid. */
   verifyWebhook(rawBody: string, signature: string): GatewayEvent;
+  /** An express account for a teacher, asking for the transfers capability; metadata names the teacher. */
+  createConnectedAccount(
+    input: { email: string; teacherId: number; country?: string },
+    idempotencyKey: string,
+  ): Promise<ConnectedAccount>;
+  retrieveConnectedAccount(accountId: string): Promise<ConnectedAccount>;
+  /** A short-lived, single-use Stripe onboarding link for the account. */
+  createOnboardingLink(
+    accountId: string,
+    returnUrl: string,
+    refreshUrl: string,
+  ): Promise<{ url: string; expiresAt: number }>;
+  /**
+   * Moves money (R22, R28): never retried here. `GatewayRefused` with code `balance_insufficient` when the
+   * platform's available balance does not cover it, `insufficient_capabilities_for_transfer` when the account
+   * cannot receive transfers.
+   */
+  createTransfer(
+    input: {
+      amountMinor: number;
+      currency: string;
+      destination: string;
+      transferGroup: string;
+      metadata: Record<string, string>;
+      sourceTransaction?: string;
+    },
+    idempotencyKey: string,
+  ): Promise<TransferSnapshot>;
+  /** Every transfer (all pages, newest first) in a transfer group and/or to a destination: the look-up of R28. */
+  findTransfers(query: { transferGroup?: string; destination?: string }): Promise<TransferSnapshot[]>;
+  retrieveTransfer(id: string): Promise<TransferSnapshot>;
+  /** Moves money (R22, R28, R45): never retried here. */
+  createTransferReversal(
+    input: { transferId: string; amountMinor: number; metadata: Record<string, string> },
+    idempotencyKey: string,
+  ): Promise<ReversalSnapshot>;
+  /** Every reversal of a transfer (all pages, newest first). */
+  listTransferReversals(transferId: string): Promise<ReversalSnapshot[]>;
+  /** The platform's Stripe balance per currency (upper-case codes), available and pending, in minor units. */
+  retrieveBalance(): Promise<{ available: Record<string, number>; pending: Record<string, number> }>;
 }
 
 export interface MeetingDetails {
