@@ -1,17 +1,15 @@
 /**
  * The Electron shell: one hardened window, the tRPC IPC handler, single-instance lock, remembered
- * window bounds. Everything else (services, router, database) is the same code the headless host runs.
+ * window bounds. Everything else (services, router, database) is the same code the headless host
+ * runs; whether this desktop opens its own database or works with a team server is decided in
+ * shell/desktop.ts.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, dialog, ipcMain, protocol, safeStorage, screen, session } from 'electron';
 import Store from 'electron-store';
-import { appRouter } from './api/root';
-import { apiContext } from './api/context';
-import type { ApiContext } from './api/trpc';
 import { loadConfig } from './config/config';
-import type { Container } from './container';
 import { createTrpcIpcHandler } from './ipc/trpc-ipc-handler';
 import { startJobs, startStripePoller } from './jobs';
 import { consoleLogger } from './log';
@@ -24,6 +22,8 @@ import {
   secureWebPreferences,
 } from './shell/security';
 import { SafeStorageCredentials } from './shell/credentials';
+import { TeamServerSetting } from './shell/connection';
+import { startDesktop, type DesktopRuntime, type UnreachableChoice } from './shell/desktop';
 import { restoreWindowState, type SavedWindowState } from './shell/window-state';
 import { startApp } from './startup';
 
@@ -39,9 +39,10 @@ if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
   let window: BrowserWindow | null = null;
-  let container: Container | null = null;
+  let runtime: DesktopRuntime | null = null;
   const store = new Store<{ window?: SavedWindowState }>({ name: 'window-state' });
   const credentialStore = new SafeStorageCredentials(safeStorage, new Store({ name: 'credentials' }));
+  const teamServer = new TeamServerSetting(new Store({ name: 'connection' }));
 
   app.on('second-instance', () => {
     if (window?.isMinimized()) window.restore();
@@ -67,38 +68,71 @@ if (!app.requestSingleInstanceLock()) {
     enforceContentSecurityPolicy(session.defaultSession, devServerUrl);
 
     try {
-      const started = await startApp({
-        config: loadConfig(process.argv.slice(app.isPackaged ? 1 : 2)),
+      runtime = await startDesktop({
+        setting: teamServer,
         logger: consoleLogger,
-        // Integration credentials live encrypted in the OS keychain (safeStorage), or come from env.
-        credentials: credentialStore.load(),
-        demoData: async (question) =>
-          (
-            await dialog.showMessageBox({
-              type: 'question',
-              buttons: ['Load demo data', 'Start empty'],
-              defaultId: 0,
-              message: question,
-            })
-          ).response === 0,
+        // Only with the embedded database (or DATABASE_URL): nothing of this runs for a team server.
+        openLocal: async () => {
+          const { container } = await startApp({
+            config: loadConfig(process.argv.slice(app.isPackaged ? 1 : 2)),
+            logger: consoleLogger,
+            // Integration credentials live encrypted in the OS keychain (safeStorage), or come from env.
+            credentials: credentialStore.load(),
+            demoData: async (question) =>
+              (
+                await dialog.showMessageBox({
+                  type: 'question',
+                  buttons: ['Load demo data', 'Start empty'],
+                  defaultId: 0,
+                  message: question,
+                })
+              ).response === 0,
+          });
+          const jobs = startJobs(container.services, consoleLogger, () => container.maintain());
+          void jobs.runOnce();
+          // A desktop has no public URL for webhooks: read Stripe's events instead.
+          const poller = startStripePoller(container, consoleLogger, 15_000);
+          return {
+            container,
+            close: async () => {
+              jobs.stop();
+              poller.stop();
+              await container.close();
+            },
+          };
+        },
+        whenUnreachable: async (url, problem): Promise<UnreachableChoice> => {
+          const choices: UnreachableChoice[] = ['retry', 'disconnect', 'quit'];
+          const { response } = await dialog.showMessageBox({
+            type: 'warning',
+            buttons: ['Try again', 'Disconnect and use this computer’s database', 'Quit'],
+            defaultId: 0,
+            cancelId: 2,
+            message: `The team server at ${url} does not answer.`,
+            detail: problem,
+          });
+          return choices[response] ?? 'quit';
+        },
+        saveCredentials: (credentials) => credentialStore.save(credentials),
+        // The reply reaches the page first; will-quit then closes the container.
+        restart: () =>
+          setTimeout(() => {
+            app.relaunch();
+            app.quit();
+          }, 200),
       });
-      container = started.container;
     } catch (error) {
       dialog.showErrorBox('LinguaFlex Ops cannot start', error instanceof Error ? error.message : String(error));
       app.exit(1);
       return;
     }
-    const opened = container;
-    const services = container.services;
-    const jobs = startJobs(services, consoleLogger, () => container?.maintain() ?? Promise.resolve());
-    void jobs.runOnce();
-    // A desktop has no public URL for webhooks: read Stripe's events instead.
-    startStripePoller(opened, consoleLogger, 15_000);
-    createTrpcIpcHandler({
+    if (!runtime) {
+      app.exit(0);
+      return;
+    }
+    const ipc = createTrpcIpcHandler({
       ipcMain,
-      router: appRouter,
-      createContext: (token): ApiContext =>
-        apiContext(opened, consoleLogger, token, (credentials) => credentialStore.save(credentials)),
+      backend: runtime.backend,
       isTrustedUrl: (url) => isAppUrl(url, devServerUrl),
       onRejected: (reason) => consoleLogger.warn(reason),
     });
@@ -115,6 +149,9 @@ if (!app.requestSingleInstanceLock()) {
     });
     if (restored.maximized) window.maximize();
     installNavigationGuards(window.webContents, devServerUrl, (what) => consoleLogger.warn(`Blocked ${what}`));
+    // A reload is a new page, signed out: the token held for the old one is forgotten.
+    const contentsId = window.webContents.id;
+    window.webContents.on('did-navigate', () => ipc.forgetWindow(contentsId));
     const save = () => {
       if (!window || window.isDestroyed()) return;
       store.set('window', { bounds: window.getNormalBounds(), maximized: window.isMaximized() });
@@ -126,10 +163,10 @@ if (!app.requestSingleInstanceLock()) {
 
   app.on('window-all-closed', () => app.quit());
   app.on('will-quit', (event) => {
-    if (!container) return;
+    if (!runtime) return;
     event.preventDefault();
-    const closing = container;
-    container = null;
+    const closing = runtime;
+    runtime = null;
     void closing.close().finally(() => app.exit(0));
   });
 }

@@ -8,9 +8,11 @@ export function apiContext(
   logger: Logger,
   token: string | null,
   saveCredentials?: ApiContext['saveCredentials'],
+  desktop?: ApiContext['desktop'],
 ): ApiContext {
   return {
     saveCredentials,
+    desktop,
     services: container.services,
     events: container.events,
     logger,

@@ -1,6 +1,7 @@
 import { authRouter } from './routers/auth';
 import { auditRouter, reportsRouter, settingsRouter, systemRouter } from './routers/admin';
 import { bookingsRouter } from './routers/bookings';
+import { desktopRouter } from './routers/desktop';
 import { gigsRouter, peopleRouter } from './routers/people';
 import { operationsRouter, paymentsRouter, refundsRouter } from './routers/payments';
 import { staffRouter } from './routers/staff';
@@ -20,6 +21,8 @@ export const appRouter = router({
   payments: paymentsRouter,
   refunds: refundsRouter,
   operations: operationsRouter,
+  /** Desktop only (answered by its main process, also when connected to a team server). */
+  desktop: desktopRouter,
 });
 
 export type AppRouter = typeof appRouter;

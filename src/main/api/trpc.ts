@@ -9,6 +9,7 @@ import type { EventBus } from '../services/events';
 import type { Credentials } from '../integrations';
 import type { Services } from '../services';
 import type { UseCaseSpec } from '../services/use-case';
+import type { DesktopCapability } from './routers/desktop';
 
 /** Per call: the services, and the bearer token the call came with (HTTP header or IPC message). */
 export interface ApiContext {
@@ -20,6 +21,8 @@ export interface ApiContext {
   readonly integrations: () => { name: string; mode: string; credential: string | null }[];
   /** Only in the desktop shell: stores integration credentials encrypted (safeStorage). */
   readonly saveCredentials?: ((credentials: Credentials) => void) | undefined;
+  /** Only in the desktop shell: which server it uses, and connecting it to a team server (desktop router). */
+  readonly desktop?: DesktopCapability | undefined;
 }
 
 export interface ApiMeta {

@@ -9,7 +9,7 @@ export interface StaffSession {
 
 interface SessionValue {
   session: StaffSession | null;
-  /** The token for the transport; read at call time so a new sign-in applies at once. */
+  /** The token for the HTTP transport (empty inside the desktop app); read at call time. */
   getToken: () => string | null;
   signIn: (session: StaffSession) => void;
   signOut: (reason?: string) => void;
@@ -19,7 +19,11 @@ interface SessionValue {
 
 const SessionContext = createContext<SessionValue | null>(null);
 
-/** The bearer token lives only in memory: a reload or a closed window signs the user out. */
+/**
+ * The bearer token lives only in memory: a reload or a closed window signs the user out. Inside the
+ * desktop app the renderer never sees it: the main process keeps it and `auth.login` answers with an
+ * empty token, so nothing here may depend on the token being non-empty (only on `session`).
+ */
 export function SessionProvider({ children }: { children: ReactNode }) {
   const [session, setSession] = useState<StaffSession | null>(null);
   const [signedOutReason, setReason] = useState<string | null>(null);

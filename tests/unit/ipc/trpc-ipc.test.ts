@@ -7,10 +7,16 @@ import type { ApiContext } from '../../../src/main/api/trpc';
 import type { Container } from '../../../src/main/container';
 import { createContainer } from '../../../src/main/container';
 import { fixedClock } from '../../../src/main/domain/clock';
-import { createTrpcIpcHandler } from '../../../src/main/ipc/trpc-ipc-handler';
+import {
+  createTrpcIpcHandler,
+  localBackend,
+  type BackendOperation,
+  type IpcBackend,
+} from '../../../src/main/ipc/trpc-ipc-handler';
 import { silentLogger } from '../../../src/main/log';
 import { ipcLink } from '../../../src/renderer/src/ipc-link';
 import { buildScenario } from '../../factories/scenario';
+import { signedInCaller, STAFF_PASSWORD } from '../../support/callers';
 import { FakeIpcMain, FakeWindow } from '../../support/ipc-fakes';
 
 const APP_URL = 'app://console/index.html';
@@ -21,6 +27,9 @@ describe('tRPC over IPC (fakes of ipcMain and ipcRenderer that copy with structu
   const ipcMain = new FakeIpcMain();
   let handler: ReturnType<typeof createTrpcIpcHandler<AppRouter>>;
   const rejected: string[] = [];
+  // What the backend was asked, with which token, and which tokens the handler let go of.
+  const operations: Pick<BackendOperation, 'path' | 'token'>[] = [];
+  const released: string[] = [];
 
   beforeAll(async () => {
     container = await createContainer({
@@ -28,10 +37,22 @@ describe('tRPC over IPC (fakes of ipcMain and ipcRenderer that copy with structu
       clock,
     });
     await container.services.staff.ensureFirstAdmin({ email: 'admin@ops.test', password: 'admin password 1' });
+    const local = localBackend(appRouter, (token): ApiContext => apiContext(container, silentLogger, token));
+    const spy: IpcBackend = {
+      call: (op) => {
+        operations.push({ path: op.path, token: op.token });
+        return local.call(op);
+      },
+      subscribe: (op, sink) => {
+        operations.push({ path: op.path, token: op.token });
+        return local.subscribe(op, sink);
+      },
+      errorShape: (cause, op) => local.errorShape(cause, op),
+      release: (token) => released.push(token),
+    };
     handler = createTrpcIpcHandler({
       ipcMain,
-      router: appRouter,
-      createContext: (token): ApiContext => apiContext(container, silentLogger, token),
+      backend: spy,
       isTrustedUrl: (url) => url.startsWith('app://console/'),
       onRejected: (reason) => rejected.push(reason),
     });
@@ -83,19 +104,115 @@ describe('tRPC over IPC (fakes of ipcMain and ipcRenderer that copy with structu
     expect(invalid.message).toContain('reason');
   });
 
-  it('refuses calls without a session, and an expired or forged token', async () => {
+  it('refuses calls without a session, and a held session that was revoked', async () => {
     const window = new FakeWindow(ipcMain, APP_URL);
     const anonymous = clientFor(window, () => null);
     const noSession = (await anonymous.bookings.list
       .query({})
       .catch((caught: unknown) => caught)) as TRPCClientError<AppRouter>;
     expect(noSession.data?.domainCode).toBe('UNAUTHENTICATED');
-    const forged = clientFor(window, () => 'not-a-real-token');
-    const forgedError = (await forged.bookings.list
+    const client = await signIn(window);
+    const me = await client.auth.me.query();
+    await container.services.auth.revokeAllOf(me.id, 'account locked by a test');
+    const revoked = (await client.bookings.list
       .query({})
       .catch((caught: unknown) => caught)) as TRPCClientError<AppRouter>;
-    expect(forgedError.data?.domainCode).toBe('UNAUTHENTICATED');
-    expect(forgedError.message).toContain('sign in again');
+    expect(revoked.data?.domainCode).toBe('UNAUTHENTICATED');
+    expect(revoked.message).toContain('sign in again');
+  });
+
+  /** The token the backend was last called with for `path` (the renderer never sees it). */
+  const lastTokenFor = (path: string) => operations.filter((op) => op.path === path).at(-1)?.token;
+
+  it('sign-in: the renderer gets an empty token, the main process keeps the real one for later calls', async () => {
+    const window = new FakeWindow(ipcMain, APP_URL);
+    const anonymous = clientFor(window, () => null);
+    const session = await anonymous.auth.login.mutate({ email: 'admin@ops.test', password: 'admin password 1' });
+    expect(session.token).toBe('');
+    expect(session.staff.email).toBe('admin@ops.test');
+    expect(session.expiresAt).toBeInstanceOf(Date);
+    // The renderer keeps working with the empty token, as session.tsx does.
+    const client = clientFor(window, () => session.token);
+    expect(await client.auth.me.query()).toMatchObject({ email: 'admin@ops.test', role: 'ADMIN' });
+    const kept = lastTokenFor('auth.me');
+    expect(kept).toMatch(/^[A-Za-z0-9_-]{40,}$/);
+    expect(JSON.stringify(window.received)).not.toContain(kept);
+    expect(await container.services.auth.actorFor(kept)).toMatchObject({ kind: 'STAFF', role: 'ADMIN' });
+  });
+
+  it('a token the renderer sends is ignored: neither a signed-out window nor a signed-in one can use it', async () => {
+    const support = await signedInCaller(container, 'SUPPORT');
+    const stolen = (await container.services.auth.login({ email: support.staff.email, password: STAFF_PASSWORD }))
+      .token;
+    expect(await container.services.auth.actorFor(stolen)).toMatchObject({ role: 'SUPPORT' });
+
+    const signedOut = new FakeWindow(ipcMain, APP_URL);
+    const forged = (await clientFor(signedOut, () => stolen)
+      .auth.me.query()
+      .catch((caught: unknown) => caught)) as TRPCClientError<AppRouter>;
+    expect(forged.data?.domainCode).toBe('UNAUTHENTICATED');
+    expect(lastTokenFor('auth.me')).toBeNull();
+
+    const admin = new FakeWindow(ipcMain, APP_URL);
+    await signIn(admin);
+    const asAdmin = clientFor(admin, () => stolen);
+    expect(await asAdmin.auth.me.query()).toMatchObject({ role: 'ADMIN' });
+    expect(lastTokenFor('auth.me')).not.toBe(stolen);
+  });
+
+  it('sign-out forgets the token (and ends the session); later calls from the window are signed out', async () => {
+    const window = new FakeWindow(ipcMain, APP_URL);
+    const client = await signIn(window);
+    await client.auth.me.query();
+    const kept = lastTokenFor('auth.me');
+    const signedIn = handler.signedInWindowCount();
+    expect(await client.auth.logout.mutate()).toEqual({ ok: true });
+    expect(lastTokenFor('auth.logout')).toBe(kept);
+    expect(handler.signedInWindowCount()).toBe(signedIn - 1);
+    expect(released).toContain(kept);
+    await expect(container.services.auth.actorFor(kept)).rejects.toThrow(/signed out/);
+    const after = (await client.auth.me.query().catch((caught: unknown) => caught)) as TRPCClientError<AppRouter>;
+    expect(after.data?.domainCode).toBe('UNAUTHENTICATED');
+    expect(lastTokenFor('auth.me')).toBeNull();
+  });
+
+  it('a closed window or a reloaded page forgets its token and its subscriptions', async () => {
+    const closing = new FakeWindow(ipcMain, APP_URL);
+    const client = await signIn(closing);
+    await client.auth.me.query();
+    const kept = lastTokenFor('auth.me');
+    let started = false;
+    const subscription = client.bookings.onChange.subscribe(undefined, {
+      onStarted: () => (started = true),
+      onData: () => undefined,
+    });
+    await expect.poll(() => started).toBe(true);
+    const signedIn = handler.signedInWindowCount();
+    const subscriptions = handler.activeSubscriptionCount();
+    closing.destroy();
+    expect(handler.signedInWindowCount()).toBe(signedIn - 1);
+    expect(released).toContain(kept);
+    await expect.poll(() => handler.activeSubscriptionCount()).toBe(subscriptions - 1);
+    subscription.unsubscribe();
+
+    const reloading = new FakeWindow(ipcMain, APP_URL);
+    const before = await signIn(reloading);
+    await before.auth.me.query();
+    handler.forgetWindow(reloading.id);
+    const after = (await clientFor(reloading, () => '')
+      .auth.me.query()
+      .catch((caught: unknown) => caught)) as TRPCClientError<AppRouter>;
+    expect(after.data?.domainCode).toBe('UNAUTHENTICATED');
+  });
+
+  it('the desktop procedures answer “only in the desktop app” where the context has no desktop capability', async () => {
+    const window = new FakeWindow(ipcMain, APP_URL);
+    const client = await signIn(window);
+    const refused = (await client.desktop.connection
+      .query()
+      .catch((caught: unknown) => caught)) as TRPCClientError<AppRouter>;
+    expect(refused.data?.domainCode).toBe('GUARD_FAILED');
+    expect(refused.message).toContain('only possible in the LinguaFlex Ops desktop app');
   });
 
   it('a subscription delivers committed changes, and closing the window tears it down', async () => {

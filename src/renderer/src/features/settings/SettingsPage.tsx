@@ -6,6 +6,9 @@ import { currencyDigits, parseMoney } from '../../format';
 import { useSession } from '../../session';
 import { useTRPC } from '../../trpc';
 
+/** The preload's bridge is there only inside the Electron shell. */
+const IN_DESKTOP = typeof window !== 'undefined' && window.linguaflexIpc !== undefined;
+
 /** Fee rate, minimum fees, payment window and four-eyes threshold; only admins may change them. */
 export function SettingsPage() {
   const trpc = useTRPC();
@@ -14,6 +17,9 @@ export function SettingsPage() {
   const editable = can('settings.write');
   const settings = useQuery(trpc.settings.get.queryOptions());
   const integrations = useQuery(trpc.system.integrations.queryOptions());
+  // Inside the desktop app only: whether it uses its own database or a team server.
+  const connection = useQuery(trpc.desktop.connection.queryOptions(undefined, { enabled: IN_DESKTOP }));
+  const onTeamServer = connection.data?.current.kind === 'remote';
   const [feePercent, setFeePercent] = useState('');
   const [windowMinutes, setWindowMinutes] = useState('');
   const [minimums, setMinimums] = useState<Record<string, string>>({});
@@ -163,8 +169,108 @@ export function SettingsPage() {
         ) : (
           <Spinner />
         )}
-        {editable ? <CredentialsForm /> : null}
+        {/* Connected to a team server, its integrations are configured on the server, not here. */}
+        {editable && !onTeamServer ? <CredentialsForm /> : null}
       </div>
+      {IN_DESKTOP && editable ? <TeamServerCard /> : null}
+    </section>
+  );
+}
+
+function describeConnection(connection: { kind: 'local' } | { kind: 'remote'; url: string }) {
+  return connection.kind === 'local' ? (
+    <>its own database on this computer</>
+  ) : (
+    <>
+      the team server at <span className="code">{connection.url}</span>
+    </>
+  );
+}
+
+/**
+ * Desktop only: work with a team server (a headless host) instead of this computer's database.
+ * The address is checked (the server must answer) and used from the next start.
+ */
+function TeamServerCard() {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const [url, setUrl] = useState('');
+  const connection = useQuery(trpc.desktop.connection.queryOptions());
+  const refresh = () => void queryClient.invalidateQueries({ queryKey: trpc.desktop.connection.queryKey() });
+  const connect = useMutation(
+    trpc.desktop.connect.mutationOptions({
+      onSuccess: () => {
+        setUrl('');
+        refresh();
+      },
+    }),
+  );
+  const disconnect = useMutation(trpc.desktop.disconnect.mutationOptions({ onSuccess: refresh }));
+  const restart = useMutation(trpc.desktop.restart.mutationOptions());
+  if (connection.isPending) return <Spinner label="Loading the connection…" />;
+  if (connection.isError) return <ErrorState error={connection.error} onRetry={() => void connection.refetch()} />;
+  const { current, next, restartNeeded } = connection.data;
+  return (
+    <section className="card" aria-label="Team server">
+      <h2>Team server</h2>
+      <p data-testid="connection-current">This desktop works with {describeConnection(current)}.</p>
+      {restartNeeded ? (
+        <div className="notice actions">
+          <span>From the next start it works with {describeConnection(next)}.</span>
+          <button
+            type="button"
+            className="button primary"
+            disabled={restart.isPending || restart.isSuccess}
+            onClick={() => restart.mutate()}
+          >
+            {restart.isPending || restart.isSuccess ? 'Restarting…' : 'Restart now'}
+          </button>
+        </div>
+      ) : null}
+      <InlineError error={restart.error} />
+      <form
+        className="form-grid"
+        onSubmit={(event) => {
+          event.preventDefault();
+          connect.mutate({ url });
+        }}
+      >
+        <h3>Connect to a team server</h3>
+        <p className="muted">
+          Everyone connected to the same server shares its bookings, payments and staff accounts; you sign in with your
+          account on that server. Use its https:// address (http:// only for localhost). The server must answer before
+          the address is saved; the desktop uses it from the next start, and keeps no database of its own meanwhile.
+        </p>
+        <label>
+          Team server URL
+          <input
+            type="url"
+            inputMode="url"
+            autoComplete="off"
+            placeholder="https://ops.example.com"
+            value={url}
+            onChange={(event) => setUrl(event.target.value)}
+            aria-label="Team server URL"
+          />
+        </label>
+        <InlineError error={connect.error} />
+        <div className="actions">
+          <button type="submit" className="button" disabled={connect.isPending || url.trim() === ''}>
+            {connect.isPending ? 'Checking the server…' : 'Connect'}
+          </button>
+          {next.kind === 'remote' ? (
+            <button
+              type="button"
+              className="button ghost"
+              disabled={disconnect.isPending}
+              onClick={() => disconnect.mutate()}
+            >
+              Disconnect (use this computer’s database)
+            </button>
+          ) : null}
+        </div>
+        <InlineError error={disconnect.error} />
+      </form>
     </section>
   );
 }
