@@ -5,10 +5,13 @@ import { CURRENCY_CODES } from './currency';
  * Input schemas shared by the services (which validate every call themselves) and the transport,
  * so a bad value gets the same clear message wherever it enters.
  */
+/** Ids are the database's 32-bit serials: anything larger names nothing (and is refused as such). */
+export const MAX_ID = 2_147_483_647;
 export const idSchema = z
   .number({ error: 'must be a number' })
   .int('must be a whole number')
-  .positive('must be positive');
+  .positive('must be positive')
+  .max(MAX_ID, `must be at most ${MAX_ID}`);
 
 const trimmed = (field: string, max: number) =>
   z
@@ -32,8 +35,12 @@ export const timezoneSchema = z.string().refine((value) => {
 
 export const currencySchema = z.enum(CURRENCY_CODES, { error: `must be one of ${CURRENCY_CODES.join(', ')}` });
 
-export const instantSchema = z.coerce
-  .date({ error: 'must be a date and time (ISO 8601)' })
+/** A Date, or an ISO 8601 text with a time zone; never a number, boolean or null coerced to 1970. */
+export const instantSchema = z
+  .union([z.date(), z.iso.datetime({ offset: true, local: false })], {
+    error: 'must be a date and time (ISO 8601, e.g. 2026-12-01T09:00:00Z)',
+  })
+  .transform((value) => (value instanceof Date ? value : new Date(value)))
   .refine((date) => !Number.isNaN(date.getTime()), 'must be a valid date and time');
 
 export const reasonSchema = trimmed('reason', 500);

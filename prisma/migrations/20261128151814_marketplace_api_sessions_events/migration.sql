@@ -48,12 +48,12 @@ CREATE TABLE "DomainEventLog" (
 );
 
 -- CreateTable
-CREATE TABLE "rate_limits" (
+CREATE TABLE "RateLimitCounter" (
     "key" VARCHAR(255) NOT NULL,
     "points" INTEGER NOT NULL DEFAULT 0,
-    "expire" BIGINT,
+    "expire" TIMESTAMP(3),
 
-    CONSTRAINT "rate_limits_pkey" PRIMARY KEY ("key")
+    CONSTRAINT "RateLimitCounter_pkey" PRIMARY KEY ("key")
 );
 
 -- CreateIndex

@@ -7,6 +7,7 @@ const POLICIES: Record<RateLimitPolicy, { points: number; durationSeconds: numbe
   'login.address': { points: 30, durationSeconds: 60, blockSeconds: 60 },
   'login.account': { points: 5, durationSeconds: 60, blockSeconds: 300 },
   'register.address': { points: 20, durationSeconds: 600, blockSeconds: 600 },
+  'register.account': { points: 5, durationSeconds: 600, blockSeconds: 600 },
   'refresh.address': { points: 120, durationSeconds: 60, blockSeconds: 60 },
   'money.user': { points: 60, durationSeconds: 60, blockSeconds: 60 },
 };

@@ -48,9 +48,22 @@ const SIGNED_OUT = 'The refresh token is not valid (signed out, expired or alrea
 export function createAccountService(deps: ServiceDeps, tokenSecret: string | undefined, limits: RateLimits) {
   const { uow, clock } = deps;
   let tokens: Promise<AccessTokens> | null = null;
-  const signer = () => (tokens ??= createAccessTokens(uow.read, tokenSecret, ACCESS_TOKEN_TTL_SECONDS));
+  /** The signing key, loaded once (a failed load is tried again next time). Never called inside a
+   * transaction: on the embedded database that would wait for its own connection. */
+  const signer = () => {
+    tokens ??= createAccessTokens(uow.read, tokenSecret, ACCESS_TOKEN_TTL_SECONDS).catch((error: unknown) => {
+      tokens = null;
+      throw error;
+    });
+    return tokens;
+  };
 
-  async function issue(repos: Repositories, sessionId: string, user: { kind: 'STUDENT' | 'TEACHER'; id: number }) {
+  async function issue(
+    repos: Repositories,
+    keys: AccessTokens,
+    sessionId: string,
+    user: { kind: 'STUDENT' | 'TEACHER'; id: number },
+  ) {
     const now = clock.now();
     const refreshToken = randomBytes(32).toString('base64url');
     await repos.sessions.addRefreshToken({
@@ -59,7 +72,7 @@ export function createAccountService(deps: ServiceDeps, tokenSecret: string | un
       createdAt: now,
       expiresAt: new Date(now.getTime() + REFRESH_TOKEN_TTL_MS),
     });
-    const accessToken = await (await signer()).sign({ sessionId, kind: user.kind, subjectId: user.id }, now);
+    const accessToken = await keys.sign({ sessionId, kind: user.kind, subjectId: user.id }, now);
     return { accessToken, refreshToken, expiresIn: ACCESS_TOKEN_TTL_SECONDS };
   }
 
@@ -83,6 +96,7 @@ export function createAccountService(deps: ServiceDeps, tokenSecret: string | un
   return {
     async register(input: RegisterInput, address: string): Promise<MarketplaceUser> {
       await limit('register.address', address, 'registrations from this address');
+      await limit('register.account', input.email, 'registrations for this email');
       const passwordHash = await hashPassword(input.password);
       return uow.transaction(async (repos) => {
         if (await repos.people.emailTaken(input.email))
@@ -134,6 +148,7 @@ export function createAccountService(deps: ServiceDeps, tokenSecret: string | un
       await limits.reset('login.account', email);
       const sessionId = randomUUID();
       const now = clock.now();
+      const keys = await signer();
       const pair = await uow.transaction(async (repos) => {
         await repos.sessions.create({
           id: sessionId,
@@ -143,7 +158,7 @@ export function createAccountService(deps: ServiceDeps, tokenSecret: string | un
           createdAt: now,
           expiresAt: new Date(now.getTime() + SESSION_TTL_MS),
         });
-        return issue(repos, sessionId, credentials);
+        return issue(repos, keys, sessionId, credentials);
       });
       return {
         ...pair,
@@ -173,9 +188,10 @@ export function createAccountService(deps: ServiceDeps, tokenSecret: string | un
           'This refresh token was already used; for safety the sign-in was ended. Sign in again',
         );
       }
+      const keys = await signer();
       const pair = await uow.transaction(async (repos) => {
         if (!(await repos.sessions.useRefreshToken(found.id, now))) return null;
-        return issue(repos, session.id, {
+        return issue(repos, keys, session.id, {
           kind: session.kind === 'TEACHER' ? 'TEACHER' : 'STUDENT',
           id: session.subjectId,
         });
@@ -190,9 +206,18 @@ export function createAccountService(deps: ServiceDeps, tokenSecret: string | un
       return pair;
     },
 
-    async logout(refreshToken: string): Promise<void> {
+    /** Ends the caller's own sign-in: a refresh token of another sign-in is refused, never revoked. */
+    async logout(actor: MarketplaceActor, refreshToken: string): Promise<void> {
       const found = await uow.read.sessions.findRefreshToken(tokenHash(refreshToken));
       if (!found) throw new DomainError('UNAUTHENTICATED', SIGNED_OUT);
+      if (found.sessionId !== actor.sessionId)
+        throw new DomainError(
+          'VALIDATION',
+          'That refresh token belongs to another sign-in; send the one you signed in with',
+          {
+            fields: { refresh_token: ['belongs to another sign-in'] },
+          },
+        );
       await revokeSession(found.sessionId, 'signed out');
     },
 

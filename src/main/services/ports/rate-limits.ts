@@ -1,5 +1,6 @@
 /** Limits on sign-in, registration, token refresh and calls that move money, shared by every host. */
-export type RateLimitPolicy = 'login.address' | 'login.account' | 'register.address' | 'refresh.address' | 'money.user';
+export type RateLimitPolicy =
+  'login.address' | 'login.account' | 'register.address' | 'register.account' | 'refresh.address' | 'money.user';
 
 export type RateLimitOutcome = { allowed: true } | { allowed: false; retryAfterSeconds: number };
 
