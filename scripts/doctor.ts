@@ -1,13 +1,15 @@
 /**
  * npm run doctor [-- --data-dir DIR]: like the seed's `manage.py check`. Checks the configuration,
  * that the database is reachable, that every migration is applied (and, in a source checkout, that
- * schema.prisma matches the migrations), that someone can sign in, and which integrations are real
+ * schema.prisma matches the migrations), that someone can sign in, that the ledger holds R46's
+ * invariants, and which integrations are real
  * and which run against the local sandboxes. Exits 1 when something needs fixing.
  */
 import { ConfigError, loadConfig } from '../src/main/config/config';
 import { credentialProblems, credentialsFromEnv, realServices } from '../src/main/integrations';
 import { openDatabase } from '../src/main/db/database';
-import { repositoriesFor } from '../src/main/db/repositories';
+import { prismaUnitOfWork, repositoriesFor } from '../src/main/db/repositories';
+import { createLedgerUseCases } from '../src/main/services/payouts/ledger-check';
 import { describeMigrationStatus, diffMigrationsToSchema, migrationStatus } from '../src/main/db/migrate';
 import { DomainError } from '../src/main/domain/errors';
 
@@ -85,6 +87,21 @@ async function main(): Promise<number> {
         'staff',
         staff > 0 ? `${staff} active staff account(s)` : 'no staff yet: the first start creates the first admin',
       );
+      if (status.upToDate) {
+        // R46: the ledger balances, every teacher's payable matches the records, nothing paid twice.
+        const started = performance.now();
+        const ledger = await createLedgerUseCases({
+          uow: prismaUnitOfWork(db.prisma, db.readQuery),
+          clock: { now: () => new Date() },
+        }).check.now();
+        const took = `${Math.round(performance.now() - started)} ms`;
+        if (ledger.ok) report('ok', 'ledger', `every R46 invariant holds (checked in ${took})`);
+        else {
+          report('fail', 'ledger', `${ledger.problems.length} problem(s) (checked in ${took}):`);
+          for (const problem of ledger.problems.slice(0, 20)) console.log(`        - ${problem}`);
+          if (ledger.problems.length > 20) console.log(`        … and ${ledger.problems.length - 20} more`);
+        }
+      }
     } finally {
       await db.close();
     }

@@ -95,6 +95,7 @@ export async function createContainer(options: ContainerOptions): Promise<Contai
       mailer: integrations.mailer,
       intents: services.payments,
       submitRefund: services.refunds.submit,
+      reverseTransfer: (id) => services.payouts.transfers.reverse(id),
     });
     deliveryKick.kick = () => outbox.kick();
     // Every committed booking change may have written outbox rows: deliver them promptly.

@@ -84,7 +84,7 @@ describe('random sequences of refunds never refund more than was paid (PGlite)',
     for (const count of perRequest.values()) expect(count).toBe(1);
   }
 
-  it('holds after every step', async () => {
+  it('holds after every step', { timeout: 240_000 }, async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom('pm_card_visa', 'pm_card_refundFail', 'pm_card_pendingRefund'),

@@ -54,7 +54,7 @@ export async function openTestContainer(
   if (kind === 'postgres') {
     const database = await freshPostgresDatabase();
     target = { kind: 'postgres', url: database.url };
-    dropDatabase = database.drop;
+    dropDatabase = () => database.drop();
   } else {
     target = { kind: 'pglite-memory' };
   }

@@ -1,6 +1,7 @@
 import { authRouter } from './routers/auth';
 import { auditRouter, reportsRouter, settingsRouter, systemRouter } from './routers/admin';
 import { bookingsRouter } from './routers/bookings';
+import { ledgerRouter, payoutsRouter, statementsRouter, teachersRouter } from './routers/finance';
 import { desktopRouter } from './routers/desktop';
 import { gigsRouter, peopleRouter } from './routers/people';
 import { operationsRouter, paymentsRouter, refundsRouter } from './routers/payments';
@@ -21,6 +22,10 @@ export const appRouter = router({
   payments: paymentsRouter,
   refunds: refundsRouter,
   operations: operationsRouter,
+  teachers: teachersRouter,
+  payouts: payoutsRouter,
+  ledger: ledgerRouter,
+  statements: statementsRouter,
   /** Desktop only (answered by its main process, also when connected to a team server). */
   desktop: desktopRouter,
 });

@@ -223,6 +223,12 @@ export async function seedDatabase(
     });
     onProgress?.({ done: to, total: options.bookings });
   }
+  // R40: the money in this history posted to the ledger by the ledger migration's own back-fill (a
+  // database migrated only up to before the ledger gets it when that migration runs).
+  const [ledger] = await db.prisma.$queryRawUnsafe<{ ready: boolean }[]>(
+    `SELECT to_regproc('"ledger_backfill"') IS NOT NULL AS ready`,
+  );
+  if (ledger?.ready) await db.prisma.$queryRawUnsafe('SELECT "ledger_backfill"() AS posted');
   // Fresh statistics, or the planner guesses (PGlite never analyzes on its own).
   await db.maintain();
   return {

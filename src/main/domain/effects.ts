@@ -23,14 +23,23 @@ export type BookingEffect =
   /** A full refund is filed, already approved, through the refund-request table (R18). */
   | { readonly type: 'refund_in_full' };
 
-export type PaymentEffect = { readonly type: 'cancel_stripe_intent' };
+/** R40: money moved — the ledger posts it in the same transaction as the state change. */
+export type LedgerEffect = {
+  readonly type: 'post_ledger';
+  readonly entry: 'payment_succeeded' | 'refund_succeeded' | 'refund_failed';
+};
+
+export type PaymentEffect = { readonly type: 'cancel_stripe_intent' } | LedgerEffect;
 
 /** Staff emails about refunds: the outcome nobody should miss (R27). */
 export type StaffTemplate = 'refund_failed';
 
 export type RefundEffect =
   /** Send the refund to Stripe (done at once by the use case; the outbox row is the safety net). */
-  { readonly type: 'submit_refund' } | { readonly type: 'notify_staff'; readonly template: StaffTemplate };
+  | { readonly type: 'submit_refund' }
+  | { readonly type: 'notify_staff'; readonly template: StaffTemplate }
+  /** R45: the session was already paid out — recover the teacher's part by a transfer reversal. */
+  | { readonly type: 'recover_teacher_part' };
 
 export const emailBoth = (template: EmailTemplate): BookingEffect[] => [
   { type: 'email', template, to: 'student' },

@@ -64,12 +64,12 @@ export const PAYMENT_TRANSITIONS: readonly PaymentRow[] = [
   },
   {
     action: 'succeed',
-    rule: 'R14',
+    rule: 'R14/R40',
     roles: ['system'],
     from: ['PENDING', 'FAILED'],
     to: 'PAID',
     guards: [],
-    effects: [],
+    effects: [{ effect: { type: 'post_ledger', entry: 'payment_succeeded' } }],
   },
   { action: 'fail', rule: 'R15', roles: ['system'], from: ['PENDING'], to: 'FAILED', guards: [], effects: [] },
   {
@@ -99,7 +99,7 @@ export const PAYMENT_TRANSITIONS: readonly PaymentRow[] = [
     to: (ctx) =>
       ctx.refundedMinor + (ctx.refundAmountMinor ?? 0) >= ctx.amountMinor ? 'REFUNDED' : 'PARTIALLY_REFUNDED',
     guards: [refundWithinRemaining],
-    effects: [],
+    effects: [{ effect: { type: 'post_ledger', entry: 'refund_succeeded' } }],
   },
   {
     action: 'refund_failed',
@@ -108,7 +108,7 @@ export const PAYMENT_TRANSITIONS: readonly PaymentRow[] = [
     from: ['PARTIALLY_REFUNDED', 'REFUNDED'],
     to: (ctx) => (ctx.refundedMinor - (ctx.reversedAmountMinor ?? 0) > 0 ? 'PARTIALLY_REFUNDED' : 'PAID'),
     guards: [reversalWithinRefunded],
-    effects: [],
+    effects: [{ effect: { type: 'post_ledger', entry: 'refund_failed' } }],
   },
 ];
 

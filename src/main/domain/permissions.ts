@@ -18,7 +18,9 @@ export const PERMISSIONS = {
   'refunds.request': 'file refund requests',
   'refunds.approve': 'approve or reject refunds',
   'refunds.process': 'process refunds',
-  'reports.read': 'see revenue reports and payouts',
+  'reports.read': 'see revenue reports',
+  'payouts.read': 'see payouts, the ledger and teacher statements',
+  'payouts.manage': 'prepare, approve and send teacher payouts and connect teachers’ Stripe accounts',
   'reports.export': 'export reports',
   'people.read': 'read students and teachers',
   'people.write': 'create and edit students, teachers and gigs',
@@ -52,6 +54,8 @@ export const ROLE_PERMISSIONS: Readonly<Record<StaffRole, ReadonlySet<Permission
     'refunds.process',
     'reports.read',
     'reports.export',
+    'payouts.read',
+    'payouts.manage',
   ]),
   // R32: read bookings, payments and students; create and cancel unpaid bookings on a student's
   // behalf; file refund requests. No approvals, settings or secrets.

@@ -53,6 +53,8 @@ export interface RefundContext {
   /** The staff member acting now (null for the system). */
   readonly actorStaffId: number | null;
   readonly fourEyesThresholdMinor: number;
+  /** R45: the refunded session's share was already paid out to the teacher. */
+  readonly sessionPaidOut?: boolean | undefined;
 }
 
 export type RefundRow = TransitionRow<RefundRequestStatus, RefundAction, RefundContext, RefundEffect>;
@@ -163,12 +165,12 @@ export const REFUND_TRANSITIONS: readonly RefundRow[] = [
   },
   {
     action: 'stripe_succeeded',
-    rule: 'R27',
+    rule: 'R27/R45',
     roles: ['system'],
     from: ['APPROVED', 'PENDING'],
     to: 'SUCCEEDED',
     guards: [],
-    effects: [],
+    effects: [{ effect: { type: 'recover_teacher_part' }, when: (ctx) => ctx.sessionPaidOut === true }],
   },
   {
     action: 'stripe_failed',

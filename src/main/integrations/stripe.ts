@@ -34,6 +34,8 @@ function snapshot(intent: Stripe.PaymentIntent): IntentSnapshot {
     clientSecret: intent.client_secret,
     latestChargeId:
       typeof intent.latest_charge === 'string' ? intent.latest_charge : (intent.latest_charge?.id ?? null),
+    paymentMethodId:
+      typeof intent.payment_method === 'string' ? intent.payment_method : (intent.payment_method?.id ?? null),
     lastError: error
       ? {
           code: error.code ?? null,

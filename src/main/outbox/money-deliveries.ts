@@ -14,6 +14,7 @@ export interface MoneyDeliveryDeps {
   mailer: Mailer;
   intents: Pick<IntentUseCases, 'cancelAtStripe'>;
   submitRefund: SubmitRefund;
+  reverseTransfer: (refundRequestId: number) => Promise<void>;
 }
 
 /** Effects of the payment and refund tables: Stripe calls, and telling staff what needs them. */
@@ -33,6 +34,10 @@ export function createMoneyDeliveries(deps: MoneyDeliveryDeps) {
 
   async function refund(message: OutboxRecord): Promise<void> {
     await deps.submitRefund(Number(message.payload['refundRequestId']));
+  }
+
+  async function reverseTransfer(message: OutboxRecord): Promise<void> {
+    await deps.reverseTransfer(Number(message.payload['refundRequestId']));
   }
 
   async function staffEmail(message: OutboxRecord): Promise<void> {
@@ -73,5 +78,5 @@ export function createMoneyDeliveries(deps: MoneyDeliveryDeps) {
     }
   }
 
-  return { cancelIntent, refund, staffEmail };
+  return { cancelIntent, refund, staffEmail, reverseTransfer };
 }

@@ -28,6 +28,7 @@ export interface OutboxWorkerDeps {
   mailer: Mailer;
   intents: Pick<IntentUseCases, 'cancelAtStripe'>;
   submitRefund: SubmitRefund;
+  reverseTransfer: (refundRequestId: number) => Promise<void>;
 }
 
 /**
@@ -47,6 +48,7 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
     'stripe.cancel_intent': money.cancelIntent,
     'stripe.refund': money.refund,
     'email.staff': money.staffEmail,
+    'stripe.reverse_transfer': money.reverseTransfer,
   };
   let running: Promise<number> | null = null;
   let timer: NodeJS.Timeout | null = null;

@@ -2,6 +2,7 @@ import { AUDIT_USE_CASES } from './audit';
 import { BOOKING_USE_CASES } from './bookings/specs';
 import { DELIVERY_USE_CASES } from './deliveries';
 import { PAYMENT_USE_CASES } from './payments/specs';
+import { PAYOUT_USE_CASES } from './payouts/specs';
 import { PEOPLE_USE_CASES } from './people';
 import { RECONCILIATION_USE_CASES } from './reconciliation';
 import { REFUND_USE_CASES } from './refunds/specs';
@@ -22,4 +23,5 @@ export const USE_CASE_CATALOG: readonly UseCaseSpec[] = [
   ...Object.values(AUDIT_USE_CASES),
   ...Object.values(RECONCILIATION_USE_CASES),
   ...Object.values(DELIVERY_USE_CASES),
+  ...Object.values(PAYOUT_USE_CASES),
 ];

@@ -21,6 +21,8 @@ export interface IntentSnapshot {
   currency: string;
   clientSecret: string | null;
   latestChargeId: string | null;
+  /** The card the intent charges (given when it was created or confirmed). */
+  paymentMethodId: string | null;
   lastError: { code: string | null; declineCode: string | null; message: string } | null;
   metadata: Record<string, string>;
 }

@@ -8,6 +8,7 @@ import { createMarketplaceQueries } from './marketplace';
 import type { PaymentGateway } from './gateways';
 import type { RateLimits } from './ports';
 import { createPaymentService } from './payments';
+import { createFinanceServices } from './payouts';
 import { createPeopleService } from './people';
 import { createReconciliationService } from './reconciliation';
 import { createRefundService } from './refunds';
@@ -40,9 +41,14 @@ export function createServices(
 ) {
   const staff = createStaffService(deps);
   const money = { ...deps, gateway: integrations.gateway };
-  const payments = createPaymentService(money);
+  const finance = createFinanceServices(money);
+  const payments = createPaymentService(money, {
+    onTransfer: (transfer) => finance.payouts.transfers.settleFromTransfer(transfer),
+    onAccount: (id) => finance.teachers.accountChanged(id),
+  });
   const refunds = createRefundService(money);
   return {
+    ...finance,
     staff,
     auth: createAuthService(deps, staff),
     accounts: createAccountService(deps, integrations.tokenSecret, integrations.rateLimits ?? NO_RATE_LIMITS),
@@ -54,7 +60,11 @@ export function createServices(
     audit: createAuditService(deps),
     payments,
     refunds,
-    reconciliation: createReconciliationService({ ...money, intents: payments }),
+    reconciliation: createReconciliationService({
+      ...money,
+      intents: payments,
+      transfers: finance.payouts.reconcile,
+    }),
     deliveries: createDeliveryService(deps, () => deliveryKick.kick()),
   };
 }

@@ -5,6 +5,7 @@ import { auditEntry } from './audit';
 import { inTransaction, type ServiceDeps } from './context';
 import type { PaymentGateway, RefundSnapshot } from './gateways';
 import type { IntentUseCases } from './payments/intents';
+import type { TransferReconciliation } from './payouts/reconcile';
 import type { PaymentRecord } from './ports';
 import { applyRefundOutcome } from './refunds/outcomes';
 import { implement, spec } from './use-case';
@@ -31,11 +32,18 @@ export interface ReconciliationReport {
 
 /**
  * R26/R29: compare everything that moved money with Stripe — open payments, paid ones, refunded
- * ones and their refunds. What was waiting for Stripe (a lost answer, a crash before commit, a
+ * ones and their refunds, and payout runs' transfers. What was waiting for Stripe (a lost answer, a crash before commit, a
  * pending refund) is settled from Stripe's state through the tables; what contradicts our records
  * becomes a mismatch for staff to resolve — never overwritten silently.
  */
-export function createReconciliationService(deps: ServiceDeps & { gateway: PaymentGateway; intents: IntentUseCases }) {
+export function createReconciliationService(
+  deps: ServiceDeps & {
+    gateway: PaymentGateway;
+    intents: IntentUseCases;
+    /** R44: payout runs' transfers compared with Stripe's (see payouts/reconcile). */
+    transfers: () => Promise<TransferReconciliation>;
+  },
+) {
   const { uow, clock, gateway, intents } = deps;
 
   async function refunds(payment: PaymentRecord, intentId: string): Promise<number> {
@@ -125,6 +133,10 @@ export function createReconciliationService(deps: ServiceDeps & { gateway: Payme
         report.errors.push(`refund request ${request.id}: ${error instanceof Error ? error.message : String(error)}`);
       }
     }
+    const transfers = await deps.transfers();
+    report.checked += transfers.checked;
+    report.settled += transfers.settled;
+    report.errors.push(...transfers.errors);
     report.mismatches = Math.max(0, (await uow.read.mismatches.countOpen()) - before);
     return report;
   };

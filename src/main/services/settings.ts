@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CURRENCIES, CURRENCY_CODES, type CurrencyCode } from '../domain/money';
+import { DEFAULT_MINIMUM_PAYOUT_MAJOR, DEFAULT_PAYOUT_HOLD_DAYS } from '../domain/payouts';
 import { DEFAULT_FEE_RATE_BPS } from '../domain/pricing';
 import { DEFAULT_FOUR_EYES_THRESHOLD_MINOR } from '../domain/refund-machine';
 import { recordedRoleOf } from '../domain/actors';
@@ -20,6 +21,10 @@ export const settingsSchema = z.object({
     .min(0)
     .max(24 * 60),
   fourEyesThresholdMinor: perCurrency,
+  /** R42: days after a session ends before its share is payable. */
+  payoutHoldDays: z.number().int().min(0).max(90),
+  /** R43: lines below this (minor units, per currency) are held and carried forward. */
+  minimumPayoutMinor: perCurrency,
 });
 export type Settings = z.output<typeof settingsSchema>;
 
@@ -39,6 +44,11 @@ export function defaultSettings(): Settings {
     minimumFeeMinor: Object.fromEntries(CURRENCY_CODES.map((code) => [code, CURRENCIES[code].defaultMinimumFeeMinor])),
     paymentWindowMinutes: 15,
     fourEyesThresholdMinor: { ...FOUR_EYES_DEFAULTS },
+    payoutHoldDays: DEFAULT_PAYOUT_HOLD_DAYS,
+    // 10.00 in the currency's units (R43): 1000 cents, ¥10, ₩10.
+    minimumPayoutMinor: Object.fromEntries(
+      CURRENCY_CODES.map((code) => [code, DEFAULT_MINIMUM_PAYOUT_MAJOR * 10 ** CURRENCIES[code].exponent]),
+    ),
   };
 }
 
@@ -53,7 +63,7 @@ export async function loadSettings(repos: Repositories): Promise<Settings> {
     const parsed = field.safeParse(value);
     if (!parsed.success) continue;
     merged[key] =
-      key === 'minimumFeeMinor' || key === 'fourEyesThresholdMinor'
+      key === 'minimumFeeMinor' || key === 'fourEyesThresholdMinor' || key === 'minimumPayoutMinor'
         ? { ...(defaults[key as 'minimumFeeMinor'] as object), ...(parsed.data as object) }
         : parsed.data;
   }
@@ -62,6 +72,10 @@ export async function loadSettings(repos: Repositories): Promise<Settings> {
 
 export function minimumFeeFor(settings: Settings, currency: CurrencyCode): number {
   return settings.minimumFeeMinor[currency] ?? CURRENCIES[currency].defaultMinimumFeeMinor;
+}
+
+export function minimumPayoutFor(settings: Settings, currency: CurrencyCode): number {
+  return settings.minimumPayoutMinor[currency] ?? DEFAULT_MINIMUM_PAYOUT_MAJOR * 10 ** CURRENCIES[currency].exponent;
 }
 
 export function fourEyesThresholdFor(settings: Settings, currency: CurrencyCode): number {

@@ -17,6 +17,8 @@ describe('permission matrix (R30–R33)', () => {
     'refunds.process',
     'reports.read',
     'reports.export',
+    'payouts.read',
+    'payouts.manage',
   ];
   const SUPPORT: Permission[] = [
     'bookings.read',

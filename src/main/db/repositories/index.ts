@@ -4,9 +4,11 @@ import type { PrismaClient } from '../generated/client.ts';
 import { PrismaAuditRepository } from './audit-repository';
 import { PrismaBookingRepository } from './booking-repository';
 import { PrismaDeliveryRepository } from './delivery-repository';
+import { PrismaLedgerRepository } from './ledger-repository';
 import { PrismaMismatchRepository } from './mismatch-repository';
 import { PrismaOutboxRepository, PrismaOutboxWorkRepository } from './outbox-repository';
 import { PrismaPaymentRepository } from './payment-repository';
+import { PrismaPayoutRepository } from './payout-repository';
 import { PrismaPeopleRepository } from './people-repository';
 import type { Db } from './prisma-types';
 import { PrismaRefundRepository } from './refund-repository';
@@ -37,6 +39,8 @@ export function repositoriesFor(db: Db, read?: ReadQuery): Repositories {
     reports: new PrismaReportRepository(db),
     sessions: new PrismaSessionRepository(db),
     eventLog: new PrismaEventLogRepository(db),
+    ledger: new PrismaLedgerRepository(db),
+    payouts: new PrismaPayoutRepository(db),
   };
 }
 

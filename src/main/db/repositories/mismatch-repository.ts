@@ -1,4 +1,4 @@
-import type { MismatchRecord, MismatchStore } from '../../services/ports';
+import type { MismatchInput, MismatchRecord, MismatchStore } from '../../services/ports';
 import type { Db } from './prisma-types';
 
 /** Every column of a mismatch except its open-key bookkeeping. */
@@ -6,6 +6,8 @@ const MISMATCH_FIELDS = {
   id: true,
   paymentId: true,
   bookingId: true,
+  payoutLineId: true,
+  payoutRunId: true,
   kind: true,
   localState: true,
   stripeState: true,
@@ -17,11 +19,17 @@ const MISMATCH_FIELDS = {
   resolution: true,
 } as const;
 
-/** R26: a difference from Stripe, listed once per payment and kind while it is open. */
+/** R26: a difference from Stripe, listed once per payment (or payout line) and kind while it is open. */
 export class PrismaMismatchRepository implements MismatchStore {
   constructor(private readonly db: Db) {}
-  async open(input: Omit<MismatchRecord, 'id' | 'status' | 'resolvedAt' | 'resolvedById' | 'resolution'>) {
-    const openKey = `${input.paymentId}:${input.kind}`;
+  async open(input: MismatchInput) {
+    const subject =
+      'payoutRunId' in input
+        ? input.payoutLineId === null
+          ? `run:${input.payoutRunId}`
+          : `line:${input.payoutLineId}`
+        : String(input.paymentId);
+    const openKey = `${subject}:${input.kind}`;
     await this.db.reconciliationMismatch.upsert({
       where: { openKey },
       create: { ...input, openKey },

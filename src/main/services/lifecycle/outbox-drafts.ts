@@ -52,12 +52,15 @@ export function paymentEffectDrafts(
   payment: { id: number; bookingId: number },
   effects: readonly PaymentEffect[],
 ): OutboxDraft[] {
-  return effects.map((effect) => ({
-    key: `payment:${payment.id}:${effect.type}`,
-    kind: 'stripe.cancel_intent',
-    bookingId: payment.bookingId,
-    payload: { paymentId: payment.id },
-  }));
+  // The ledger effects post in the transaction itself (lifecycle/ledger.ts); only Stripe calls are rows.
+  return effects
+    .filter((effect) => effect.type === 'cancel_stripe_intent')
+    .map((effect) => ({
+      key: `payment:${payment.id}:${effect.type}`,
+      kind: 'stripe.cancel_intent',
+      bookingId: payment.bookingId,
+      payload: { paymentId: payment.id },
+    }));
 }
 
 /** The use case sends a refund at once; this row only catches a crash in between, so it waits a while. */
@@ -70,6 +73,13 @@ export function refundEffectDrafts(
 ): OutboxDraft[] {
   return effects.map((effect): OutboxDraft => {
     switch (effect.type) {
+      case 'recover_teacher_part':
+        return {
+          key: `refund-request:${request.id}:reversal`,
+          kind: 'stripe.reverse_transfer',
+          bookingId: request.bookingId,
+          payload: { refundRequestId: request.id },
+        };
       case 'submit_refund':
         return {
           key: `refund-request:${request.id}:attempt:${request.attempt}:submit`,

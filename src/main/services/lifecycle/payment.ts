@@ -3,6 +3,7 @@ import { DomainError } from '../../domain/errors';
 import { decidePaymentTransition, type PaymentAction, type PaymentContext } from '../../domain/payment-machine';
 import type { Changes } from '../context';
 import type { PaymentRecord, PaymentTransitionChanges, Repositories } from '../ports';
+import { postLedgerEffects } from './ledger';
 import { paymentEffectDrafts } from './outbox-drafts';
 import { lifecycleRecord } from './records';
 
@@ -14,6 +15,8 @@ export interface PaymentStep {
   changes?: Omit<PaymentTransitionChanges, 'updatedAt'>;
   reason?: string | null;
   data?: Record<string, unknown>;
+  /** The refund request behind a refund transition, for its ledger posting. */
+  refundRequestId?: number;
 }
 
 /**
@@ -53,6 +56,17 @@ export async function applyPaymentTransition(
       `Payment ${payment.id} was changed by someone else while you acted; refresh it and try again`,
     );
   }
+  await postLedgerEffects(
+    repos,
+    now,
+    payment,
+    decision.effects.filter((effect) => effect.type === 'post_ledger'),
+    {
+      refundRequestId: step.refundRequestId,
+      refundAmountMinor: step.ctx?.refundAmountMinor,
+      reversedAmountMinor: step.ctx?.reversedAmountMinor,
+    },
+  );
   const drafts = paymentEffectDrafts(written, decision.effects);
   if (drafts.length > 0) {
     await repos.outbox.enqueue(drafts);

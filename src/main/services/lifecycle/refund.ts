@@ -27,9 +27,10 @@ async function refundContext(
 ): Promise<RefundContext> {
   const payment = await repos.payments.findById(request.paymentId);
   if (!payment) throw new DomainError('NOT_FOUND', `Payment ${request.paymentId} does not exist`);
-  const [reserved, settings] = await Promise.all([
+  const [reserved, settings, paidOutLine] = await Promise.all([
     repos.refunds.reservedMinor(payment.id, request.id),
     loadSettings(repos),
+    repos.payouts.paidOutLineOf(payment.bookingId),
   ]);
   return {
     requestId: request.id,
@@ -40,21 +41,47 @@ async function refundContext(
     firstApproverId: request.firstApproverId,
     actorStaffId: staffIdOf(actor),
     fourEyesThresholdMinor: fourEyesThresholdFor(settings, request.currency as CurrencyCode),
+    sessionPaidOut: paidOutLine !== null,
   };
 }
 
-function recordEffects(
+async function recordEffects(
   repos: Repositories,
   request: RefundRequestRecord,
   effects: Parameters<typeof refundEffectDrafts>[1],
   now: Date,
   changes: Changes,
 ): Promise<void> {
+  if (effects.some((effect) => effect.type === 'recover_teacher_part')) await openReversal(repos, request);
   const drafts = refundEffectDrafts(request, effects, now);
   changes.refunds.set(request.id, { bookingId: request.bookingId, status: request.status });
-  if (drafts.length === 0) return Promise.resolve();
+  if (drafts.length === 0) return;
   changes.outbox = true;
-  return repos.outbox.enqueue(drafts);
+  await repos.outbox.enqueue(drafts);
+}
+
+/**
+ * R45: the refunded session was paid out, so the teacher's part of this refund (exactly what its
+ * ledger posting took off their payable) is to be recovered from their transfer; the outbox row the
+ * effect wrote sends the reversal.
+ */
+async function openReversal(repos: Repositories, request: RefundRequestRecord): Promise<void> {
+  const [line, entry, existing] = await Promise.all([
+    repos.payouts.paidOutLineOf(request.bookingId),
+    repos.ledger.refundEntry(request.id),
+    repos.payouts.reversal(request.id),
+  ]);
+  const teacherPart = entry?.lines.find((ledgerLine) => ledgerLine.account.startsWith('teacher_payable:'));
+  if (!line || !teacherPart || existing || teacherPart.amountMinor <= 0) return;
+  await repos.payouts.createReversal({
+    refundRequestId: request.id,
+    payoutLineId: line.id,
+    stripeTransferId: line.stripeTransferId,
+    teacherId: line.teacherId,
+    currency: line.currency,
+    amountMinor: teacherPart.amountMinor,
+    idempotencyKey: `refund-request:${request.id}:reversal`,
+  });
 }
 
 /**

@@ -3,15 +3,15 @@ import type { PaymentGateway } from '../gateways';
 import { createIntentUseCases } from './intents';
 import { createMethodUseCases } from './methods';
 import { createPaymentQueries } from './queries';
-import { createStripeEventHandler } from './stripe-events';
+import { createStripeEventHandler, type ConnectEvents } from './stripe-events';
 
 /** Payments: cards, intents and their confirmation (R14, R15, R20–R23, R28), Stripe's events (R25). */
-export function createPaymentService(deps: ServiceDeps & { gateway: PaymentGateway }) {
+export function createPaymentService(deps: ServiceDeps & { gateway: PaymentGateway }, connect: ConnectEvents) {
   return {
     ...createMethodUseCases(deps),
     ...createIntentUseCases(deps),
     ...createPaymentQueries(deps),
-    handleEvent: createStripeEventHandler(deps),
+    handleEvent: createStripeEventHandler(deps, connect),
   };
 }
 

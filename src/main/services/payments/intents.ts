@@ -275,6 +275,8 @@ export function createIntentUseCases(deps: PaymentDeps) {
           : (snapshot.lastError?.message ?? (snapshot.status === 'succeeded' ? 'Paid' : snapshot.status));
       await uow.transaction((repos) =>
         repos.payments.updateAttempt(attempt.id, {
+          // The card charged, also when it was given when the intent was created rather than now.
+          stripePaymentMethodId: attempt.stripePaymentMethodId ?? snapshot.paymentMethodId,
           status: snapshot.status === 'requires_payment_method' && snapshot.lastError ? 'failed' : snapshot.status,
           errorCode: snapshot.lastError?.code ?? null,
           declineCode: snapshot.lastError?.declineCode ?? null,

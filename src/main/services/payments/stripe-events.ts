@@ -1,21 +1,39 @@
 import { inTransaction, type ServiceDeps } from '../context';
-import type { GatewayEvent, PaymentGateway } from '../gateways';
+import type { GatewayEvent, PaymentGateway, TransferSnapshot } from '../gateways';
 import { applyRefundOutcome } from '../refunds/outcomes';
 import { syncIntent } from './intent-sync';
 
 export type EventOutcome = 'applied' | 'duplicate' | 'ignored';
+
+/** Connect's events are finance's to apply (payouts/): each returns whether anything changed. */
+export interface ConnectEvents {
+  onTransfer(transfer: TransferSnapshot): Promise<boolean>;
+  onAccount(stripeAccountId: string): Promise<boolean>;
+}
 
 /**
  * A Stripe event, from the webhook or the poller: applied at most once per event id (R25), by
  * reading the object's current state at Stripe — so repeats and any order end the same. Refund
  * events settle refund requests (R27); intent and charge events settle payments.
  */
-export function createStripeEventHandler(deps: ServiceDeps & { gateway: PaymentGateway }) {
+export function createStripeEventHandler(deps: ServiceDeps & { gateway: PaymentGateway }, connect: ConnectEvents) {
   const { uow, clock, gateway } = deps;
 
   return async function handleEvent(event: GatewayEvent): Promise<EventOutcome> {
     // Webhooks and the poller both deliver every event: skip Stripe for ones already applied.
     if (await uow.read.stripeEvents.has(event.id)) return 'duplicate';
+    if (event.objectType === 'transfer') {
+      // A payout line waiting to hear of its transfer adopts it (R44); Stripe's current state decides.
+      const transfer = await gateway.retrieveTransfer(event.objectId);
+      const adopted = await connect.onTransfer(transfer);
+      const fresh = await uow.transaction((repos) => repos.stripeEvents.record(event.id, event.type));
+      return !fresh ? 'duplicate' : adopted ? 'applied' : 'ignored';
+    }
+    if (event.objectType === 'account') {
+      const changed = await connect.onAccount(event.objectId);
+      const fresh = await uow.transaction((repos) => repos.stripeEvents.record(event.id, event.type));
+      return !fresh ? 'duplicate' : changed ? 'applied' : 'ignored';
+    }
     if (event.objectType === 'refund') {
       const refund = await gateway.retrieveRefund(event.objectId);
       const byMetadata = Number(refund.metadata['refundRequestId']);

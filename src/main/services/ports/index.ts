@@ -6,6 +6,8 @@ import type { PeopleStore, StaffStore } from './people';
 import type { MismatchStore, StripeEventStore } from './reconciliation';
 import type { RefundStore } from './refunds';
 import type { EventLogStore, SessionStore } from './sessions';
+import type { LedgerStore } from './ledger';
+import type { PayoutStore } from './payouts';
 import type { AuditStore, ReportStore, SettingsStore } from './support';
 
 /**
@@ -29,6 +31,8 @@ export interface Repositories {
   settings: SettingsStore;
   sessions: SessionStore;
   eventLog: EventLogStore;
+  ledger: LedgerStore;
+  payouts: PayoutStore;
   reports: ReportStore;
 }
 
@@ -47,4 +51,6 @@ export type * from './reconciliation';
 export type * from './refunds';
 export type * from './sessions';
 export type * from './rate-limits';
+export type * from './ledger';
+export type * from './payouts';
 export type * from './support';

@@ -1,5 +1,5 @@
 /** One recorded transition of a payment, refund request or payout run (append-only). */
-export type AggregateName = 'payment' | 'refund_request' | 'payout_run';
+export type AggregateName = 'payment' | 'refund_request' | 'payout_run' | 'payout_line';
 
 export interface LifecycleTransitionRecord {
   id: number;

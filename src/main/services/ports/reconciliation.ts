@@ -1,8 +1,11 @@
 /** R26/R29: differences between our records and Stripe's, and Stripe events already applied (R25). */
 export interface MismatchRecord {
   id: number;
-  paymentId: number;
-  bookingId: number;
+  /** A payment's difference names the payment and its booking; a transfer's names the payout line and run. */
+  paymentId: number | null;
+  bookingId: number | null;
+  payoutLineId: number | null;
+  payoutRunId: number | null;
   kind: string;
   localState: string;
   stripeState: string;
@@ -14,8 +17,12 @@ export interface MismatchRecord {
   resolution: string | null;
 }
 
+/** A new difference: what it is about (a payment, or a payout line's transfer) and the two sides. */
+export type MismatchInput = Pick<MismatchRecord, 'kind' | 'localState' | 'stripeState' | 'detail' | 'detectedAt'> &
+  ({ paymentId: number; bookingId: number } | { payoutRunId: number; payoutLineId: number | null });
+
 export interface MismatchStore {
-  open(input: Omit<MismatchRecord, 'id' | 'status' | 'resolvedAt' | 'resolvedById' | 'resolution'>): Promise<void>;
+  open(input: MismatchInput): Promise<void>;
   list(query: { status?: 'OPEN' | 'RESOLVED' | undefined; limit: number }): Promise<MismatchRecord[]>;
   countOpen(): Promise<number>;
   find(id: number): Promise<MismatchRecord | null>;

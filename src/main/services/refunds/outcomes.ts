@@ -43,6 +43,7 @@ export async function applyRefundOutcome(
       payment,
       {
         action: 'refund',
+        refundRequestId: request.id,
         ctx: { refundAmountMinor: request.amountMinor },
         changes: { refundedMinor: payment.refundedMinor + request.amountMinor },
         data: { refundRequestId: request.id, stripeRefundId: refund.id, amountMinor: request.amountMinor },
@@ -112,6 +113,7 @@ async function takeBack(repos: Repositories, now: Date, request: RefundRequestRe
     payment,
     {
       action: 'refund_failed',
+      refundRequestId: request.id,
       ctx: { reversedAmountMinor: request.amountMinor },
       changes: { refundedMinor: refundedAfter },
       data: { refundRequestId: request.id, amountMinor: request.amountMinor },

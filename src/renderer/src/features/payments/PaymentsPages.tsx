@@ -261,7 +261,7 @@ export function OperationsPage() {
           <table className="data" data-testid="mismatches">
             <thead>
               <tr>
-                <th>Booking</th>
+                <th>About</th>
                 <th>Kind</th>
                 <th>Here</th>
                 <th>Stripe</th>
@@ -273,7 +273,14 @@ export function OperationsPage() {
               {mismatches.data.map((mismatch) => (
                 <tr key={mismatch.id}>
                   <td>
-                    <a href={`#/bookings/${mismatch.bookingId}`}>#{mismatch.bookingId}</a>
+                    {mismatch.bookingId !== null ? (
+                      <a href={`#/bookings/${mismatch.bookingId}`}>Booking #{mismatch.bookingId}</a>
+                    ) : mismatch.payoutRunId !== null ? (
+                      <a href={`#/payouts/runs/${mismatch.payoutRunId}`}>
+                        Payout run #{mismatch.payoutRunId}
+                        {mismatch.payoutLineId !== null ? `, line #${mismatch.payoutLineId}` : ''}
+                      </a>
+                    ) : null}
                   </td>
                   <td>{mismatch.kind.replaceAll('_', ' ')}</td>
                   <td>{mismatch.localState}</td>

@@ -1,0 +1,149 @@
+import type { LedgerAccount, LedgerEntryKind, LedgerLine } from '../../domain/ledger';
+import type { AccountBalance, LedgerEntryRecord, LedgerEntryRef, LedgerStore } from '../../services/ports';
+import type { Db } from './prisma-types';
+
+/** The append-only ledger (R40); balances and checks are aggregates in SQL, never loaded whole. */
+export class PrismaLedgerRepository implements LedgerStore {
+  constructor(private readonly db: Db) {}
+
+  async post(
+    entry: LedgerEntryRef & { kind: LedgerEntryKind; currency: string; at: Date },
+    lines: readonly LedgerLine[],
+  ): Promise<number> {
+    const created = await this.db.ledgerEntry.create({
+      data: {
+        kind: entry.kind,
+        currency: entry.currency,
+        bookingId: entry.bookingId ?? null,
+        paymentId: entry.paymentId ?? null,
+        refundRequestId: entry.refundRequestId ?? null,
+        payoutLineId: entry.payoutLineId ?? null,
+        transferReversalId: entry.transferReversalId ?? null,
+        teacherId: entry.teacherId ?? null,
+        at: entry.at,
+      },
+      select: { id: true },
+    });
+    await this.db.ledgerLine.createMany({
+      data: lines.map((line) => ({
+        entryId: created.id,
+        account: line.account,
+        currency: entry.currency,
+        amountMinor: line.amountMinor,
+        at: entry.at,
+      })),
+    });
+    return created.id;
+  }
+
+  async refundEntry(refundRequestId: number): Promise<LedgerEntryRecord | null> {
+    const row = await this.db.ledgerEntry.findFirst({
+      where: { refundRequestId, kind: 'refund_succeeded' },
+      orderBy: { id: 'desc' },
+      include: { lines: true },
+    });
+    if (!row) return null;
+    return {
+      ...row,
+      kind: row.kind as LedgerEntryKind,
+      lines: row.lines.map((line) => ({ account: line.account as LedgerAccount, amountMinor: line.amountMinor })),
+    };
+  }
+
+  async balances(currency: string): Promise<AccountBalance[]> {
+    const rows = await this.db.ledgerLine.groupBy({
+      by: ['account'],
+      where: { currency },
+      _sum: { amountMinor: true },
+      _count: { _all: true },
+      orderBy: { account: 'asc' },
+    });
+    return rows.map((row) => ({
+      account: row.account as LedgerAccount,
+      balanceMinor: row._sum.amountMinor ?? 0,
+      lines: row._count._all,
+    }));
+  }
+
+  async accountLines(query: { account: string; currency: string; beforeId?: number | undefined; limit: number }) {
+    const rows = await this.db.ledgerLine.findMany({
+      where: {
+        account: query.account,
+        currency: query.currency,
+        ...(query.beforeId !== undefined ? { id: { lt: query.beforeId } } : {}),
+      },
+      include: { entry: { select: { kind: true, bookingId: true, refundRequestId: true, payoutLineId: true } } },
+      orderBy: { id: 'desc' },
+      take: query.limit,
+    });
+    return rows.map((row) => ({
+      id: row.id,
+      entryId: row.entryId,
+      account: row.account as LedgerAccount,
+      amountMinor: row.amountMinor,
+      at: row.at,
+      kind: row.entry.kind as LedgerEntryKind,
+      bookingId: row.entry.bookingId,
+      refundRequestId: row.entry.refundRequestId,
+      payoutLineId: row.entry.payoutLineId,
+    }));
+  }
+
+  async sums(): Promise<{ currency: string; sumMinor: number; unbalancedEntries: number }[]> {
+    const rows = await this.db.$queryRaw<{ currency: string; sum: bigint; unbalanced: bigint }[]>`
+      SELECT currency, sum(total) AS sum, count(*) FILTER (WHERE total <> 0) AS unbalanced
+      FROM (SELECT currency, "entryId", sum("amountMinor") AS total FROM "LedgerLine" GROUP BY currency, "entryId") e
+      GROUP BY currency ORDER BY currency`;
+    return rows.map((row) => ({
+      currency: row.currency,
+      sumMinor: Number(row.sum),
+      unbalancedEntries: Number(row.unbalanced),
+    }));
+  }
+
+  async teacherLines(query: { teacherId: number; currency: string; from: Date; to: Date }) {
+    const rows = await this.db.ledgerLine.findMany({
+      where: {
+        account: `teacher_payable:${query.teacherId}`,
+        currency: query.currency,
+        at: { gte: query.from, lt: query.to },
+      },
+      include: { entry: { select: { kind: true, bookingId: true, refundRequestId: true, payoutLineId: true } } },
+      orderBy: [{ at: 'asc' }, { id: 'asc' }],
+    });
+    return rows.map((row) => ({
+      at: row.at,
+      kind: row.entry.kind as LedgerEntryKind,
+      amountMinor: row.amountMinor,
+      bookingId: row.entry.bookingId,
+      refundRequestId: row.entry.refundRequestId,
+      payoutLineId: row.entry.payoutLineId,
+    }));
+  }
+
+  async series(query: { currency: string; from: Date; to: Date; bucket: 'day' | 'week' | 'month' }) {
+    // Payouts: the platform's balance leaving for teachers (and coming back by reversals). Revenue:
+    // fees earned less the platform's parts of refunds (natural signs: both positive when earned).
+    const rows = await this.db.$queryRaw<{ start: Date; payouts: bigint | null; revenue: bigint | null }[]>`
+      SELECT date_trunc(${query.bucket}, l.at) AS start,
+             -sum(l."amountMinor") FILTER (
+               WHERE l.account = 'stripe_balance' AND e.kind IN ('payout_sent', 'transfer_reversed')) AS payouts,
+             -sum(l."amountMinor") FILTER (WHERE l.account IN ('platform_revenue', 'refunds')) AS revenue
+      FROM "LedgerLine" l JOIN "LedgerEntry" e ON e.id = l."entryId"
+      WHERE l.currency = ${query.currency} AND l.at >= ${query.from} AND l.at < ${query.to}
+      GROUP BY 1 ORDER BY 1`;
+    return rows.map((row) => ({
+      start: row.start,
+      payoutsMinor: Number(row.payouts ?? 0),
+      revenueMinor: Number(row.revenue ?? 0),
+    }));
+  }
+
+  async teacherBalanceBefore(teacherId: number, currency: string, before: Date): Promise<number> {
+    const result = await this.db.ledgerLine.aggregate({
+      where: { account: `teacher_payable:${teacherId}`, currency, at: { lt: before } },
+      _sum: { amountMinor: true },
+    });
+    return result._sum.amountMinor ?? 0;
+  }
+}
