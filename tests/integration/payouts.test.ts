@@ -472,4 +472,54 @@ describe.each(DB_KINDS)('teacher payouts and the ledger, on %s', (kind) => {
     expect(await payable(s, 'ben')).toBe(0);
     await ledgerHolds();
   });
+
+  it('R26/R44: reconciliation lists what Stripe shows but we never did — a reversal made in the dashboard, a transfer naming no line', async () => {
+    const { s } = await world({ sessions: { ana: 1, ben: 0 } });
+    const run = await approvedRun(s);
+    await services().payouts.send(s.staff.fay, { id: run.id });
+    const transfer = transfersOf(run.id)[0];
+    const line = (await services().payouts.get(s.staff.fay, { id: run.id })).lines.find(
+      (candidate) => candidate.teacherId === s.teachers.ana.id,
+    );
+    const account = await services().teachers.payoutStatus(s.staff.fay, { teacherId: s.teachers.ana.id });
+    const dashboard = (path: string, body: Record<string, string>) =>
+      fetch(`${stripe.url}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${stripe.apiKey}`, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams(body).toString(),
+      }).then(async (response) => {
+        expect(response.status, await response.clone().text()).toBe(200);
+      });
+    await dashboard(`/v1/transfers/${String(transfer?.['id'])}/reversals`, { amount: '100' });
+    // (Within what the platform has available: its fee and the 100 reversed.)
+    await dashboard('/v1/transfers', {
+      amount: '200',
+      currency: 'usd',
+      destination: account.stripeAccountId ?? '',
+      transfer_group: transferGroupOf(run.id),
+    });
+    await services().reconciliation.run();
+    const open = (await services().reconciliation.list(s.admin, { status: 'OPEN' })).filter(
+      (mismatch) => mismatch.payoutRunId === run.id,
+    );
+    expect(open.map((mismatch) => [mismatch.kind, mismatch.payoutLineId]).sort()).toEqual([
+      ['transfer_reversed_differs', line?.id ?? 0],
+      ['transfer_unknown', null],
+    ]);
+    expect(open.find((mismatch) => mismatch.kind === 'transfer_reversed_differs')).toMatchObject({
+      localState: 'reversed 0 USD',
+      stripeState: 'reversed 100 USD',
+      paymentId: null,
+      bookingId: null,
+    });
+    // Listed once while open, however often reconciliation runs.
+    await services().reconciliation.run();
+    expect(
+      (await services().reconciliation.list(s.admin, { status: 'OPEN' })).filter(
+        (mismatch) => mismatch.payoutRunId === run.id,
+      ),
+    ).toHaveLength(2);
+    // Our records were not overwritten: the ledger still says what we did, and holds.
+    await ledgerHolds();
+  });
 });
