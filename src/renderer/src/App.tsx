@@ -6,15 +6,22 @@ import { SignIn } from './features/auth/SignIn';
 import { BookingDetail } from './features/bookings/BookingDetail';
 import { CreateBooking } from './features/bookings/CreateBooking';
 import { QUEUES, QueuePage } from './features/bookings/QueuePage';
+import { NotAvailable } from './features/finance/common';
+import { PayoutRunPage } from './features/finance/PayoutRunPage';
+import { PayoutsPage } from './features/finance/PayoutsPage';
+import { TeacherPayoutPage } from './features/finance/TeacherPayoutPage';
 import { OperationsPage, PaymentsPage, RefundsPage } from './features/payments/PaymentsPages';
 import { SettingsPage } from './features/settings/SettingsPage';
-import { navigate, useRoute } from './route';
+import { FINANCE_PAGES, navigate, useRoute } from './route';
 import { useSession } from './session';
 import { useTRPC, useTRPCClient } from './trpc';
 
 // Charts are the heaviest part of the bundle; they load when the revenue page is first opened.
 const RevenuePage = lazy(() =>
   import('./features/revenue/RevenuePage').then((module) => ({ default: module.RevenuePage })),
+);
+const LedgerPage = lazy(() =>
+  import('./features/finance/LedgerPage').then((module) => ({ default: module.LedgerPage })),
 );
 
 type Theme = 'light' | 'dark';
@@ -62,6 +69,10 @@ function LiveUpdates({ onStatus }: { onStatus: (status: string) => void }) {
             invalidate(trpc.refunds.list.pathKey());
             invalidate(trpc.operations.mismatches.pathKey());
             invalidate(trpc.reports.revenue.pathKey());
+            // Money moved: the ledger, payout previews and teachers' statements follow (R40).
+            invalidate(trpc.ledger.pathKey());
+            invalidate(trpc.payouts.preview.pathKey());
+            invalidate(trpc.statements.pathKey());
             break;
           default:
             // A resync (too much happened while disconnected) or an event this console does not know.
@@ -150,6 +161,23 @@ export function App() {
             Revenue
           </a>
         ) : null}
+        {can('payouts.read') ? (
+          <>
+            <a
+              href="#/payouts"
+              className={
+                route.page === 'payouts' || route.page === 'payoutRun' || route.page === 'payoutTeacher'
+                  ? 'nav-link active'
+                  : 'nav-link'
+              }
+            >
+              Payouts
+            </a>
+            <a href="#/ledger" className={route.page === 'ledger' ? 'nav-link active' : 'nav-link'}>
+              Ledger
+            </a>
+          </>
+        ) : null}
         {can('settings.read') ? (
           <a href="#/settings" className={route.page === 'settings' ? 'nav-link active' : 'nav-link'}>
             Settings
@@ -201,6 +229,20 @@ export function App() {
             {route.page === 'payments' ? <PaymentsPage /> : null}
             {route.page === 'refunds' ? <RefundsPage /> : null}
             {route.page === 'operations' ? <OperationsPage /> : null}
+            {FINANCE_PAGES.includes(route.page) && !can('payouts.read') ? (
+              <NotAvailable role={session.staff.role} />
+            ) : (
+              <>
+                {route.page === 'payouts' ? <PayoutsPage /> : null}
+                {route.page === 'payoutRun' ? <PayoutRunPage id={route.id} /> : null}
+                {route.page === 'payoutTeacher' ? <TeacherPayoutPage id={route.id} /> : null}
+                {route.page === 'ledger' ? (
+                  <Suspense fallback={<Spinner label="Loading the ledger…" />}>
+                    <LedgerPage currency={route.currency} account={route.account} />
+                  </Suspense>
+                ) : null}
+              </>
+            )}
           </ErrorBoundary>
         </main>
       </div>
