@@ -12,6 +12,7 @@ import { argValue } from '../src/main/config/config';
 import { createContainer, type Container } from '../src/main/container';
 import { HOUR_MS } from '../src/main/domain/clock';
 import { startPostgres } from '../tests/support/postgres-server';
+import { instrument, type Timing } from './bench-timing';
 
 const pct = (samples: number[], p: number) => {
   const sorted = [...samples].sort((a, b) => a - b);
@@ -23,8 +24,9 @@ async function runFlows(
   flows: number,
   concurrency: number,
   tag: string,
+  timing: Timing,
   waitEach = false,
-): Promise<{ seconds: number; latencies: number[] }> {
+): Promise<{ seconds: number; latencies: number[]; requestMs: number[] }> {
   const watermark = (await container.db.prisma.outboxMessage.aggregate({ _max: { id: true } }))._max.id ?? 0;
   const admin = { kind: 'STAFF' as const, id: 1, role: 'ADMIN' as const };
   const { services } = container;
@@ -56,6 +58,8 @@ async function runFlows(
   const paidMails = () => smtp?.messages.filter((mail) => mail.subject.includes('is paid')).length ?? 0;
   const before = paidMails();
   let next = 0;
+  const requestMs: number[] = [];
+  timing.reset();
   const started = performance.now();
   const worker = async () => {
     for (;;) {
@@ -64,18 +68,22 @@ async function runFlows(
       const slot = teachers[index % teachers.length];
       if (!slot) return;
       const startsAt = new Date(Date.now() + 48 * HOUR_MS + Math.floor(index / teachers.length) * 3 * HOUR_MS);
-      const booking = await services.bookings.create(admin, {
-        studentId: student.id,
-        gigId: slot.gig.id,
-        startsAt,
-        minutes: 60,
+      const flowStarted = performance.now();
+      await timing.request(async () => {
+        const booking = await services.bookings.create(admin, {
+          studentId: student.id,
+          gigId: slot.gig.id,
+          startsAt,
+          minutes: 60,
+        });
+        await services.bookings.confirm({ kind: 'TEACHER', id: slot.teacher.id }, { id: booking.id });
+        const intent = await services.payments.createIntent(admin, {
+          bookingId: booking.id,
+          paymentMethodId: card.paymentMethodId,
+        });
+        await services.payments.confirm(admin, { paymentIntentId: intent.paymentIntentId });
       });
-      await services.bookings.confirm({ kind: 'TEACHER', id: slot.teacher.id }, { id: booking.id });
-      const intent = await services.payments.createIntent(admin, {
-        bookingId: booking.id,
-        paymentMethodId: card.paymentMethodId,
-      });
-      await services.payments.confirm(admin, { paymentIntentId: intent.paymentIntentId });
+      requestMs.push(performance.now() - flowStarted);
       if (waitEach) {
         const target = before + (index + 1) * 2;
         while (paidMails() < target) await new Promise((resolve) => setTimeout(resolve, 5));
@@ -95,7 +103,20 @@ async function runFlows(
     select: { createdAt: true, deliveredAt: true },
   });
   const latencies = rows.map((row) => (row.deliveredAt?.getTime() ?? 0) - row.createdAt.getTime());
-  return { seconds, latencies };
+  return { seconds, latencies, requestMs };
+}
+
+/** Per flow, in ms: the request path (its database, Stripe and the rest) and the outbox's work. */
+function breakdown(kind: string, flows: number, timing: Timing, requestMs: number[]): string {
+  const { request, background } = timing.totals();
+  const per = (ms: number) => (ms / flows).toFixed(1);
+  const wall = requestMs.reduce((sum, ms) => sum + ms, 0);
+  const rest = wall - request.db - request.stripe;
+  return [
+    `${kind.padEnd(9)} where a flow's time goes (ms per flow; busy time, 4 flows overlap):`,
+    `            request path ${per(wall)} = database ${per(request.db)} + Stripe ${per(request.stripe)} + services/CPU/waiting ${per(rest)}`,
+    `            outbox worker: database ${per(background.db)}, Zoom ${per(background.zoom)}, mail ${per(background.mail)}, Stripe ${per(background.stripe)}`,
+  ].join('\n');
 }
 
 async function main(): Promise<void> {
@@ -121,11 +142,13 @@ async function main(): Promise<void> {
       const container = await createContainer({ config: { dataDir, database, firstAdmin: null }, env: {} });
       try {
         await container.services.staff.ensureFirstAdmin({ email: 'bench@ops.test', password: 'bench password' });
-        const burst = await runFlows(container, flows, concurrency, 'burst');
+        const timing = instrument(container);
+        const burst = await runFlows(container, flows, concurrency, 'burst', timing);
         console.log(
           `${kind.padEnd(9)} burst:  ${(flows / burst.seconds).toFixed(1)} flows/s (${burst.seconds.toFixed(1)} s)  ·  delivery latency under that load p50 ${pct(burst.latencies, 50).toFixed(0)} ms, p95 ${pct(burst.latencies, 95).toFixed(0)} ms (${burst.latencies.length} deliveries)`,
         );
-        const steady = await runFlows(container, 40, 1, 'steady', true);
+        console.log(breakdown(kind, flows, timing, burst.requestMs));
+        const steady = await runFlows(container, 40, 1, 'steady', timing, true);
         console.log(
           `${kind.padEnd(9)} steady: one flow at a time, ${(40 / steady.seconds).toFixed(1)} flows/s  ·  delivery latency p50 ${pct(steady.latencies, 50).toFixed(0)} ms, p95 ${pct(steady.latencies, 95).toFixed(0)} ms (${steady.latencies.length} deliveries)`,
         );

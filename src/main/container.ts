@@ -71,8 +71,10 @@ export async function createContainer(options: ContainerOptions): Promise<Contai
       { ...credentialsFromEnv(env), ...options.credentials },
       { ...(stateDir ? { stateDir } : {}), ...options.integrations },
     );
-    const uow = prismaUnitOfWork(db.prisma, db.readQuery);
-    const events = new EventBus(uow.read.eventLog);
+    // Several hosts may share PostgreSQL; the embedded database (locked to this process) has one writer.
+    const shared = options.config.database.kind === 'postgres';
+    const uow = prismaUnitOfWork(db.prisma, db.readQuery, shared);
+    const events = new EventBus(uow.read.eventLog, !shared);
     await events.open();
     // Changes committed by other hosts (or other connections) arrive as NOTIFY on the event log.
     const unlisten = await db.listen(EVENT_CHANNEL, () => void events.poke().catch(() => undefined));
@@ -82,6 +84,7 @@ export async function createContainer(options: ContainerOptions): Promise<Contai
       {
         gateway: integrations.gateway,
         tokenSecret: env['LINGUAFLEX_TOKEN_SECRET'],
+        connectReturnUrl: env['LINGUAFLEX_CONNECT_RETURN_URL'],
         rateLimits: createRateLimits(db.prisma, rateLimitFactor(env)),
       },
       deliveryKick,

@@ -3,8 +3,11 @@ import type { Clock } from '../domain/clock';
 import type { EmailTemplate, Recipient } from '../domain/effects';
 import { formatMinor } from '../domain/money';
 import type { Mailer, MeetingGateway } from '../services/gateways';
-import type { OutboxRecord, UnitOfWork } from '../services/ports';
+import type { OutboxRecord, Repositories, UnitOfWork } from '../services/ports';
 import { renderEmail } from './templates';
+
+/** What a delivery records once its effect happened, in the transaction that marks its row delivered. */
+export type Finish = (repos: Repositories) => Promise<void>;
 
 /** Waiting for another effect (the meeting) is not a failure: the worker looks again shortly. */
 export class WaitFor extends Error {}
@@ -23,20 +26,14 @@ export const messageIdFor = (key: string) => `<${key.replace(/[^A-Za-z0-9.:_-]/g
 export function createBookingDeliveries(deps: BookingDeliveryDeps) {
   const { uow, clock } = deps;
 
-  async function email(message: OutboxRecord): Promise<void> {
+  async function email(message: OutboxRecord): Promise<Finish | undefined> {
     const payload = message.payload as { bookingId: number; template: EmailTemplate; to: Recipient };
-    const booking = await uow.read.bookings.findById(payload.bookingId);
-    if (!booking) return;
-    const [student, teacher, gig, meeting] = await Promise.all([
-      uow.read.people.findStudent(booking.studentId),
-      uow.read.people.findTeacher(booking.teacherId),
-      uow.read.people.findGig(booking.gigId),
-      uow.read.deliveries.findMeeting(booking.id),
-    ]);
-    if (!student || !teacher || !gig) throw new Error(`Booking ${booking.id} refers to a missing person or gig`);
+    const context = await uow.read.deliveries.bookingContext(payload.bookingId);
+    if (!context) return undefined;
+    const { booking, student, teacher, gig, meeting } = context;
     // The payment email carries the join link, so it waits for the meeting (R14) — while one is wanted.
     if (payload.template === 'payment_received' && (!meeting || meeting.deletedAt)) {
-      if (!meetingWanted(booking)) return;
+      if (!meetingWanted(booking)) return undefined;
       throw new WaitFor('waiting for the Zoom meeting before sending the join link');
     }
     const recipient = payload.to === 'student' ? student : teacher;
@@ -60,7 +57,8 @@ export function createBookingDeliveries(deps: BookingDeliveryDeps) {
       html: rendered.html,
       messageId: messageIdFor(message.key),
     });
-    await uow.transaction((repos) =>
+    // Recorded in the transaction that marks the row delivered: both, or neither.
+    return (repos) =>
       repos.deliveries.recordEmail({
         outboxKey: message.key,
         bookingId: booking.id,
@@ -70,21 +68,15 @@ export function createBookingDeliveries(deps: BookingDeliveryDeps) {
         subject: rendered.subject,
         messageId: sent,
         sentAt: clock.now(),
-      }),
-    );
+      });
   }
 
-  async function createMeeting(message: OutboxRecord): Promise<void> {
+  async function createMeeting(message: OutboxRecord): Promise<Finish | undefined> {
     const bookingId = Number(message.payload['bookingId']);
-    const booking = await uow.read.bookings.findById(bookingId);
+    const context = await uow.read.deliveries.bookingContext(bookingId);
     // Cancelled or completed meanwhile: the table says no meeting is wanted any more.
-    if (!booking || !meetingWanted(booking)) return;
-    if (await uow.read.deliveries.findMeeting(bookingId)) return;
-    const [teacher, gig] = await Promise.all([
-      uow.read.people.findTeacher(booking.teacherId),
-      uow.read.people.findGig(booking.gigId),
-    ]);
-    if (!teacher || !gig) throw new Error(`Booking ${bookingId} refers to a missing teacher or gig`);
+    if (!context || !meetingWanted(context.booking) || context.meeting) return undefined;
+    const { booking, teacher, gig } = context;
     const marker = `linguaflex:booking:${bookingId}`;
     // A retry may follow a create whose answer was lost: adopt that meeting instead of making another.
     const adopted = message.attempts > 0 ? await deps.meetings.findMeeting(marker) : null;
@@ -97,7 +89,7 @@ export function createBookingDeliveries(deps: BookingDeliveryDeps) {
         timezone: teacher.timezone,
         agenda: `LinguaFlex session. ${marker}`,
       }));
-    await uow.transaction((repos) =>
+    return (repos) =>
       repos.deliveries.saveMeeting({
         bookingId,
         zoomMeetingId: meeting.id,
@@ -108,8 +100,7 @@ export function createBookingDeliveries(deps: BookingDeliveryDeps) {
         joinUrl: meeting.joinUrl,
         startUrl: meeting.startUrl,
         password: meeting.password,
-      }),
-    );
+      });
   }
 
   async function deleteMeeting(message: OutboxRecord): Promise<void> {

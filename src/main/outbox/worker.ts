@@ -6,7 +6,7 @@ import type { EventBus } from '../services/events';
 import type { IntentUseCases } from '../services/payments/intents';
 import type { OutboxRecord, UnitOfWork } from '../services/ports';
 import type { SubmitRefund } from '../services/refunds/submission';
-import { createBookingDeliveries, WaitFor } from './booking-deliveries';
+import { createBookingDeliveries, WaitFor, type Finish } from './booking-deliveries';
 import { createMoneyDeliveries } from './money-deliveries';
 
 const LEASE_MS = 60_000;
@@ -41,7 +41,7 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
   const { uow, clock, logger } = deps;
   const booking = createBookingDeliveries(deps);
   const money = createMoneyDeliveries(deps);
-  const handlers: Record<string, (message: OutboxRecord) => Promise<void>> = {
+  const handlers: Record<string, (message: OutboxRecord) => Promise<Finish | undefined> | Promise<void>> = {
     email: booking.email,
     'zoom.create_meeting': booking.createMeeting,
     'zoom.delete_meeting': booking.deleteMeeting,
@@ -60,16 +60,18 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
     try {
       const handler = handlers[message.kind];
       if (!handler) throw new GatewayRefused(`No handler for outbox messages of kind ${message.kind}`, 'unknown_kind');
-      await handler(message);
+      const finish = await handler(message);
       const bookingId = message.bookingId;
-      await uow.transaction(async (repos) => {
+      const rows = await uow.transaction(async (repos) => {
+        if (finish) await finish(repos);
         await repos.outboxWork.markDelivered(message.id, clock.now());
-        if (bookingId !== null)
-          await repos.eventLog.append([
-            logged({ type: 'booking.delivered', bookingId, kind: message.kind, at: clock.now() }),
-          ]);
+        return bookingId === null
+          ? []
+          : repos.eventLog.append([
+              logged({ type: 'booking.delivered', bookingId, kind: message.kind, at: clock.now() }),
+            ]);
       });
-      announce(deps);
+      announce(deps, rows);
     } catch (error) {
       const text = error instanceof Error ? error.message : String(error);
       const giveUp = error instanceof GatewayRefused || message.attempts + 1 >= MAX_ATTEMPTS;

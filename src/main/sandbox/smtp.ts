@@ -157,6 +157,8 @@ export class SmtpSandbox {
 
   private session(socket: net.Socket): void {
     this.sockets.add(socket);
+    // Replies go out as written (a relay answers each command at once; Nagle would hold them back).
+    socket.setNoDelay(true);
     socket.on('close', () => this.sockets.delete(socket));
     socket.on('error', () => undefined);
     if (this.down) {
@@ -221,7 +223,10 @@ export class SmtpSandbox {
         buffer = buffer.slice(lineEnd + 2);
         const command = line.slice(0, 4).toUpperCase();
         if (command === 'EHLO') {
-          socket.write('250-sandbox.linguaflex.local\r\n250-SIZE 10485760\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n');
+          // PIPELINING (RFC 2920), as common relays offer: the envelope and DATA arrive in one batch.
+          socket.write(
+            '250-sandbox.linguaflex.local\r\n250-PIPELINING\r\n250-SIZE 10485760\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n',
+          );
         } else if (command === 'HELO') reply('250 sandbox.linguaflex.local');
         else if (command === 'MAIL') {
           from = /<([^>]*)>/.exec(line)?.[1] ?? '';

@@ -86,11 +86,12 @@ export function createAccountService(deps: ServiceDeps, tokenSecret: string | un
   }
 
   async function revokeSession(sessionId: string, reason: string): Promise<void> {
-    await uow.transaction(async (repos) => {
-      if (await repos.sessions.revoke(sessionId, reason, clock.now()))
-        await repos.eventLog.append([logged({ type: 'sessions.revoked', sessionIds: [sessionId], at: clock.now() })]);
-    });
-    announce(deps);
+    const rows = await uow.transaction(async (repos) =>
+      (await repos.sessions.revoke(sessionId, reason, clock.now()))
+        ? repos.eventLog.append([logged({ type: 'sessions.revoked', sessionIds: [sessionId], at: clock.now() })])
+        : [],
+    );
+    announce(deps, rows);
   }
 
   return {

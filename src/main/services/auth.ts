@@ -37,12 +37,13 @@ export function createAuthService(deps: ServiceDeps, staff: StaffService) {
 
   /** Ends sessions and tells every host, whose open streams of those sessions close (R34). */
   async function revoke(which: (repos: Repositories) => Promise<string[]>): Promise<void> {
-    await uow.transaction(async (repos) => {
+    const rows = await uow.transaction(async (repos) => {
       const sessionIds = await which(repos);
-      if (sessionIds.length > 0)
-        await repos.eventLog.append([logged({ type: 'sessions.revoked', sessionIds, at: clock.now() })]);
+      return sessionIds.length > 0
+        ? repos.eventLog.append([logged({ type: 'sessions.revoked', sessionIds, at: clock.now() })])
+        : [];
     });
-    announce(deps);
+    announce(deps, rows);
   }
   const one = (id: string, reason: string) => async (repos: Repositories) =>
     (await repos.sessions.revoke(id, reason, clock.now())) ? [id] : [];

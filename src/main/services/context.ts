@@ -1,6 +1,6 @@
 import type { Clock } from '../domain/clock';
 import type { DomainEvent, EventBus } from './events';
-import type { BookingRecord, Repositories, UnitOfWork } from './ports';
+import type { BookingRecord, EventLogRecord, Repositories, UnitOfWork } from './ports';
 
 /** What every service is built from: a unit of work over the repositories, a clock and the event bus. */
 export interface ServiceDeps {
@@ -18,9 +18,24 @@ export class Changes {
   readonly bookings = new Map<number, BookingRecord>();
   readonly payments = new Map<number, { bookingId: number; status: string }>();
   readonly refunds = new Map<number, { bookingId: number; status: string }>();
+  /** Payout runs whose status or lines changed (R43, R44). */
+  readonly payoutRuns = new Map<number, { status?: string; lineIds: Set<number> }>();
+  /** Other events of this transaction (a teacher's Stripe account, …). */
+  readonly other: DomainEvent[] = [];
   /** Outbox rows were written: the worker should look soon. */
   outbox = false;
   action = 'change';
+
+  payoutRun(runId: number, status: string): void {
+    const entry = this.payoutRuns.get(runId) ?? { lineIds: new Set<number>() };
+    this.payoutRuns.set(runId, { ...entry, status });
+  }
+
+  payoutLine(runId: number, lineId: number, _status: string): void {
+    const entry = this.payoutRuns.get(runId) ?? { lineIds: new Set<number>() };
+    entry.lineIds.add(lineId);
+    this.payoutRuns.set(runId, entry);
+  }
 
   booking(record: BookingRecord, action: string): void {
     this.bookings.set(record.id, record);
@@ -44,6 +59,15 @@ export class Changes {
       events.push({ type: 'payment.changed', paymentId, bookingId: payment.bookingId, status: payment.status, at });
     for (const [refundRequestId, refund] of this.refunds)
       events.push({ type: 'refund.changed', refundRequestId, bookingId: refund.bookingId, status: refund.status, at });
+    events.push(...this.other);
+    for (const [runId, run] of this.payoutRuns)
+      events.push({
+        type: 'payout.changed',
+        runId,
+        ...(run.status ? { status: run.status } : {}),
+        lineIds: [...run.lineIds],
+        at,
+      });
     return events.map(logged);
   }
 }
@@ -62,16 +86,15 @@ export async function inTransaction<T>(
   work: (repos: Repositories, changes: Changes) => Promise<T>,
 ): Promise<T> {
   const changes = new Changes();
-  const result = await deps.uow.transaction(async (repos) => {
+  const { value, logged } = await deps.uow.transaction(async (repos) => {
     const value = await work(repos, changes);
-    await repos.eventLog.append(changes.events(deps.clock.now()));
-    return value;
+    return { value, logged: await repos.eventLog.append(changes.events(deps.clock.now())) };
   });
-  announce(deps);
-  return result;
+  announce(deps, logged);
+  return value;
 }
 
-/** After a commit that logged events: this host reads them now rather than waiting for the NOTIFY. */
-export function announce(deps: Pick<ServiceDeps, 'events'>): void {
-  void deps.events?.poke().catch(() => undefined);
+/** After a commit that logged events: this host announces them now rather than waiting for the NOTIFY. */
+export function announce(deps: Pick<ServiceDeps, 'events'>, rows: readonly EventLogRecord[]): void {
+  deps.events?.committed(rows);
 }

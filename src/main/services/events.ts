@@ -18,6 +18,10 @@ export type DomainEvent =
   /** A payment or refund request changed (its booking's page and the money lists refresh). */
   | { type: 'payment.changed'; paymentId: number; bookingId: number; status: string; at: Date }
   | { type: 'refund.changed'; refundRequestId: number; bookingId: number; status: string; at: Date }
+  /** A payout run changed status, or some of its lines did (sent, failed, retried); the ledger moved with them. */
+  | { type: 'payout.changed'; runId: number; status?: string; lineIds: number[]; at: Date }
+  /** A teacher's Stripe account was connected or changed at Stripe (its payout status). */
+  | { type: 'teacher.account_changed'; teacherId: number | null; stripeAccountId: string; at: Date }
   /** Sessions ended (sign-out, sign-out everywhere, a disabled account): their streams close. */
   | { type: 'sessions.revoked'; sessionIds: string[]; at: Date };
 
@@ -48,12 +52,18 @@ export class EventBus {
   private reading: Promise<void> | null = null;
   private again = false;
 
+  /**
+   * `singleWriter`: this host is the log's only writer (the embedded database), so what it just
+   * committed is announced as written, without reading it back; with shared PostgreSQL, rows of other
+   * hosts may interleave, so the log is read in id order.
+   */
   constructor(
     private readonly log: {
       after(id: number, limit: number): Promise<EventLogRecord[]>;
       latestId(): Promise<number>;
       oldestId(): Promise<number | null>;
     },
+    private readonly singleWriter = false,
   ) {}
 
   /** Starts after what the log already holds: a new host announces only what happens from now on. */
@@ -82,6 +92,16 @@ export class EventBus {
       }
     })();
     return this.reading;
+  }
+
+  /** A transaction on this host committed these rows of the log. */
+  committed(rows: readonly EventLogRecord[]): void {
+    if (rows.length === 0) return;
+    if (this.singleWriter && !this.reading) {
+      for (const row of rows) this.deliver(revive(row));
+      return;
+    }
+    void this.poke().catch(() => undefined);
   }
 
   /** Read through a method: a poke arrives from another callback while a read awaits. */

@@ -22,6 +22,8 @@ export interface ServiceIntegrations {
   tokenSecret?: string | undefined;
   /** Shared limits (the container always gives the database's); services built on their own count nothing. */
   rateLimits?: RateLimits | undefined;
+  /** Where Stripe sends a teacher after Connect onboarding (LINGUAFLEX_CONNECT_RETURN_URL): the marketplace's page. */
+  connectReturnUrl?: string | undefined;
 }
 
 const NO_RATE_LIMITS: RateLimits = {
@@ -41,7 +43,7 @@ export function createServices(
 ) {
   const staff = createStaffService(deps);
   const money = { ...deps, gateway: integrations.gateway };
-  const finance = createFinanceServices(money);
+  const finance = createFinanceServices({ ...money, connectReturnUrl: integrations.connectReturnUrl });
   const payments = createPaymentService(money, {
     onTransfer: (transfer) => finance.payouts.transfers.settleFromTransfer(transfer),
     onAccount: (id) => finance.teachers.accountChanged(id),

@@ -91,7 +91,7 @@ export function createSettingsService({ uow, clock, events }: ServiceDeps) {
   return {
     get: implement(SETTINGS_USE_CASES.get, (): Promise<Settings> => loadSettings(uow.read)),
     update: implement(SETTINGS_USE_CASES.update, async (actor, changes): Promise<Settings> => {
-      const updated = await uow.transaction(async (repos) => {
+      const { updated, rows } = await uow.transaction(async (repos) => {
         const before = await loadSettings(repos);
         for (const [key, value] of Object.entries(changes)) {
           await repos.settings.set(key, value, actor.kind === 'STAFF' ? actor.id : null);
@@ -105,10 +105,10 @@ export function createSettingsService({ uow, clock, events }: ServiceDeps) {
           data: { before, changes },
           at: clock.now(),
         });
-        await repos.eventLog.append([logged({ type: 'settings.changed', at: clock.now() })]);
-        return loadSettings(repos);
+        const rows = await repos.eventLog.append([logged({ type: 'settings.changed', at: clock.now() })]);
+        return { updated: await loadSettings(repos), rows };
       });
-      announce({ events });
+      announce({ events }, rows);
       return updated;
     }),
   };

@@ -74,6 +74,16 @@ function LiveUpdates({ onStatus }: { onStatus: (status: string) => void }) {
             invalidate(trpc.payouts.preview.pathKey());
             invalidate(trpc.statements.pathKey());
             break;
+          case 'payout.changed':
+            invalidate(trpc.payouts.pathKey());
+            invalidate(trpc.ledger.pathKey());
+            invalidate(trpc.statements.pathKey());
+            invalidate(trpc.operations.mismatches.pathKey());
+            break;
+          case 'teacher.account_changed':
+            invalidate(trpc.teachers.pathKey());
+            invalidate(trpc.payouts.preview.pathKey());
+            break;
           default:
             // A resync (too much happened while disconnected) or an event this console does not know.
             void queryClient.invalidateQueries();

@@ -1,3 +1,4 @@
+import { roleCan } from '../../domain/permissions';
 import { tracked } from '@trpc/server';
 import { z } from 'zod';
 import { BOOKING_USE_CASES as B } from '../../services/bookings/specs';
@@ -34,8 +35,13 @@ export const bookingsRouter = router({
   onChange: staffProcedure('bookings.read')
     .input(z.object({ lastEventId: z.string().max(40).nullish() }).optional())
     .subscription(async function* ({ ctx, input, signal }) {
+      // Finance's events only reach consoles that may read payouts (support never hears of them).
+      const finance = ctx.actor.kind === 'STAFF' && roleCan(ctx.actor.role, 'payouts.read');
       for await (const stamped of eventStream(ctx.events, input?.lastEventId ?? null, signal)) {
-        if (stamped.event.type !== 'settings.changed') yield tracked(String(stamped.id), stamped.event);
+        const type = stamped.event.type;
+        if (type === 'settings.changed') continue;
+        if ((type === 'payout.changed' || type === 'teacher.account_changed') && !finance) continue;
+        yield tracked(String(stamped.id), stamped.event);
       }
     }),
 });

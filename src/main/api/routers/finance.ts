@@ -18,6 +18,7 @@ export const payoutsRouter = router({
   approve: useCaseProcedure(F.approve).mutation(({ ctx, input }) => ctx.services.payouts.approve.run(ctx.actor, input)),
   discard: useCaseProcedure(F.discard).mutation(({ ctx, input }) => ctx.services.payouts.discard.run(ctx.actor, input)),
   send: useCaseProcedure(F.send).mutation(({ ctx, input }) => ctx.services.payouts.send.run(ctx.actor, input)),
+  retry: useCaseProcedure(F.retry).mutation(({ ctx, input }) => ctx.services.payouts.retry.run(ctx.actor, input)),
   retryLine: useCaseProcedure(F.retryLine).mutation(({ ctx, input }) =>
     ctx.services.payouts.retryLine.run(ctx.actor, input),
   ),

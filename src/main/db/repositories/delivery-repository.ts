@@ -1,9 +1,46 @@
-import type { DeliveryStore, MeetingRecord, SentEmailRecord } from '../../services/ports';
+import type { BookingContext, DeliveryStore, MeetingRecord, SentEmailRecord } from '../../services/ports';
+import type { Booking } from '../generated/client.ts';
+import { toBookingRecord } from './booking-repository';
 import type { Db } from './prisma-types';
+
+type ContextRow = Booking & {
+  student_name: string;
+  student_email: string;
+  student_timezone: string;
+  teacher_name: string;
+  teacher_email: string;
+  teacher_timezone: string;
+  gig_title: string;
+  gig_language: string;
+  meeting_join_url: string | null;
+  meeting_deleted_at: Date | null;
+};
 
 /** What the outbox delivered: each booking's Zoom meeting and the emails sent about it. */
 export class PrismaDeliveryRepository implements DeliveryStore {
   constructor(private readonly db: Db) {}
+  async bookingContext(bookingId: number): Promise<BookingContext | null> {
+    const [row] = await this.db.$queryRaw<ContextRow[]>`
+      SELECT b.*, s.name AS student_name, s.email AS student_email, s.timezone AS student_timezone,
+             t.name AS teacher_name, t.email AS teacher_email, t.timezone AS teacher_timezone,
+             g.title AS gig_title, g.language AS gig_language,
+             m."joinUrl" AS meeting_join_url, m."deletedAt" AS meeting_deleted_at
+      FROM "Booking" b
+      JOIN "Student" s ON s.id = b."studentId"
+      JOIN "Teacher" t ON t.id = b."teacherId"
+      JOIN "Gig" g ON g.id = b."gigId"
+      LEFT JOIN "Meeting" m ON m."bookingId" = b.id
+      WHERE b.id = ${bookingId}`;
+    if (!row) return null;
+    return {
+      booking: toBookingRecord(row),
+      student: { name: row.student_name, email: row.student_email, timezone: row.student_timezone },
+      teacher: { name: row.teacher_name, email: row.teacher_email, timezone: row.teacher_timezone },
+      gig: { title: row.gig_title, language: row.gig_language },
+      meeting:
+        row.meeting_join_url === null ? null : { joinUrl: row.meeting_join_url, deletedAt: row.meeting_deleted_at },
+    };
+  }
   async findMeeting(bookingId: number): Promise<MeetingRecord | null> {
     return this.db.meeting.findUnique({ where: { bookingId } });
   }
@@ -14,7 +51,8 @@ export class PrismaDeliveryRepository implements DeliveryStore {
     await this.db.meeting.updateMany({ where: { bookingId, deletedAt: null }, data: { deletedAt: at } });
   }
   async recordEmail(email: SentEmailRecord): Promise<void> {
-    await this.db.sentEmail.upsert({ where: { outboxKey: email.outboxKey }, create: email, update: {} });
+    // One statement (INSERT … ON CONFLICT DO NOTHING): a repeat of the same outbox row records nothing new.
+    await this.db.sentEmail.createMany({ data: [email], skipDuplicates: true });
   }
   emails(bookingId: number): Promise<SentEmailRecord[]> {
     return this.db.sentEmail.findMany({ where: { bookingId }, orderBy: { id: 'asc' } });

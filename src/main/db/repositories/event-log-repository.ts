@@ -6,15 +6,25 @@ import type { Db } from './prisma-types';
 export const EVENT_CHANNEL = 'linguaflex_events';
 const EVENT_LOG_LOCK = 7_211_001;
 
-export class PrismaEventLogRepository implements EventLogStore {
-  constructor(private readonly db: Db) {}
+const toRecord = (row: { id: number; type: string; payload: unknown; at: Date }): EventLogRecord => ({
+  ...row,
+  payload: row.payload as Record<string, unknown>,
+});
 
-  async append(events: readonly { type: string; payload: Record<string, unknown>; at: Date }[]): Promise<void> {
-    if (events.length === 0) return;
+export class PrismaEventLogRepository implements EventLogStore {
+  /** `shared`: other hosts write to the same log (PostgreSQL); the embedded database has one writer. */
+  constructor(
+    private readonly db: Db,
+    private readonly shared: boolean,
+  ) {}
+
+  async append(events: readonly { type: string; payload: Record<string, unknown>; at: Date }[]) {
+    if (events.length === 0) return [];
     // Ids must become visible in order, or a reader that saw id 11 would skip 10 committing later:
-    // appenders take turns until they commit (the lock is held to the end of the transaction).
-    await this.db.$executeRaw`SELECT pg_advisory_xact_lock(${EVENT_LOG_LOCK})`;
-    await this.db.domainEventLog.createMany({
+    // appenders take turns until they commit (the lock is held to the end of the transaction). The
+    // embedded database runs one transaction at a time, so its ids are in commit order already.
+    if (this.shared) await this.db.$executeRaw`SELECT pg_advisory_xact_lock(${EVENT_LOG_LOCK})`;
+    const rows = await this.db.domainEventLog.createManyAndReturn({
       data: events.map((event) => ({
         type: event.type,
         payload: event.payload as Prisma.InputJsonObject,
@@ -22,7 +32,8 @@ export class PrismaEventLogRepository implements EventLogStore {
       })),
     });
     // Delivered when (and only if) the surrounding transaction commits.
-    await this.db.$executeRaw`SELECT pg_notify(${EVENT_CHANNEL}, '')`;
+    if (this.shared) await this.db.$executeRaw`SELECT pg_notify(${EVENT_CHANNEL}, '')`;
+    return rows.map(toRecord);
   }
   async after(id: number, limit: number): Promise<EventLogRecord[]> {
     const rows = await this.db.domainEventLog.findMany({
@@ -30,7 +41,7 @@ export class PrismaEventLogRepository implements EventLogStore {
       orderBy: { id: 'asc' },
       take: limit,
     });
-    return rows.map((row) => ({ ...row, payload: row.payload as Record<string, unknown> }));
+    return rows.map(toRecord);
   }
   async latestId(): Promise<number> {
     return (await this.db.domainEventLog.aggregate({ _max: { id: true } }))._max.id ?? 0;

@@ -20,8 +20,12 @@ import { PrismaStaffRepository } from './staff-repository';
 import { PrismaStripeEventRepository } from './stripe-event-repository';
 import { PrismaTransitionLogRepository } from './transition-log-repository';
 
-/** `read`: driver-level queries for reads outside transactions (see Database.readQuery). */
-export function repositoriesFor(db: Db, read?: ReadQuery): Repositories {
+/**
+ * `read`: driver-level queries for reads outside transactions (see Database.readQuery). `shared`:
+ * several hosts write to this database (PostgreSQL), so the event log orders its writers and
+ * notifies the others; the embedded database has one writer.
+ */
+export function repositoriesFor(db: Db, read?: ReadQuery, shared = true): Repositories {
   return {
     staff: new PrismaStaffRepository(db),
     people: new PrismaPeopleRepository(db),
@@ -38,15 +42,16 @@ export function repositoriesFor(db: Db, read?: ReadQuery): Repositories {
     settings: new PrismaSettingsRepository(db),
     reports: new PrismaReportRepository(db),
     sessions: new PrismaSessionRepository(db),
-    eventLog: new PrismaEventLogRepository(db),
+    eventLog: new PrismaEventLogRepository(db, shared),
     ledger: new PrismaLedgerRepository(db),
     payouts: new PrismaPayoutRepository(db),
   };
 }
 
-export function prismaUnitOfWork(prisma: PrismaClient, read?: ReadQuery): UnitOfWork {
+export function prismaUnitOfWork(prisma: PrismaClient, read?: ReadQuery, shared = true): UnitOfWork {
   return {
-    read: repositoriesFor(prisma, read),
-    transaction: (work) => prisma.$transaction((tx) => work(repositoriesFor(tx)), { maxWait: 10_000, timeout: 30_000 }),
+    read: repositoriesFor(prisma, read, shared),
+    transaction: (work) =>
+      prisma.$transaction((tx) => work(repositoriesFor(tx, undefined, shared)), { maxWait: 10_000, timeout: 30_000 }),
   };
 }

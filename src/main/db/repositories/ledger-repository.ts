@@ -76,6 +76,14 @@ export class PrismaLedgerRepository implements LedgerStore {
       orderBy: { id: 'desc' },
       take: query.limit,
     });
+    const lineIds = [...new Set(rows.flatMap((row) => (row.entry.payoutLineId ? [row.entry.payoutLineId] : [])))];
+    const runs = new Map(
+      lineIds.length === 0
+        ? []
+        : (
+            await this.db.payoutLine.findMany({ where: { id: { in: lineIds } }, select: { id: true, runId: true } })
+          ).map((line) => [line.id, line.runId]),
+    );
     return rows.map((row) => ({
       id: row.id,
       entryId: row.entryId,
@@ -86,6 +94,7 @@ export class PrismaLedgerRepository implements LedgerStore {
       bookingId: row.entry.bookingId,
       refundRequestId: row.entry.refundRequestId,
       payoutLineId: row.entry.payoutLineId,
+      payoutRunId: row.entry.payoutLineId ? (runs.get(row.entry.payoutLineId) ?? null) : null,
     }));
   }
 

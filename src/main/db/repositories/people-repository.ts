@@ -86,6 +86,11 @@ export class PrismaPeopleRepository implements PeopleStore {
     const row = await this.db.student.findUnique({ where: { id } });
     return row ? toStudent(row) : null;
   }
+  async teacherNames(ids: readonly number[]): Promise<Map<number, string>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.db.teacher.findMany({ where: { id: { in: [...ids] } }, select: { id: true, name: true } });
+    return new Map(rows.map((row) => [row.id, row.name]));
+  }
   async findTeacher(id: number): Promise<TeacherRecord | null> {
     const row = await this.db.teacher.findUnique({ where: { id } });
     return row ? toTeacher(row) : null;

@@ -13,7 +13,7 @@ import { applyBookingTransition, assertOwnBooking } from '../lifecycle/booking';
 import { applyPaymentTransition } from '../lifecycle/payment';
 import { lifecycleRecord } from '../lifecycle/records';
 import { moneyCall, refusalError } from '../money-calls';
-import type { PaymentRecord } from '../ports';
+import type { PaymentRecord, Repositories } from '../ports';
 import { implement } from '../use-case';
 import { customerFor } from './customers';
 import { syncIntent } from './intent-sync';
@@ -30,8 +30,16 @@ const baseKey = (key: string) => key.replace(/:attempt-\d+$/, '');
 export function createIntentUseCases(deps: PaymentDeps) {
   const { uow, clock, gateway } = deps;
 
-  async function sync(snapshot: IntentSnapshot, paymentId: number): Promise<PaymentRecord> {
-    return inTransaction(deps, (repos, changes) => syncIntent(repos, clock.now(), snapshot, paymentId, changes));
+  /** Applies Stripe's state of the intent; `record` writes what else this answer tells, in the same transaction. */
+  async function sync(
+    snapshot: IntentSnapshot,
+    paymentId: number,
+    record?: (repos: Repositories) => Promise<void>,
+  ): Promise<PaymentRecord> {
+    return inTransaction(deps, async (repos, changes) => {
+      await record?.(repos);
+      return syncIntent(repos, clock.now(), snapshot, paymentId, changes);
+    });
   }
 
   /**
@@ -251,41 +259,39 @@ export function createIntentUseCases(deps: PaymentDeps) {
       );
       throw error;
     });
-    let snapshot: IntentSnapshot;
-    let message: string;
     if (outcome.kind === 'refused') {
-      // E.g. a double submit: the other confirm already charged. Stripe's current state decides.
-      await uow.transaction((repos) =>
+      const refused = (repos: Repositories) =>
         repos.payments.updateAttempt(attempt.id, {
           status: 'refused',
           errorCode: outcome.error.code,
           message: outcome.error.message,
           completedAt: clock.now(),
-        }),
-      );
-      snapshot = await gateway.retrievePaymentIntent(input.paymentIntentId).catch((error: unknown) => {
+        });
+      // E.g. a double submit: the other confirm already charged. Stripe's current state decides.
+      const current = await gateway.retrievePaymentIntent(input.paymentIntentId).catch(async (error: unknown) => {
+        await uow.transaction(refused);
         throw error instanceof GatewayRefused ? refusalError('Reading the payment from Stripe failed', error) : error;
       });
-      message = outcome.error.message;
-    } else {
-      snapshot = outcome.value;
-      message =
-        snapshot.status === 'requires_action'
-          ? 'Waiting for the student to authenticate (3-D Secure)'
-          : (snapshot.lastError?.message ?? (snapshot.status === 'succeeded' ? 'Paid' : snapshot.status));
-      await uow.transaction((repos) =>
-        repos.payments.updateAttempt(attempt.id, {
-          // The card charged, also when it was given when the intent was created rather than now.
-          stripePaymentMethodId: attempt.stripePaymentMethodId ?? snapshot.paymentMethodId,
-          status: snapshot.status === 'requires_payment_method' && snapshot.lastError ? 'failed' : snapshot.status,
-          errorCode: snapshot.lastError?.code ?? null,
-          declineCode: snapshot.lastError?.declineCode ?? null,
-          message: snapshot.lastError?.message ?? (snapshot.status === 'requires_action' ? message : null),
-          completedAt: snapshot.status === 'requires_action' ? null : clock.now(),
-        }),
-      );
+      const after = await sync(current, payment.id, refused);
+      return result(after.status, current.status, outcome.error.message, current);
     }
-    const after = await sync(snapshot, payment.id);
+    const snapshot = outcome.value;
+    const message =
+      snapshot.status === 'requires_action'
+        ? 'Waiting for the student to authenticate (3-D Secure)'
+        : (snapshot.lastError?.message ?? (snapshot.status === 'succeeded' ? 'Paid' : snapshot.status));
+    // The attempt's outcome and the payment's new state commit together.
+    const after = await sync(snapshot, payment.id, (repos) =>
+      repos.payments.updateAttempt(attempt.id, {
+        // The card charged, also when it was given when the intent was created rather than now.
+        stripePaymentMethodId: attempt.stripePaymentMethodId ?? snapshot.paymentMethodId,
+        status: snapshot.status === 'requires_payment_method' && snapshot.lastError ? 'failed' : snapshot.status,
+        errorCode: snapshot.lastError?.code ?? null,
+        declineCode: snapshot.lastError?.declineCode ?? null,
+        message: snapshot.lastError?.message ?? (snapshot.status === 'requires_action' ? message : null),
+        completedAt: snapshot.status === 'requires_action' ? null : clock.now(),
+      }),
+    );
     return result(after.status, snapshot.status, message, snapshot);
   });
 

@@ -1,6 +1,6 @@
 import { DomainError } from '../../domain/errors';
 import { auditEntry } from '../audit';
-import type { ServiceDeps } from '../context';
+import { inTransaction, type ServiceDeps } from '../context';
 import { GatewayNoAnswer, GatewayRefused, type PaymentGateway } from '../gateways';
 import { refusalError } from '../money-calls';
 import { implement } from '../use-case';
@@ -11,7 +11,9 @@ import { PAYOUT_USE_CASES } from './specs';
  * once; with real Stripe the teacher finishes onboarding through a link), or an existing `acct_` id
  * recorded after Stripe confirms it exists. What the console shows as the teacher's payout status.
  */
-export function createConnectUseCases(deps: ServiceDeps & { gateway: PaymentGateway; consoleUrl?: string }) {
+export function createConnectUseCases(
+  deps: ServiceDeps & { gateway: PaymentGateway; connectReturnUrl?: string | undefined },
+) {
   const { uow, clock, gateway } = deps;
   const translate = (what: string) => (error: unknown) => {
     if (error instanceof GatewayRefused) throw refusalError(what, error);
@@ -35,19 +37,24 @@ export function createConnectUseCases(deps: ServiceDeps & { gateway: PaymentGate
         : await gateway
             .createConnectedAccount({ email: teacher.email, teacherId: teacher.id }, `teacher:${teacher.id}:connect`)
             .catch(translate('Creating the teacher’s Stripe account failed'));
+      // With real Stripe the teacher finishes onboarding on Stripe's page, then returns to the
+      // marketplace (never to this staff console, where a teacher cannot sign in).
+      const returnUrl = deps.connectReturnUrl;
       const onboardingUrl =
-        gateway.mode === 'real' && !account.transfersActive
+        gateway.mode === 'real' && !account.transfersActive && returnUrl
           ? (
               await gateway
-                .createOnboardingLink(
-                  account.id,
-                  `${deps.consoleUrl ?? 'https://linguaflex.invalid'}/#/payouts`,
-                  `${deps.consoleUrl ?? 'https://linguaflex.invalid'}/#/payouts`,
-                )
+                .createOnboardingLink(account.id, returnUrl, returnUrl)
                 .catch(translate('Creating the onboarding link failed'))
             ).url
           : null;
-      await uow.transaction(async (repos) => {
+      await inTransaction(deps, async (repos, changes) => {
+        changes.other.push({
+          type: 'teacher.account_changed',
+          teacherId: teacher.id,
+          stripeAccountId: account.id,
+          at: clock.now(),
+        });
         await repos.payouts.setTeacherAccount(teacher.id, {
           stripeAccountId: account.id,
           payoutsEnabled: account.payoutsEnabled,
@@ -70,12 +77,20 @@ export function createConnectUseCases(deps: ServiceDeps & { gateway: PaymentGate
     /** `account.updated` (R25): a teacher's account gained or lost its transfers capability at Stripe. */
     async accountChanged(stripeAccountId: string): Promise<boolean> {
       const account = await gateway.retrieveConnectedAccount(stripeAccountId);
-      const teachers = await uow.transaction((repos) =>
-        repos.payouts.updateAccountState(account.id, {
+      const teachers = await inTransaction(deps, async (repos, changes) => {
+        const updated = await repos.payouts.updateAccountState(account.id, {
           payoutsEnabled: account.payoutsEnabled,
           transfersActive: account.transfersActive,
-        }),
-      );
+        });
+        if (updated > 0)
+          changes.other.push({
+            type: 'teacher.account_changed',
+            teacherId: null,
+            stripeAccountId: account.id,
+            at: clock.now(),
+          });
+        return updated;
+      });
       return teachers > 0;
     },
 

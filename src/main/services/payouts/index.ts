@@ -8,7 +8,9 @@ import { createStatementUseCases } from './statements';
 import { createTransferSender } from './transfers';
 
 /** Finance (R40–R47): connected accounts, payout runs, the ledger and statements. */
-export function createFinanceServices(deps: ServiceDeps & { gateway: PaymentGateway; consoleUrl?: string }) {
+export function createFinanceServices(
+  deps: ServiceDeps & { gateway: PaymentGateway; connectReturnUrl?: string | undefined },
+) {
   const transfers = createTransferSender(deps);
   const runs = createPayoutRuns(deps, transfers);
   return {

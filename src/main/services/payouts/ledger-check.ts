@@ -51,10 +51,22 @@ export function createLedgerUseCases(deps: ServiceDeps) {
     ),
     balances: implement(PAYOUT_USE_CASES.balances, async (_actor, input) => {
       const accounts = await uow.read.ledger.balances(input.currency);
+      const teacherOf = (account: string) =>
+        account.startsWith('teacher_payable:') ? Number(account.slice('teacher_payable:'.length)) : null;
+      const names = await uow.read.people.teacherNames(
+        accounts.flatMap((row) => {
+          const id = teacherOf(row.account);
+          return id === null ? [] : [id];
+        }),
+      );
       return {
         currency: input.currency,
         accounts: accounts.map((row) => ({
           account: row.account,
+          teacher: (() => {
+            const id = teacherOf(row.account);
+            return id === null ? null : { id, name: names.get(id) ?? `Teacher ${id}` };
+          })(),
           balanceMinor: row.balanceMinor,
           /** As people read it: what is owed to a teacher or earned by the platform is positive. */
           naturalMinor: naturalBalance(row.account, row.balanceMinor),

@@ -92,11 +92,11 @@ export function createPayoutRuns(deps: ServiceDeps, sender: TransferSender) {
       if (line.status === 'SENDING') todo.push(line);
       else if (payoutLineActionOpenFrom('start', line.status))
         todo.push(
-          await inTransaction(deps, async (repos) => {
+          await inTransaction(deps, async (repos, changes) => {
             await repos.payouts.lockLine(line.id);
             const current = (await repos.payouts.findLine(line.id)) ?? line;
             if (!payoutLineActionOpenFrom('start', current.status)) return current;
-            return applyLineTransition(repos, clock.now(), actor, current, 'start', {});
+            return applyLineTransition(repos, changes, clock.now(), actor, current, 'start', {});
           }),
         );
     }
@@ -114,12 +114,35 @@ export function createPayoutRuns(deps: ServiceDeps, sender: TransferSender) {
 
   /** SENDING → SENT or PARTIALLY_FAILED once no line is still waiting for Stripe's answer. */
   async function finish(runId: number): Promise<void> {
-    await inTransaction(deps, async (repos) => {
+    await inTransaction(deps, async (repos, changes) => {
       const run = await loadRun(repos, runId);
       if (run.status !== 'SENDING') return;
       const lines = await repos.payouts.lines(runId);
       if (lines.some((line) => line.status === 'SENDING' || line.status === 'READY')) return;
-      await applyRunTransition(repos, clock.now(), { kind: 'SYSTEM', process: 'payouts' }, run, 'finish');
+      await applyRunTransition(repos, changes, clock.now(), { kind: 'SYSTEM', process: 'payouts' }, run, 'finish');
+    });
+  }
+
+  /** A failed line back to SENDING with its next attempt's key (the run too, when it was partly failed). */
+  async function retryOne(actor: Actor, lineId: number): Promise<PayoutLineRecord> {
+    return inTransaction(deps, async (repos, changes) => {
+      await repos.payouts.lockLine(lineId);
+      const current = await repos.payouts.findLine(lineId);
+      if (!current) throw new DomainError('NOT_FOUND', `Payout line ${lineId} does not exist`);
+      const run = await loadRun(repos, current.runId);
+      const attempt = current.attempt + 1;
+      // The run first: its table asks whether a line failed, which is true until the line moves.
+      if (run.status === 'PARTIALLY_FAILED') await applyRunTransition(repos, changes, clock.now(), actor, run, 'retry');
+      const retried = await applyLineTransition(repos, changes, clock.now(), actor, current, 'retry', {
+        attempt,
+        idempotencyKey: payoutLineKey(current.id, attempt),
+        submittedAt: null,
+        error: null,
+      });
+      await repos.audit.append(
+        auditEntry(actor, 'payout.retry_line', 'PayoutLine', current.id, clock.now(), { attempt }),
+      );
+      return retried;
     });
   }
 
@@ -153,7 +176,7 @@ export function createPayoutRuns(deps: ServiceDeps, sender: TransferSender) {
     }),
 
     createRun: implement(PAYOUT_USE_CASES.createRun, async (actor, input) => {
-      const run = await inTransaction(deps, async (repos) => {
+      const run = await inTransaction(deps, async (repos, changes) => {
         const now = clock.now();
         const decision = decidePayoutRunTransition('create', actor, null, {
           createdById: null,
@@ -184,6 +207,7 @@ export function createPayoutRuns(deps: ServiceDeps, sender: TransferSender) {
             return { ...plan, status: plan.state, lineId: row.lineId };
           }),
         );
+        changes.payoutRun(planned.id, planned.status);
         await repos.audit.append(
           auditEntry(actor, 'payout.create', 'PayoutRun', planned.id, now, {
             currency: planned.currency,
@@ -197,9 +221,9 @@ export function createPayoutRuns(deps: ServiceDeps, sender: TransferSender) {
     }),
 
     approve: implement(PAYOUT_USE_CASES.approve, async (actor, input) => {
-      const run = await inTransaction(deps, async (repos) => {
+      const run = await inTransaction(deps, async (repos, changes) => {
         const current = await loadRun(repos, input.id);
-        const approved = await applyRunTransition(repos, clock.now(), actor, current, 'approve', {
+        const approved = await applyRunTransition(repos, changes, clock.now(), actor, current, 'approve', {
           changes: { approvedById: actor.kind === 'STAFF' ? actor.id : 0 },
         });
         // R42: each session (and each debt) is in one approved run at most.
@@ -215,9 +239,9 @@ export function createPayoutRuns(deps: ServiceDeps, sender: TransferSender) {
     }),
 
     discard: implement(PAYOUT_USE_CASES.discard, async (actor, input) => {
-      const run = await inTransaction(deps, async (repos) => {
+      const run = await inTransaction(deps, async (repos, changes) => {
         const current = await loadRun(repos, input.id);
-        const discarded = await applyRunTransition(repos, clock.now(), actor, current, 'discard', {
+        const discarded = await applyRunTransition(repos, changes, clock.now(), actor, current, 'discard', {
           reason: input.reason,
           changes: { discardReason: input.reason },
         });
@@ -231,10 +255,10 @@ export function createPayoutRuns(deps: ServiceDeps, sender: TransferSender) {
 
     /** Sends an approved run; on a run already sending (a crash, a lost answer) resumes its lines. */
     send: implement(PAYOUT_USE_CASES.send, async (actor, input) => {
-      await inTransaction(deps, async (repos) => {
+      await inTransaction(deps, async (repos, changes) => {
         const current = await loadRun(repos, input.id);
         if (current.status === 'SENDING') return;
-        await applyRunTransition(repos, clock.now(), actor, current, 'send');
+        await applyRunTransition(repos, changes, clock.now(), actor, current, 'send');
         await repos.audit.append(auditEntry(actor, 'payout.send', 'PayoutRun', current.id, clock.now()));
       });
       await sendLines(actor, input.id);
@@ -245,28 +269,26 @@ export function createPayoutRuns(deps: ServiceDeps, sender: TransferSender) {
 
     /** R44: a failed line is retried as a new transfer with a new key (after looking the old one up). */
     retryLine: implement(PAYOUT_USE_CASES.retryLine, async (actor, input) => {
-      const line = await inTransaction(deps, async (repos) => {
-        await repos.payouts.lockLine(input.lineId);
-        const current = await repos.payouts.findLine(input.lineId);
-        if (!current) throw new DomainError('NOT_FOUND', `Payout line ${input.lineId} does not exist`);
-        const run = await loadRun(repos, current.runId);
-        const attempt = current.attempt + 1;
-        // The run first: its table asks whether a line failed, which is true until the line moves.
-        if (run.status === 'PARTIALLY_FAILED') await applyRunTransition(repos, clock.now(), actor, run, 'retry');
-        const retried = await applyLineTransition(repos, clock.now(), actor, current, 'retry', {
-          attempt,
-          idempotencyKey: payoutLineKey(current.id, attempt),
-          submittedAt: null,
-          error: null,
-        });
-        await repos.audit.append(
-          auditEntry(actor, 'payout.retry_line', 'PayoutLine', current.id, clock.now(), { attempt }),
-        );
-        return retried;
-      });
+      const line = await retryOne(actor, input.lineId);
       await sender.send(line.id).catch(() => undefined);
       await finish(line.runId);
       return (await uow.read.payouts.findLine(line.id)) ?? line;
+    }),
+
+    /** R44: every failed line of a partly failed run retried at once (each as retryLine does). */
+    retry: implement(PAYOUT_USE_CASES.retry, async (actor, input) => {
+      const run = await uow.read.payouts.findRun(input.id);
+      if (!run) throw new DomainError('NOT_FOUND', `Payout run ${input.id} does not exist`);
+      const failed = (await uow.read.payouts.lines(run.id)).filter((line) => line.status === 'FAILED');
+      if (run.status !== 'PARTIALLY_FAILED' || failed.length === 0)
+        throw new DomainError(
+          'ILLEGAL_TRANSITION',
+          `Payout run ${run.id} is ${run.status}; it has no failed line to retry`,
+        );
+      const retried: PayoutLineRecord[] = [];
+      for (const line of failed) retried.push(await retryOne(actor, line.id));
+      await sendLines(actor, run.id);
+      return detail(actor, (await uow.read.payouts.findRun(run.id)) ?? run);
     }),
 
     get: implement(PAYOUT_USE_CASES.get, async (actor, input) => {

@@ -24,6 +24,7 @@ export const PAYOUT_USE_CASES = {
   discard: spec('payouts.discard', 'payouts.manage', z.object({ id: idSchema, reason: reasonSchema })),
   send: spec('payouts.send', 'payouts.manage', z.object({ id: idSchema })),
   retryLine: spec('payouts.retryLine', 'payouts.manage', z.object({ lineId: idSchema })),
+  retry: spec('payouts.retry', 'payouts.manage', z.object({ id: idSchema })),
   get: spec('payouts.get', 'payouts.read', z.object({ id: idSchema })),
   list: spec(
     'payouts.list',

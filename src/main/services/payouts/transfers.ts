@@ -1,7 +1,7 @@
 import type { Actor } from '../../domain/actors';
 import { payoutSent, transferReversed } from '../../domain/ledger';
 import { payoutLineActionOpenFrom } from '../../domain/payout-machine';
-import { inTransaction, type ServiceDeps } from '../context';
+import { inTransaction, type Changes, type ServiceDeps } from '../context';
 import type { PaymentGateway, TransferSnapshot } from '../gateways';
 import { moneyCall } from '../money-calls';
 import type { PayoutLineRecord, Repositories } from '../ports';
@@ -27,6 +27,7 @@ export function createTransferSender(deps: ServiceDeps & { gateway: PaymentGatew
   /** Records a transfer Stripe made for the line: SENT, and the payout posted to the ledger (R40). */
   async function recordSent(
     repos: Repositories,
+    changes: Changes,
     lineId: number,
     transfer: TransferSnapshot,
   ): Promise<PayoutLineRecord> {
@@ -37,6 +38,7 @@ export function createTransferSender(deps: ServiceDeps & { gateway: PaymentGatew
     const now = clock.now();
     const sent = await applyLineTransition(
       repos,
+      changes,
       now,
       STRIPE,
       line,
@@ -82,8 +84,8 @@ export function createTransferSender(deps: ServiceDeps & { gateway: PaymentGatew
             ),
         })
       : null;
-    return inTransaction(deps, async (repos) => {
-      if (result?.kind === 'answered') return recordSent(repos, line.id, result.value);
+    return inTransaction(deps, async (repos, changes) => {
+      if (result?.kind === 'answered') return recordSent(repos, changes, line.id, result.value);
       await repos.payouts.lockLine(line.id);
       const current = (await repos.payouts.findLine(line.id)) ?? line;
       if (!payoutLineActionOpenFrom('fail', current.status)) return current;
@@ -91,7 +93,7 @@ export function createTransferSender(deps: ServiceDeps & { gateway: PaymentGatew
         result === null
           ? 'The teacher has no connected Stripe account'
           : `Stripe refused the transfer: ${result.error.message}${result.error.code ? ` (${result.error.code})` : ''}`;
-      return applyLineTransition(repos, clock.now(), STRIPE, current, 'fail', { error });
+      return applyLineTransition(repos, changes, clock.now(), STRIPE, current, 'fail', { error });
     });
   }
 
@@ -101,7 +103,7 @@ export function createTransferSender(deps: ServiceDeps & { gateway: PaymentGatew
     if (!Number.isSafeInteger(lineId) || lineId <= 0) return false;
     const line = await uow.read.payouts.findLine(lineId);
     if (!line || !payoutLineActionOpenFrom('succeed', line.status)) return false;
-    await inTransaction(deps, (repos) => recordSent(repos, lineId, transfer));
+    await inTransaction(deps, (repos, changes) => recordSent(repos, changes, lineId, transfer));
     return true;
   }
 
@@ -163,9 +165,10 @@ export function createTransferSender(deps: ServiceDeps & { gateway: PaymentGatew
           reversal.idempotencyKey,
         ),
     });
-    await inTransaction(deps, async (repos) => {
+    await inTransaction(deps, async (repos, changes) => {
       const current = await repos.payouts.findReversal(reversal.id);
       if (!current || current.status !== 'PENDING') return;
+      changes.payoutLine(line.runId, line.id, line.status);
       if (result.kind === 'refused') {
         await repos.payouts.updateReversal(reversal.id, {
           status: 'FAILED',

@@ -8,6 +8,7 @@ import {
   type PayoutRunContext,
 } from '../../domain/payout-machine';
 import { lifecycleRecord } from '../lifecycle/records';
+import type { Changes } from '../context';
 import type { PayoutLineRecord, PayoutRunRecord, Repositories } from '../ports';
 
 /** The facts the run table decides on, from the run's lines. */
@@ -31,6 +32,7 @@ export async function runContext(
 /** One run transition inside the caller's transaction (the run read under its row lock), versioned. */
 export async function applyRunTransition(
   repos: Repositories,
+  changes: Changes,
   now: Date,
   actor: Actor,
   run: PayoutRunRecord,
@@ -48,17 +50,19 @@ export async function applyRunTransition(
   );
   if (!written)
     throw new DomainError('CONFLICT', `Payout run ${run.id} was changed by someone else while you acted; refresh it`);
+  changes.payoutRun(written.id, written.status);
   return written;
 }
 
 /** One line transition inside the caller's transaction (the line read under its row lock), versioned. */
 export async function applyLineTransition(
   repos: Repositories,
+  changes: Changes,
   now: Date,
   actor: Actor,
   line: PayoutLineRecord,
   action: PayoutLineAction,
-  changes: Parameters<Repositories['payouts']['applyLineTransition']>[3] extends infer C
+  patch: Parameters<Repositories['payouts']['applyLineTransition']>[3] extends infer C
     ? Omit<C & object, 'updatedAt'>
     : never,
   data?: Record<string, unknown>,
@@ -68,10 +72,11 @@ export async function applyLineTransition(
     line.id,
     line.version,
     decision.to,
-    { ...changes, updatedAt: now },
+    { ...patch, updatedAt: now },
     lifecycleRecord(actor, action, line.status, decision.to, now, { ...(data ? { data } : {}) }),
   );
   if (!written)
     throw new DomainError('CONFLICT', `Payout line ${line.id} was changed by someone else while you acted; refresh it`);
+  changes.payoutLine(written.runId, written.id, written.status);
   return written;
 }

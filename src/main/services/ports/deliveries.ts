@@ -1,3 +1,4 @@
+import type { BookingRecord } from './bookings';
 /** What the outbox delivers and what it delivered: rows, meetings, emails. */
 export interface OutboxDraft {
   key: string;
@@ -63,7 +64,18 @@ export interface OutboxWorkStore {
   find(id: number): Promise<OutboxRecord | null>;
 }
 
+/** What an email or a meeting about a booking needs, read at once. */
+export interface BookingContext {
+  booking: BookingRecord;
+  student: { name: string; email: string; timezone: string };
+  teacher: { name: string; email: string; timezone: string };
+  gig: { title: string; language: string };
+  meeting: { joinUrl: string; deletedAt: Date | null } | null;
+}
+
 export interface DeliveryStore {
+  /** The booking with its parties, gig and meeting, in one query. */
+  bookingContext(bookingId: number): Promise<BookingContext | null>;
   findMeeting(bookingId: number): Promise<MeetingRecord | null>;
   saveMeeting(meeting: Omit<MeetingRecord, 'createdAt' | 'deletedAt'>): Promise<void>;
   markMeetingDeleted(bookingId: number, at: Date): Promise<void>;

@@ -42,6 +42,7 @@ export interface LedgerStore {
       bookingId: number | null;
       refundRequestId: number | null;
       payoutLineId: number | null;
+      payoutRunId: number | null;
     })[]
   >;
   /** Per currency, the sum of all lines (R46: zero) and the number of unbalanced entries. */

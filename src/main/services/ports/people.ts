@@ -92,6 +92,8 @@ export interface PeopleStore {
   }): Promise<TeacherRecord>;
   findStudent(id: number): Promise<StudentRecord | null>;
   findTeacher(id: number): Promise<TeacherRecord | null>;
+  /** Names of many teachers at once (lists that show a name per row). */
+  teacherNames(ids: readonly number[]): Promise<Map<number, string>>;
   /** Locks the teacher's row until the transaction ends, so overlap checks of concurrent creations serialize. */
   lockTeacher(id: number): Promise<void>;
   createGig(input: Omit<GigRecord, 'id' | 'active'>): Promise<GigRecord>;

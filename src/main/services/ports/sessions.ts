@@ -49,8 +49,8 @@ export interface EventLogRecord {
 
 /** Every committed change, in order, read by every host (live updates across hosts). */
 export interface EventLogStore {
-  /** Written in the transaction of the change; announced to every host when it commits. */
-  append(events: readonly { type: string; payload: Record<string, unknown>; at: Date }[]): Promise<void>;
+  /** Written in the transaction of the change; announced to every host when it commits. Returns the rows. */
+  append(events: readonly { type: string; payload: Record<string, unknown>; at: Date }[]): Promise<EventLogRecord[]>;
   after(id: number, limit: number): Promise<EventLogRecord[]>;
   latestId(): Promise<number>;
   oldestId(): Promise<number | null>;
