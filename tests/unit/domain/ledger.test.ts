@@ -48,7 +48,11 @@ describe('R41: a refund split between teacher and platform in proportion to the 
     expect(refundSplit(usd, 3150, 0)).toEqual({ teacherPartMinor: 3000, platformPartMinor: 150 });
     expect(refundSplit(jpy, 2363, 0)).toEqual({ teacherPartMinor: 2250, platformPartMinor: 113 });
     const parts = [1000, 1000, 363].map((amount, index, all) =>
-      refundSplit(jpy, amount, all.slice(0, index).reduce((a, b) => a + b, 0)),
+      refundSplit(
+        jpy,
+        amount,
+        all.slice(0, index).reduce((a, b) => a + b, 0),
+      ),
     );
     expect(parts).toEqual([
       { teacherPartMinor: 952, platformPartMinor: 48 },
@@ -91,7 +95,9 @@ describe('R41: a refund split between teacher and platform in proportion to the 
             const split = refundSplit(quote, amount, before);
             expect(split.teacherPartMinor).toBeGreaterThanOrEqual(0);
             expect(split.platformPartMinor).toBeGreaterThanOrEqual(0);
-            expect(Math.abs(split.teacherPartMinor - (amount * quote.baseMinor) / quote.totalMinor)).toBeLessThanOrEqual(1);
+            expect(
+              Math.abs(split.teacherPartMinor - (amount * quote.baseMinor) / quote.totalMinor),
+            ).toBeLessThanOrEqual(1);
             before += amount;
             teacher += split.teacherPartMinor;
             platform += split.platformPartMinor;
