@@ -5,8 +5,8 @@ import type { Services } from './services';
 const MAINTENANCE_EVERY_MS = 3_600_000;
 
 /**
- * The system's own transitions on a timer: R16 (payment window) and R17 (auto-complete 24 h after
- * the end). Each sweep is idempotent, so a missed or doubled tick does no harm. `maintain` refreshes
+ * The system's own transitions on a timer: R16 (payment window), R53 (unanswered requests to move a
+ * booking) and R17 (auto-complete 24 h after the end). Each sweep is idempotent, so a missed or doubled tick does no harm. `maintain` refreshes
  * planner statistics for the embedded database, which has no autovacuum.
  */
 export function startJobs(
@@ -23,6 +23,8 @@ export function startJobs(
     try {
       const expired = await services.bookings.expireUnpaid();
       const completed = await services.bookings.autoComplete();
+      const requests = await services.bookings.expireRequests();
+      if (requests > 0) logger.info(`Expired ${requests} unanswered request(s) to move a booking (R53)`);
       if (expired.done.length > 0)
         logger.info(`Cancelled ${expired.done.length} unpaid booking(s) whose payment window closed (R16)`);
       if (completed.done.length > 0)

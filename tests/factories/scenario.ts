@@ -148,7 +148,7 @@ async function driveTo(container: Container, booking: BookingView, state: string
   };
   const reload = async (b: BookingView) => {
     const detail = await services.bookings.get(student, { id: b.id });
-    return { ...detail.booking, meetingJoinUrl: detail.meeting?.joinUrl ?? null };
+    return { ...detail.booking, meetingJoinUrl: detail.meeting?.joinUrl ?? null, rescheduleRequest: null };
   };
   const steps: Record<string, ((b: BookingView) => Promise<BookingView>)[]> = {
     'PENDING/UNPAID': [],

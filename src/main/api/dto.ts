@@ -1,9 +1,12 @@
+import type { OpenRescheduleView } from '../services/bookings/views';
 import { meetingWanted } from '../domain/booking-machine';
 import type { BookingDetail } from '../services/bookings';
 import type { BookingListRow, BookingRecord } from '../services/ports';
 
 /** What the console receives for a booking: plain fields, never a Prisma type. */
-export function bookingDto(record: BookingRecord & { meetingJoinUrl?: string | null }) {
+export function bookingDto(
+  record: BookingRecord & { meetingJoinUrl?: string | null; rescheduleRequest?: OpenRescheduleView | null },
+) {
   return {
     id: record.id,
     studentId: record.studentId,
@@ -27,6 +30,9 @@ export function bookingDto(record: BookingRecord & { meetingJoinUrl?: string | n
     cancelReason: record.cancelReason,
     version: record.version,
     meetingJoinUrl: record.meetingJoinUrl ?? null,
+    rescheduleCount: record.rescheduleCount,
+    // Present while a request to move the booking is open (R51).
+    ...(record.rescheduleRequest ? { rescheduleRequest: record.rescheduleRequest } : {}),
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
   };
@@ -43,18 +49,27 @@ export function bookingRowDto(row: BookingListRow) {
   };
 }
 
+/** The latest request to move a booking, as the booking carries it: only while it is open (R51). */
+function openRequestOf(request: BookingDetail['rescheduleRequest']): OpenRescheduleView | null {
+  if (request.status !== 'REQUESTED') return null;
+  const { requestedBy, startsAt, endsAt, reason, expiresAt } = request;
+  return { requestedBy, startsAt, endsAt, reason, expiresAt };
+}
+
 export function bookingDetailDto(detail: BookingDetail) {
   return {
     ...bookingDto({
       ...detail.booking,
       meetingJoinUrl:
         detail.meeting && !detail.meeting.deletedAt && meetingWanted(detail.booking) ? detail.meeting.joinUrl : null,
+      rescheduleRequest: openRequestOf(detail.rescheduleRequest),
     }),
     student: detail.student,
     teacher: detail.teacher,
     gig: detail.gig,
     transitions: detail.transitions,
     moneyTransitions: detail.moneyTransitions,
+    staffNames: detail.staffNames,
     notifications: detail.notifications.map((notification) => ({
       key: notification.key,
       kind: notification.kind,

@@ -11,6 +11,7 @@ import {
   type TransitionRow,
 } from './lifecycle';
 import { MAX_SESSION_MINUTES, MIN_SESSION_MINUTES, SESSION_MINUTES_STEP } from './pricing';
+import { moneyText } from './money';
 import type { BookingPaymentStatus, BookingState, BookingStatus } from './states';
 
 /**
@@ -31,6 +32,11 @@ export const BOOKING_ACTIONS = [
   'cancel_paid',
   'refund',
   'refund_failed',
+  'request_reschedule',
+  'accept_reschedule',
+  'decline_reschedule',
+  'expire_reschedule',
+  'reschedule',
 ] as const;
 export type BookingAction = (typeof BOOKING_ACTIONS)[number];
 
@@ -46,9 +52,13 @@ export interface BookingContext {
   /** R16's window: payment must arrive this many minutes before the start (a setting; default 15). */
   readonly paymentWindowMinutes?: number | undefined;
   /** For `refund`: the amount Stripe refunded and what remained refundable before it. */
-  readonly refund?: { readonly amountMinor: number; readonly refundableMinor: number } | undefined;
+  readonly refund?:
+    | { readonly amountMinor: number; readonly refundableMinor: number; readonly currency?: string | undefined }
+    | undefined;
   /** For `refund_failed`: what stays refunded on the payment once the failed refund is taken back. */
   readonly refundReversal?: { readonly refundedAfterMinor: number } | undefined;
+  /** For the reschedule rows (R51–R53): the move asked for and the facts the service loaded. */
+  readonly reschedule?: RescheduleFacts | undefined;
   /** For `create`: facts the service loaded. */
   readonly creation?:
     | {
@@ -57,6 +67,24 @@ export interface BookingContext {
         readonly overlapsTeacherBooking: boolean;
       }
     | undefined;
+}
+
+/** The two parties of a booking, who ask for and answer a move. */
+export type BookingParty = 'STUDENT' | 'TEACHER';
+
+export interface RescheduleFacts {
+  /** The new start and end asked for (same duration), when the action names one. */
+  readonly startsAt?: Date | undefined;
+  readonly endsAt?: Date | undefined;
+  /** The new time overlaps the teacher's other PENDING or CONFIRMED bookings. */
+  readonly overlapsTeacherBooking?: boolean | undefined;
+  readonly movesSoFar: number;
+  /** The `maxReschedules` setting (default 2). */
+  readonly maxMoves: number;
+  /** The open request, if any. */
+  readonly open: { readonly requestedBy: BookingParty; readonly expiresAt: Date } | null;
+  /** Who acts, when a party acts: the requester asks, the other party answers. */
+  readonly actingParty?: BookingParty | null | undefined;
 }
 
 export type BookingRow = TransitionRow<BookingState, BookingAction, BookingContext, BookingEffect>;
@@ -191,7 +219,7 @@ const refundWithinRemaining: Guard<BookingContext> = {
       return 'The refund amount must be a positive whole number of minor units';
     return amountMinor <= refundableMinor
       ? null
-      : `The refund of ${amountMinor} exceeds the ${refundableMinor} still refundable`;
+      : `The refund of ${moneyText(amountMinor, ctx.refund.currency)} exceeds the ${moneyText(refundableMinor, ctx.refund.currency)} still refundable`;
   },
 };
 
@@ -204,6 +232,112 @@ const reversalKnown: Guard<BookingContext> = {
       ? null
       : 'The amount that stays refunded must be given',
 };
+
+// ---- rescheduling (R51–R53) ------------------------------------------------------------------
+
+/** R51: no move (and no request) in the last 24 h before the start, except by an admin. */
+export const RESCHEDULE_CUTOFF_MS = DAY_MS;
+/** R53: an open request expires unanswered at the earlier of 48 h or the original start. */
+export const RESCHEDULE_REQUEST_TTL_MS = 2 * DAY_MS;
+export const DEFAULT_MAX_RESCHEDULES = 2;
+
+export function rescheduleRequestExpiry(requestedAt: Date, originalStart: Date): Date {
+  return new Date(Math.min(requestedAt.getTime() + RESCHEDULE_REQUEST_TTL_MS, originalStart.getTime()));
+}
+
+const newTimeWithinWindow: Guard<BookingContext> = {
+  name: 'new start between now + 1 h and now + 180 days, same duration',
+  code: 'VALIDATION',
+  needsInput: true,
+  check: (ctx) => {
+    const to = ctx.reschedule?.startsAt;
+    if (!to) return 'A new start time is required';
+    const lead = to.getTime() - ctx.now.getTime();
+    if (lead < EARLIEST_BOOKING_LEAD_MS) return 'The new time must be at least 1 hour from now';
+    if (lead > LATEST_BOOKING_AHEAD_MS) return 'The new time cannot be more than 180 days from now';
+    if (to.getTime() === ctx.startsAt.getTime()) return 'The new time is the booking’s current time';
+    const end = ctx.reschedule.endsAt;
+    if (end && end.getTime() !== to.getTime() + ctx.minutes * MINUTE_MS) return 'A move keeps the session’s duration';
+    return null;
+  },
+};
+
+const newTimeFree: Guard<BookingContext> = {
+  name: 'no overlap with the teacher’s pending or confirmed bookings at the new time',
+  code: 'OVERLAP',
+  needsInput: true,
+  check: (ctx) =>
+    ctx.reschedule?.overlapsTeacherBooking === false
+      ? null
+      : 'The teacher already has a pending or confirmed booking at the new time',
+};
+
+const movesLeft: Guard<BookingContext> = {
+  name: 'at most the allowed number of moves',
+  code: 'GUARD_FAILED',
+  check: (ctx) => {
+    const facts = ctx.reschedule;
+    if (!facts) return 'The booking’s moves are not known';
+    return facts.movesSoFar < facts.maxMoves
+      ? null
+      : `This booking was already moved ${facts.movesSoFar} time${facts.movesSoFar === 1 ? '' : 's'}, the most allowed`;
+  },
+};
+
+const notInLastDay: Guard<BookingContext> = {
+  name: 'not in the last 24 h before the start',
+  code: 'GUARD_FAILED',
+  check: (ctx) =>
+    ctx.now.getTime() < ctx.startsAt.getTime() - RESCHEDULE_CUTOFF_MS
+      ? null
+      : 'The session starts within 24 hours; only an admin can move it now',
+};
+
+const noOpenRequest: Guard<BookingContext> = {
+  name: 'no open request to move',
+  code: 'GUARD_FAILED',
+  check: (ctx) =>
+    ctx.reschedule?.open
+      ? `The ${ctx.reschedule.open.requestedBy.toLowerCase()} already asked to move this booking; it must be answered first`
+      : null,
+};
+
+const openRequestOfTheOtherParty: Guard<BookingContext> = {
+  name: 'an open request by the other party',
+  code: 'GUARD_FAILED',
+  check: (ctx) => {
+    const open = ctx.reschedule?.open;
+    if (!open) return 'Nobody asked to move this booking';
+    if (open.expiresAt.getTime() <= ctx.now.getTime()) return 'The request to move this booking has expired';
+    return ctx.reschedule.actingParty === open.requestedBy
+      ? 'You asked for this move; the other party answers it'
+      : null;
+  },
+};
+
+const openRequestExpired: Guard<BookingContext> = {
+  name: 'an open request past its expiry',
+  code: 'GUARD_FAILED',
+  check: (ctx) => {
+    const open = ctx.reschedule?.open;
+    if (!open) return 'Nobody asked to move this booking';
+    return open.expiresAt.getTime() <= ctx.now.getTime() ? null : 'The request to move this booking is still open';
+  },
+};
+
+const paidMeeting = (ctx: BookingContext): boolean => ctx.state?.paymentStatus === 'PAID';
+const to = (party: BookingParty) => (ctx: BookingContext) =>
+  (ctx.reschedule?.actingParty ?? ctx.reschedule?.open?.requestedBy) === party;
+const sameState = (_ctx: BookingContext, from: BookingState | null): BookingState =>
+  from ?? state('CONFIRMED', 'UNPAID');
+
+/** R52: a moved booking keeps its state and money; a paid one's meeting moves in place; both are told. */
+const movedEffects: BookingRow['effects'] = [
+  { effect: { type: 'update_meeting' }, when: paidMeeting },
+  ...emailBoth('booking_rescheduled').map((effect) => ({ effect })),
+];
+
+const CONFIRMED_ANY = states('CONFIRMED', ['UNPAID', 'PENDING', 'FAILED', 'PAID']);
 
 const openPayment = (ctx: BookingContext): boolean =>
   ctx.state?.paymentStatus === 'PENDING' || ctx.state?.paymentStatus === 'FAILED';
@@ -338,11 +472,17 @@ export const BOOKING_TRANSITIONS: readonly BookingRow[] = [
     ],
   },
   {
-    // R19/R27: recorded when Stripe says a refund succeeded, never when it was only accepted.
+    // R19/R27: recorded when Stripe says a refund succeeded, never when it was only accepted. A
+    // cancelled paid booking (R18) whose full refund failed stays cancelled and is refunded by new
+    // refunds (R27: "a new attempt is a new refund"); when staff split that into parts, the booking
+    // follows each part until all of it is back, as a completed session's does under R19.
     action: 'refund',
     rule: 'R19',
     roles: ['admin', 'finance', 'system'],
-    from: [...states('COMPLETED', ['PAID', 'PARTIALLY_REFUNDED']), state('CANCELLED', 'PAID')],
+    from: [
+      ...states('COMPLETED', ['PAID', 'PARTIALLY_REFUNDED']),
+      ...states('CANCELLED', ['PAID', 'PARTIALLY_REFUNDED']),
+    ],
     to: afterRefund,
     guards: [reasonRequired, refundWithinRemaining],
     effects: [{ effect: { type: 'email', template: 'booking_refunded', to: 'student' } }],
@@ -361,6 +501,84 @@ export const BOOKING_TRANSITIONS: readonly BookingRow[] = [
     guards: [reversalKnown],
     effects: [],
   },
+  {
+    // R51: one party asks (with a reason); the other is told. The booking's state does not change.
+    action: 'request_reschedule',
+    rule: 'R51',
+    roles: ['student', 'teacher'],
+    from: CONFIRMED_ANY,
+    to: sameState,
+    guards: [
+      reasonRequired,
+      startStillInFuture,
+      notInLastDay,
+      movesLeft,
+      noOpenRequest,
+      newTimeWithinWindow,
+      newTimeFree,
+    ],
+    effects: [
+      { effect: { type: 'email', template: 'reschedule_requested', to: 'teacher' }, when: to('STUDENT') },
+      { effect: { type: 'email', template: 'reschedule_requested', to: 'student' }, when: to('TEACHER') },
+    ],
+  },
+  {
+    // R51/R52: the other party accepts; the guards of the new time apply again now.
+    action: 'accept_reschedule',
+    rule: 'R51',
+    roles: ['student', 'teacher'],
+    from: CONFIRMED_ANY,
+    to: sameState,
+    guards: [openRequestOfTheOtherParty, startStillInFuture, notInLastDay, movesLeft, newTimeWithinWindow, newTimeFree],
+    effects: movedEffects,
+  },
+  {
+    action: 'decline_reschedule',
+    rule: 'R51',
+    roles: ['student', 'teacher'],
+    from: CONFIRMED_ANY,
+    to: sameState,
+    guards: [openRequestOfTheOtherParty],
+    effects: [
+      // The requester hears the answer (the actor is the other party).
+      { effect: { type: 'email', template: 'reschedule_declined', to: 'student' }, when: to('TEACHER') },
+      { effect: { type: 'email', template: 'reschedule_declined', to: 'teacher' }, when: to('STUDENT') },
+    ],
+  },
+  {
+    // R53: unanswered at the earlier of 48 h or the original start.
+    action: 'expire_reschedule',
+    rule: 'R53',
+    roles: ['system'],
+    from: CONFIRMED_ANY,
+    to: sameState,
+    guards: [openRequestExpired],
+    effects: [
+      { effect: { type: 'email', template: 'reschedule_expired', to: 'student' }, when: to('STUDENT') },
+      { effect: { type: 'email', template: 'reschedule_expired', to: 'teacher' }, when: to('TEACHER') },
+    ],
+    fixedReason: 'reschedule_request_expired',
+  },
+  {
+    // R51: support moves it on both parties' behalf, with a reason, not in the last 24 h.
+    action: 'reschedule',
+    rule: 'R51',
+    roles: ['support'],
+    from: CONFIRMED_ANY,
+    to: sameState,
+    guards: [reasonRequired, startStillInFuture, notInLastDay, movesLeft, newTimeWithinWindow, newTimeFree],
+    effects: movedEffects,
+  },
+  {
+    // An admin may also move it in the last 24 h.
+    action: 'reschedule',
+    rule: 'R51',
+    roles: ['admin'],
+    from: CONFIRMED_ANY,
+    to: sameState,
+    guards: [reasonRequired, startStillInFuture, movesLeft, newTimeWithinWindow, newTimeFree],
+    effects: movedEffects,
+  },
 ];
 
 const WORDS: Record<BookingAction, { verb: string; done: string }> = {
@@ -376,6 +594,11 @@ const WORDS: Record<BookingAction, { verb: string; done: string }> = {
   cancel_paid: { verb: 'cancel (with a full refund)', done: 'cancelled with a refund' },
   refund: { verb: 'refund', done: 'refunded' },
   refund_failed: { verb: 'take back a failed refund of', done: 'given back a failed refund' },
+  request_reschedule: { verb: 'ask to move', done: 'asked to be moved' },
+  accept_reschedule: { verb: 'accept the move of', done: 'moved' },
+  decline_reschedule: { verb: 'decline the move of', done: 'kept at its time' },
+  expire_reschedule: { verb: 'expire the request to move', done: 'left at its time' },
+  reschedule: { verb: 'move', done: 'moved' },
 };
 
 function describeBookingState(value: BookingState): string {

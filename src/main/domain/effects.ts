@@ -10,7 +10,12 @@ export type EmailTemplate =
   | 'booking_cancelled'
   | 'payment_received'
   | 'payment_failed'
-  | 'booking_refunded';
+  | 'booking_refunded'
+  /** R51–R53: a move asked for, answered, or made. */
+  | 'reschedule_requested'
+  | 'reschedule_declined'
+  | 'reschedule_expired'
+  | 'booking_rescheduled';
 
 export type Recipient = 'student' | 'teacher';
 
@@ -18,6 +23,8 @@ export type BookingEffect =
   | { readonly type: 'email'; readonly template: EmailTemplate; readonly to: Recipient }
   | { readonly type: 'create_meeting' }
   | { readonly type: 'delete_meeting' }
+  /** R52: a paid booking's meeting moved in place (same id and join link). */
+  | { readonly type: 'update_meeting' }
   /** The booking's open payment is cancelled through the payment table (R13, R16). */
   | { readonly type: 'cancel_payment' }
   /** A full refund is filed, already approved, through the refund-request table (R18). */

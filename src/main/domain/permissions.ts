@@ -13,6 +13,7 @@ export const PERMISSIONS = {
   'bookings.cancelUnpaid': 'cancel unpaid bookings',
   'bookings.cancelPaid': 'cancel paid bookings with a full refund',
   'bookings.complete': 'mark sessions completed',
+  'bookings.reschedule': 'move bookings on both parties’ behalf',
   'payments.read': 'read payments',
   'payments.operate': 'create and confirm payments for a student',
   'refunds.request': 'file refund requests',
@@ -27,7 +28,7 @@ export const PERMISSIONS = {
   'staff.manage': 'manage staff accounts',
   'settings.read': 'read settings',
   'settings.write': 'change settings',
-  'secrets.read': 'see configured integration credentials (masked)',
+  'secrets.read': 'see secrets: integration credentials (masked), Zoom host links and meeting passwords',
   'audit.read': 'read the audit log',
   'operations.manage': 'retry deliveries and resolve reconciliation mismatches',
 } as const;
@@ -65,6 +66,7 @@ export const ROLE_PERMISSIONS: Readonly<Record<StaffRole, ReadonlySet<Permission
     'people.read',
     'bookings.create',
     'bookings.cancelUnpaid',
+    'bookings.reschedule',
     'refunds.request',
   ]),
 };
@@ -86,4 +88,14 @@ export function assertStaffCan(actor: Actor, permission: Permission): void {
       role: actor.role,
     });
   }
+}
+
+/**
+ * R34: a meeting's secrets — the Zoom host link (`start_url`, which carries a host token) and the
+ * meeting password. In the console only a role with `secrets.read` (ADMIN) sees them; through the
+ * marketplace API the booking's own teacher, who hosts the meeting (seed-api.md); nobody else.
+ */
+export function canSeeMeetingSecrets(actor: Actor, booking: { teacherId: number }): boolean {
+  if (actor.kind === 'STAFF') return roleCan(actor.role, 'secrets.read');
+  return actor.kind === 'TEACHER' && actor.id === booking.teacherId;
 }

@@ -101,23 +101,52 @@ export class ZoomMeetingGateway implements MeetingGateway {
     return { id: String(body.id), joinUrl: body.join_url, startUrl: body.start_url, password: body.password ?? '' };
   }
 
+  /**
+   * The meeting whose agenda carries `marker`, for a create whose answer was lost. Listed with
+   * `type=scheduled`: Zoom's `upcoming` leaves out meetings whose time has come, and a retry may run
+   * after the session started; `scheduled` holds the unexpired past, live and upcoming ones. The
+   * list has no agenda, so each listed meeting's details are read; all pages are walked.
+   */
   async findMeeting(marker: string): Promise<MeetingDetails | null> {
-    const response = await this.api('/v2/users/me/meetings?type=upcoming&page_size=300', { method: 'GET' });
-    if (!response.ok) return null;
-    const body = (await response.json()) as { meetings?: MeetingResponse[] };
-    for (const listed of body.meetings ?? []) {
-      const detail = await this.api(`/v2/meetings/${listed.id}`, { method: 'GET' });
-      if (!detail.ok) continue;
-      const meeting = (await detail.json()) as MeetingResponse;
-      if (meeting.agenda?.includes(marker))
-        return {
-          id: String(meeting.id),
-          joinUrl: meeting.join_url,
-          startUrl: meeting.start_url,
-          password: meeting.password ?? '',
-        };
-    }
+    let pageToken = '';
+    do {
+      const query = `type=scheduled&page_size=300${pageToken ? `&next_page_token=${encodeURIComponent(pageToken)}` : ''}`;
+      const response = await this.api(`/v2/users/me/meetings?${query}`, { method: 'GET' });
+      // Not knowing is not "none": the caller must not make a second meeting on a failed look-up.
+      if (!response.ok) throw new GatewayUnavailable(`Zoom could not list the meetings (${response.status})`);
+      const body = (await response.json()) as { meetings?: MeetingResponse[]; next_page_token?: string };
+      for (const listed of body.meetings ?? []) {
+        const detail = await this.api(`/v2/meetings/${listed.id}`, { method: 'GET' });
+        if (!detail.ok) continue;
+        const meeting = (await detail.json()) as MeetingResponse;
+        if (meeting.agenda?.includes(marker))
+          return {
+            id: String(meeting.id),
+            joinUrl: meeting.join_url,
+            startUrl: meeting.start_url,
+            password: meeting.password ?? '',
+          };
+      }
+      pageToken = body.next_page_token ?? '';
+    } while (pageToken);
     return null;
+  }
+
+  async updateMeeting(id: string, input: { startsAt: Date; minutes: number; timezone: string }): Promise<void> {
+    const response = await this.api(`/v2/meetings/${encodeURIComponent(id)}`, {
+      method: 'PATCH',
+      body: JSON.stringify({
+        start_time: input.startsAt.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+        duration: input.minutes,
+        timezone: input.timezone,
+      }),
+    });
+    if (response.status === 204) return;
+    const body = (await response.json().catch(() => ({}))) as { code?: number; message?: string };
+    throw new GatewayRefused(
+      `Zoom refused to move meeting ${id}: ${body.message ?? response.status}`,
+      String(body.code ?? response.status),
+    );
   }
 
   async deleteMeeting(id: string): Promise<void> {

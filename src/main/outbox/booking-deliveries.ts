@@ -3,6 +3,7 @@ import type { Clock } from '../domain/clock';
 import type { EmailTemplate, Recipient } from '../domain/effects';
 import { formatMinor } from '../domain/money';
 import type { Mailer, MeetingGateway } from '../services/gateways';
+import { meetingCreateKey, meetingDeleteKey } from '../services/lifecycle/outbox-drafts';
 import type { OutboxRecord, Repositories, UnitOfWork } from '../services/ports';
 import { renderEmail } from './templates';
 
@@ -19,6 +20,9 @@ export interface BookingDeliveryDeps {
   mailer: Mailer;
 }
 
+/** Written into each meeting's agenda, so a meeting whose create answer was lost can be found at Zoom. */
+const meetingMarker = (bookingId: number) => `linguaflex:booking:${bookingId}`;
+
 /** The Message-ID derives from the outbox key, so a re-sent copy is recognisably the same mail. */
 export const messageIdFor = (key: string) => `<${key.replace(/[^A-Za-z0-9.:_-]/g, '-')}@linguaflex.ops>`;
 
@@ -27,15 +31,21 @@ export function createBookingDeliveries(deps: BookingDeliveryDeps) {
   const { uow, clock } = deps;
 
   async function email(message: OutboxRecord): Promise<Finish | undefined> {
-    const payload = message.payload as { bookingId: number; template: EmailTemplate; to: Recipient };
+    const payload = message.payload as {
+      bookingId: number;
+      template: EmailTemplate;
+      to: Recipient;
+      move?: { from: string; to: string; reason: string | null };
+    };
     const context = await uow.read.deliveries.bookingContext(payload.bookingId);
     if (!context) return undefined;
     const { booking, student, teacher, gig, meeting } = context;
-    // The payment email carries the join link, so it waits for the meeting (R14) — while one is wanted.
-    if (payload.template === 'payment_received' && (!meeting || meeting.deletedAt)) {
-      if (!meetingWanted(booking)) return undefined;
+    // The payment email carries the join link, so it waits for the meeting (R14) while the session
+    // still wants one. The receipt itself is owed once the payment succeeded (R14: once each), so a
+    // booking cancelled or completed before this row ran still gets it, without a link.
+    const wanted = meetingWanted(booking);
+    if (payload.template === 'payment_received' && wanted && (!meeting || meeting.deletedAt))
       throw new WaitFor('waiting for the Zoom meeting before sending the join link');
-    }
     const recipient = payload.to === 'student' ? student : teacher;
     const rendered = renderEmail(payload.template, payload.to, {
       bookingId: booking.id,
@@ -47,8 +57,12 @@ export function createBookingDeliveries(deps: BookingDeliveryDeps) {
       minutes: booking.minutes,
       timezone: recipient.timezone,
       total: formatMinor(booking.totalMinor, booking.currency),
-      joinUrl: meeting?.deletedAt ? null : (meeting?.joinUrl ?? null),
+      joinUrl: !wanted || meeting?.deletedAt ? null : (meeting?.joinUrl ?? null),
+      meetingNotNeeded: !wanted,
       cancelReason: booking.cancelReason,
+      move: payload.move
+        ? { from: new Date(payload.move.from), to: new Date(payload.move.to), reason: payload.move.reason }
+        : undefined,
     });
     const sent = await deps.mailer.send({
       to: recipient.email,
@@ -71,15 +85,25 @@ export function createBookingDeliveries(deps: BookingDeliveryDeps) {
       });
   }
 
+  /**
+   * R14: the meeting the payment's transition asked for. Whether one is made was decided when that
+   * effect was written; a booking cancelled since gets it deleted by its cancellation's own effect,
+   * which waits for this row (deleteMeeting). Only when that deletion already ran is nothing made,
+   * as a meeting made now would be left at Zoom.
+   */
   async function createMeeting(message: OutboxRecord): Promise<Finish | undefined> {
     const bookingId = Number(message.payload['bookingId']);
     const context = await uow.read.deliveries.bookingContext(bookingId);
-    // Cancelled or completed meanwhile: the table says no meeting is wanted any more.
-    if (!context || !meetingWanted(context.booking) || context.meeting) return undefined;
+    if (!context || context.meeting) return undefined;
+    const deletion = await uow.read.outbox.statusOf(meetingDeleteKey(bookingId));
+    if (deletion !== null && deletion !== 'PENDING') return undefined;
     const { booking, teacher, gig } = context;
-    const marker = `linguaflex:booking:${bookingId}`;
-    // A retry may follow a create whose answer was lost: adopt that meeting instead of making another.
-    const adopted = message.attempts > 0 ? await deps.meetings.findMeeting(marker) : null;
+    const marker = meetingMarker(bookingId);
+    // An earlier delivery may have reached Zoom (its answer lost, or the process died before saving
+    // it): adopt that meeting instead of making another. The claim's lease is the mark written
+    // before the call, so a crash is recognised as well as a failure.
+    const mayExist = message.attempts > 0 || message.interrupted === true;
+    const adopted = mayExist ? await deps.meetings.findMeeting(marker) : null;
     const meeting =
       adopted ??
       (await deps.meetings.createMeeting({
@@ -103,13 +127,50 @@ export function createBookingDeliveries(deps: BookingDeliveryDeps) {
       });
   }
 
-  async function deleteMeeting(message: OutboxRecord): Promise<void> {
+  /**
+   * R52: a moved booking's meeting follows it in place (same id and join link), to the time the
+   * booking has when this runs — so moves delivered late or out of order end at the latest time.
+   */
+  async function updateMeeting(message: OutboxRecord): Promise<Finish | undefined> {
     const bookingId = Number(message.payload['bookingId']);
+    const context = await uow.read.deliveries.bookingContext(bookingId);
+    if (!context || !meetingWanted(context.booking)) return undefined;
     const meeting = await uow.read.deliveries.findMeeting(bookingId);
-    if (!meeting || meeting.deletedAt) return;
-    await deps.meetings.deleteMeeting(meeting.zoomMeetingId);
-    await uow.transaction((repos) => repos.deliveries.markMeetingDeleted(bookingId, clock.now()));
+    // Being created (from before the move): wait for it, then move it; a deleted one stays deleted.
+    if (!meeting) throw new WaitFor('waiting for the Zoom meeting before moving it');
+    if (meeting.deletedAt) return undefined;
+    const { booking, teacher } = context;
+    if (meeting.startsAt.getTime() === booking.startsAt.getTime() && meeting.minutes === booking.minutes)
+      return undefined;
+    await deps.meetings.updateMeeting(meeting.zoomMeetingId, {
+      startsAt: booking.startsAt,
+      minutes: booking.minutes,
+      timezone: teacher.timezone,
+    });
+    return (repos) => repos.deliveries.moveMeeting(bookingId, booking.startsAt, booking.minutes);
   }
 
-  return { email, createMeeting, deleteMeeting };
+  /**
+   * R18: a cancelled paid booking's meeting goes. It follows the meeting's creation: while that row
+   * is still to run, this one waits (the creation's status is read before the meeting, as both
+   * commit together). A creation that gave up may still have made the meeting with its answer
+   * lost, so Zoom is asked by the booking's marker before concluding there is nothing to delete.
+   */
+  async function deleteMeeting(message: OutboxRecord): Promise<void> {
+    const bookingId = Number(message.payload['bookingId']);
+    const creation = await uow.read.outbox.statusOf(meetingCreateKey(bookingId));
+    if (creation === 'PENDING') throw new WaitFor('waiting for the Zoom meeting to be made before deleting it');
+    const meeting = await uow.read.deliveries.findMeeting(bookingId);
+    if (meeting?.deletedAt) return;
+    if (meeting) {
+      await deps.meetings.deleteMeeting(meeting.zoomMeetingId);
+      await uow.transaction((repos) => repos.deliveries.markMeetingDeleted(bookingId, clock.now()));
+      return;
+    }
+    if (creation !== 'FAILED') return;
+    const orphan = await deps.meetings.findMeeting(meetingMarker(bookingId));
+    if (orphan) await deps.meetings.deleteMeeting(orphan.id);
+  }
+
+  return { email, createMeeting, updateMeeting, deleteMeeting };
 }

@@ -11,13 +11,22 @@ export interface EmailContext {
   timezone: string;
   total: string;
   joinUrl: string | null;
+  /** The session was cancelled or completed before this mail went out: no meeting link will follow. */
+  meetingNotNeeded?: boolean | undefined;
   cancelReason: string | null;
+  /** R51–R53: the move this email is about (from the outbox row), with the asker's reason. */
+  move?: { from: Date; to: Date; reason: string | null } | undefined;
 }
 
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
 
+/** A time in the recipient's own zone (R52), with the zone's name. */
+function at(context: EmailContext, instant: Date): string {
+  return `${new Intl.DateTimeFormat('en-GB', { dateStyle: 'full', timeStyle: 'short', timeZone: context.timezone }).format(instant)} (${context.timezone})`;
+}
+
 function when(context: EmailContext): string {
-  return `${new Intl.DateTimeFormat('en-GB', { dateStyle: 'full', timeStyle: 'short', timeZone: context.timezone }).format(context.startsAt)} (${context.timezone}), ${context.minutes} minutes`;
+  return `${at(context, context.startsAt)}, ${context.minutes} minutes`;
 }
 
 /** Plain-text and HTML versions of every notice; the HTML is the text, escaped, with the link clickable. */
@@ -66,7 +75,9 @@ export function renderEmail(
           ? `Thank you: we received ${context.total} for ${session} with ${context.otherName}.`
           : `${context.otherName} paid for ${session}. The session is confirmed.`,
         `When: ${when(context)}`,
-        `Join: ${context.joinUrl ?? '(the link follows in a separate email)'}`,
+        context.meetingNotNeeded
+          ? 'No meeting link: the session was cancelled or has already ended.'
+          : `Join: ${context.joinUrl ?? '(the link follows in a separate email)'}`,
       );
       break;
     case 'payment_failed':
@@ -78,6 +89,39 @@ export function renderEmail(
     case 'booking_refunded':
       subject = `Booking #${context.bookingId}: refund issued`;
       lines.push(`We refunded your session ${session}. The money reaches your card within 5–10 business days.`);
+      break;
+    case 'reschedule_requested': {
+      const move = context.move;
+      subject = `Booking #${context.bookingId}: ${context.otherName} asks to move the session`;
+      lines.push(
+        `${context.otherName} asks to move ${session}`,
+        `from ${move ? at(context, move.from) : when(context)}`,
+        `to ${move ? at(context, move.to) : '(see the booking)'}, ${context.minutes} minutes.`,
+        ...(move?.reason ? [`Reason: ${move.reason}`] : []),
+        'Please accept or decline; unanswered, the request expires after 48 hours or at the session’s start.',
+      );
+      break;
+    }
+    case 'reschedule_declined':
+      subject = `Booking #${context.bookingId}: the move was declined`;
+      lines.push(
+        `${context.otherName} declined moving ${session}. It stays on ${when(context)}.`,
+        ...(context.move?.reason ? [`Reason: ${context.move.reason}`] : []),
+      );
+      break;
+    case 'reschedule_expired':
+      subject = `Booking #${context.bookingId}: your request to move it expired`;
+      lines.push(`Your request to move ${session} was not answered in time. It stays on ${when(context)}.`);
+      break;
+    case 'booking_rescheduled':
+      subject = `Booking #${context.bookingId} moved to a new time`;
+      lines.push(
+        `${session} with ${context.otherName} has moved`,
+        ...(context.move ? [`from ${at(context, context.move.from)}`] : []),
+        `to ${when(context)}.`,
+        ...(context.move?.reason ? [`Reason: ${context.move.reason}`] : []),
+        ...(context.joinUrl ? [`Your join link is unchanged: ${context.joinUrl}`] : []),
+      );
       break;
   }
   lines.push('', 'LinguaFlex');

@@ -3,8 +3,9 @@ import { close, FaultPlan, guarded, listen, randomId, readBody, sleep } from './
 import { Journal } from './journal';
 
 /**
- * Loopback Zoom: Server-to-Server OAuth token endpoint, create meeting (201) and delete meeting
- * (204 / 404 code 3001), with Zoom's error bodies and fault injection [facts §8].
+ * Loopback Zoom: Server-to-Server OAuth token endpoint, create meeting (201), update meeting in place
+ * (PATCH, 204: same id and join URL), and delete meeting (204 / 404 code 3001 for both), with Zoom's
+ * error bodies and fault injection [facts §8].
  *
  * With `stateDir`, meetings, deleted meeting ids, the meeting id counter and the access tokens issued are kept
  * in `zoom.jsonl` there (journal.ts) and survive a restart, as they survive a restart of Zoom's servers: a client
@@ -59,6 +60,8 @@ export class ZoomSandbox {
   readonly deleted: number[] = [];
   /** Create requests seen (also the ones that failed), for "exactly once" assertions. */
   createCalls = 0;
+  /** Update (PATCH) requests that changed a meeting. */
+  updateCalls = 0;
   tokensIssued = 0;
   url = '';
   readonly accountId: string;
@@ -191,17 +194,38 @@ export class ZoomSandbox {
 
     const create = /^\/v2\/users\/([^/]+)\/meetings$/.exec(url.pathname);
     if (request.method === 'GET' && create) {
-      // Zoom's list of a user's meetings (upcoming ones here): the app finds a meeting whose create
-      // answer was lost by its agenda marker through this list and each meeting's details.
-      const upcoming = [...this.meetings.values()].filter(
-        (meeting) => Date.parse(meeting.start_time) + meeting.duration * 60_000 >= this.clock(),
-      );
+      // Zoom's list of a user's meetings: the app finds a meeting whose create answer was lost by its
+      // agenda marker through this list and each meeting's details. `type` as Zoom reads it:
+      // `scheduled` (the default) is every unexpired meeting, past, live and upcoming; `upcoming`
+      // and `upcoming_meetings` leave out those whose start has passed but for live ones; `live`
+      // only those running now; `previous_meetings` those that have ended.
+      const now = this.clock();
+      const started = (meeting: SandboxMeeting) => Date.parse(meeting.start_time) <= now;
+      const ended = (meeting: SandboxMeeting) => Date.parse(meeting.start_time) + meeting.duration * 60_000 < now;
+      const type = url.searchParams.get('type') ?? 'scheduled';
+      const filters: Record<string, (meeting: SandboxMeeting) => boolean> = {
+        scheduled: () => true,
+        upcoming: (meeting) => !ended(meeting),
+        upcoming_meetings: (meeting) => !ended(meeting),
+        live: (meeting) => started(meeting) && !ended(meeting),
+        previous_meetings: ended,
+      };
+      const filter = filters[type];
+      if (!filter) {
+        json(400, { code: 300, message: `Invalid field: type (${type}).` });
+        return;
+      }
+      const listed = [...this.meetings.values()].filter(filter);
       const pageSize = Math.min(300, Math.max(1, Number(url.searchParams.get('page_size') ?? 30)));
+      // The page token is the offset, opaque to clients as Zoom's is.
+      const token = url.searchParams.get('next_page_token') ?? '';
+      const offset = /^o\d+$/.test(token) ? Number(token.slice(1)) : 0;
+      const page = listed.slice(offset, offset + pageSize);
       json(200, {
         page_size: pageSize,
-        total_records: upcoming.length,
-        next_page_token: '',
-        meetings: upcoming.slice(0, pageSize).map((meeting) => ({
+        total_records: listed.length,
+        next_page_token: offset + pageSize < listed.length ? `o${offset + pageSize}` : '',
+        meetings: page.map((meeting) => ({
           uuid: meeting.uuid,
           id: meeting.id,
           host_id: meeting.host_id,
@@ -273,6 +297,45 @@ export class ZoomSandbox {
       }
       if (request.method === 'GET') {
         json(200, meeting);
+        return;
+      }
+      if (request.method === 'PATCH') {
+        // Update in place [facts: Update meeting]: 204, same id and join URL; only the given fields change.
+        let input: Record<string, unknown>;
+        try {
+          input = JSON.parse(body || '{}') as Record<string, unknown>;
+        } catch {
+          json(400, { code: 300, message: 'Request Body should be a valid JSON object.' });
+          return;
+        }
+        const errors: { field: string; message: string }[] = [];
+        if (
+          input['start_time'] !== undefined &&
+          (typeof input['start_time'] !== 'string' || Number.isNaN(Date.parse(input['start_time'])))
+        )
+          errors.push({ field: 'start_time', message: 'Invalid start_time.' });
+        if (input['duration'] !== undefined && !Number.isInteger(input['duration']))
+          errors.push({ field: 'duration', message: 'Invalid duration.' });
+        if (input['topic'] !== undefined && (typeof input['topic'] !== 'string' || input['topic'].length > 200))
+          errors.push({ field: 'topic', message: 'Topic must be at most 200 characters.' });
+        if (errors.length > 0) {
+          json(400, { code: 300, message: 'Validation Failed.', errors });
+          return;
+        }
+        const updated: SandboxMeeting = {
+          ...meeting,
+          ...(typeof input['start_time'] === 'string'
+            ? { start_time: new Date(input['start_time']).toISOString().replace(/\.\d{3}Z$/, 'Z') }
+            : {}),
+          ...(typeof input['duration'] === 'number' ? { duration: input['duration'] } : {}),
+          ...(typeof input['timezone'] === 'string' ? { timezone: input['timezone'] } : {}),
+          ...(typeof input['topic'] === 'string' ? { topic: input['topic'] } : {}),
+        };
+        this.meetings.set(id, updated);
+        this.updateCalls += 1;
+        this.write({ t: 'meeting', v: updated });
+        if (fault?.kind === 'timeout-after') return;
+        json(204);
         return;
       }
       if (request.method === 'DELETE') {

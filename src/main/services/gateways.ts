@@ -206,6 +206,11 @@ export interface MeetingGateway {
   findMeeting(marker: string): Promise<MeetingDetails | null>;
   /** Deleting a meeting that no longer exists is not an error. */
   deleteMeeting(id: string): Promise<void>;
+  /**
+   * Moves a meeting in place (R52: same id and join link). Idempotent: the same time again is no
+   * change. A meeting Zoom no longer has is GatewayRefused with code '3001'.
+   */
+  updateMeeting(id: string, input: { startsAt: Date; minutes: number; timezone: string }): Promise<void>;
 }
 
 export interface Mailer {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CURRENCIES, CURRENCY_CODES, type CurrencyCode } from '../domain/money';
 import { DEFAULT_MINIMUM_PAYOUT_MAJOR, DEFAULT_PAYOUT_HOLD_DAYS } from '../domain/payouts';
+import { DEFAULT_MAX_RESCHEDULES } from '../domain/booking-machine';
 import { DEFAULT_FEE_RATE_BPS } from '../domain/pricing';
 import { DEFAULT_FOUR_EYES_THRESHOLD_MINOR } from '../domain/refund-machine';
 import { recordedRoleOf } from '../domain/actors';
@@ -25,6 +26,8 @@ export const settingsSchema = z.object({
   payoutHoldDays: z.number().int().min(0).max(90),
   /** R43: lines below this (minor units, per currency) are held and carried forward. */
   minimumPayoutMinor: perCurrency,
+  /** R51: how many times one booking may be moved. */
+  maxReschedules: z.number().int().min(0).max(20),
 });
 export type Settings = z.output<typeof settingsSchema>;
 
@@ -45,6 +48,7 @@ export function defaultSettings(): Settings {
     paymentWindowMinutes: 15,
     fourEyesThresholdMinor: { ...FOUR_EYES_DEFAULTS },
     payoutHoldDays: DEFAULT_PAYOUT_HOLD_DAYS,
+    maxReschedules: DEFAULT_MAX_RESCHEDULES,
     // 10.00 in the currency's units (R43): 1000 cents, ¥10, ₩10.
     minimumPayoutMinor: Object.fromEntries(
       CURRENCY_CODES.map((code) => [code, DEFAULT_MINIMUM_PAYOUT_MAJOR * 10 ** CURRENCIES[code].exponent]),

@@ -26,8 +26,23 @@ type Expect = {
   roles: TransitionRole[];
   from: [BookingStatus, BookingPaymentStatus][];
   to: (from: BookingState, ctx: BookingContext) => BookingState;
-  effects: (from: BookingState) => string[];
+  effects: (from: BookingState, role: TransitionRole) => string[];
 };
+
+const CONFIRMED_ANY: [BookingStatus, BookingPaymentStatus][] = [
+  ['CONFIRMED', 'UNPAID'],
+  ['CONFIRMED', 'PENDING'],
+  ['CONFIRMED', 'FAILED'],
+  ['CONFIRMED', 'PAID'],
+];
+const same = (from: BookingState) => from;
+const other = (role: TransitionRole) => (role === 'student' ? 'teacher' : 'student');
+/** R52: a paid booking's meeting moves in place; both parties are told the new time. */
+const movedEffects = (from: BookingState) => [
+  ...(from.paymentStatus === 'PAID' ? ['update_meeting'] : []),
+  'email:booking_rescheduled:student',
+  'email:booking_rescheduled:teacher',
+];
 
 const UNPAID_PAYMENTS: BookingPaymentStatus[] = ['UNPAID', 'PENDING', 'FAILED'];
 const cancelEffects = (from: BookingState) => [
@@ -124,7 +139,9 @@ const EXPECTED: Record<Exclude<BookingAction, 'create' | 'complete'>, Expect> & 
     from: [
       ['COMPLETED', 'PAID'],
       ['COMPLETED', 'PARTIALLY_REFUNDED'],
+      // R18's full refund failed (R27): new refunds, in parts too, until all of it is back.
       ['CANCELLED', 'PAID'],
+      ['CANCELLED', 'PARTIALLY_REFUNDED'],
     ],
     // The happy context refunds everything that remains; a cancelled booking stays cancelled.
     to: (from) =>
@@ -145,6 +162,43 @@ const EXPECTED: Record<Exclude<BookingAction, 'create' | 'complete'>, Expect> & 
     // The happy context takes everything back: nothing stays refunded.
     to: (from) => ({ status: from.status === 'CANCELLED' ? 'CANCELLED' : 'COMPLETED', paymentStatus: 'PAID' }),
     effects: () => [],
+  },
+  // R51–R53: moving never changes the booking's state or money.
+  request_reschedule: {
+    rule: 'R51',
+    roles: ['student', 'teacher'],
+    from: CONFIRMED_ANY,
+    to: same,
+    effects: (_from, role) => [`email:reschedule_requested:${other(role)}`],
+  },
+  accept_reschedule: {
+    rule: 'R51',
+    roles: ['student', 'teacher'],
+    from: CONFIRMED_ANY,
+    to: same,
+    effects: movedEffects,
+  },
+  decline_reschedule: {
+    rule: 'R51',
+    roles: ['student', 'teacher'],
+    from: CONFIRMED_ANY,
+    to: same,
+    // The requester (the other party) hears the answer.
+    effects: (_from, role) => [`email:reschedule_declined:${other(role)}`],
+  },
+  expire_reschedule: {
+    rule: 'R53',
+    roles: ['system'],
+    from: CONFIRMED_ANY,
+    to: same,
+    effects: () => ['email:reschedule_expired:student'],
+  },
+  reschedule: {
+    rule: 'R51',
+    roles: ['support', 'admin'],
+    from: CONFIRMED_ANY,
+    to: same,
+    effects: movedEffects,
   },
 };
 
@@ -168,9 +222,46 @@ function actorFor(role: TransitionRole): Actor {
 }
 
 /** A context in which every guard of `action` holds, so only role and state decide. */
-function happyContext(action: BookingAction, state: BookingState | null): BookingContext {
+function happyContext(
+  action: BookingAction,
+  state: BookingState | null,
+  role: TransitionRole = 'admin',
+): BookingContext {
   const at = (offsetMs: number) => new Date(NOW.getTime() + offsetMs);
+  const party = role === 'student' ? 'STUDENT' : role === 'teacher' ? 'TEACHER' : null;
+  const upcoming = {
+    bookingId: 7,
+    state,
+    startsAt: at(2 * DAY_MS),
+    endsAt: at(2 * DAY_MS + HOUR_MS),
+    minutes: 60,
+    now: NOW,
+    reason: 'the student is travelling',
+  };
+  const newTime = { startsAt: at(3 * DAY_MS), endsAt: at(3 * DAY_MS + HOUR_MS), overlapsTeacherBooking: false };
   switch (action) {
+    case 'request_reschedule':
+    case 'reschedule':
+      return { ...upcoming, reschedule: { ...newTime, movesSoFar: 1, maxMoves: 2, open: null, actingParty: party } };
+    case 'accept_reschedule':
+    case 'decline_reschedule':
+      // The other party asked, and the request is still open.
+      return {
+        ...upcoming,
+        reschedule: {
+          ...newTime,
+          movesSoFar: 1,
+          maxMoves: 2,
+          open: { requestedBy: party === 'STUDENT' ? 'TEACHER' : 'STUDENT', expiresAt: at(DAY_MS) },
+          actingParty: party,
+        },
+      };
+    case 'expire_reschedule':
+      return {
+        ...upcoming,
+        reason: null,
+        reschedule: { movesSoFar: 0, maxMoves: 2, open: { requestedBy: 'STUDENT', expiresAt: NOW }, actingParty: null },
+      };
     case 'complete':
       // Ended more than 24 h ago, so the system's grace period has passed too.
       return {
@@ -241,13 +332,13 @@ const cases = BOOKING_ACTIONS.filter((action) => action !== 'create').flatMap((a
 
 describe('booking machine: every (status, payment status, action, role) — R10–R19, R27', () => {
   it('covers the whole product of states, actions and roles', () => {
-    expect(cases).toHaveLength(11 * 5 * 6 * 6);
+    expect(cases).toHaveLength(16 * 5 * 6 * 6);
   });
 
   it.each(cases)('$action on $status/$paymentStatus by $role', ({ action, status, paymentStatus, role }) => {
     const spec = EXPECTED[action];
     const state: BookingState = { status, paymentStatus };
-    const ctx = happyContext(action, state);
+    const ctx = happyContext(action, state, role);
     const run = () => decideBookingTransition(action, actorFor(role), ctx);
     const roleAllowed = spec.roles.includes(role);
     const stateAllowed = spec.from.some(([s, p]) => s === status && p === paymentStatus);
@@ -274,7 +365,7 @@ describe('booking machine: every (status, payment status, action, role) — R10�
     expect(decision.rule).toBe(spec.rule);
     expect(decision.from).toEqual(state);
     expect(decision.to).toEqual(spec.to(state, ctx));
-    expect(summarize(decision.effects)).toEqual(spec.effects(state));
+    expect(summarize(decision.effects)).toEqual(spec.effects(state, role));
   });
 });
 
@@ -424,6 +515,22 @@ describe('booking machine: guards', () => {
         refund: { amountMinor: 0, refundableMinor: 5000 },
       }),
     ).toThrow(expect.objectContaining({ code: 'REFUND_EXCEEDS_REMAINING' }) as Error);
+  });
+
+  it('R18/R27: a cancelled booking whose full refund failed is refunded in parts and stays CANCELLED', () => {
+    const cancelled: BookingState = { status: 'CANCELLED', paymentStatus: 'PAID' };
+    const base = happyContext('refund', cancelled);
+    const first = decideBookingTransition('refund', actorFor('system'), {
+      ...base,
+      refund: { amountMinor: 2000, refundableMinor: 5000 },
+    });
+    expect(first.to).toEqual({ status: 'CANCELLED', paymentStatus: 'PARTIALLY_REFUNDED' });
+    const second = decideBookingTransition('refund', actorFor('system'), {
+      ...base,
+      state: first.to,
+      refund: { amountMinor: 3000, refundableMinor: 3000 },
+    });
+    expect(second.to).toEqual({ status: 'CANCELLED', paymentStatus: 'REFUNDED' });
   });
 
   it('names the state and the action in words a support person understands', () => {

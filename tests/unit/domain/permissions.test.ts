@@ -26,6 +26,8 @@ describe('permission matrix (R30–R33)', () => {
     'people.read',
     'bookings.create',
     'bookings.cancelUnpaid',
+    // R51: support moves bookings on both parties' behalf.
+    'bookings.reschedule',
     'refunds.request',
   ];
 

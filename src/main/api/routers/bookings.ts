@@ -2,8 +2,9 @@ import { roleCan } from '../../domain/permissions';
 import { tracked } from '@trpc/server';
 import { z } from 'zod';
 import { BOOKING_USE_CASES as B } from '../../services/bookings/specs';
+import { textSchema } from '../../../shared/schemas';
 import { bookingDetailDto, bookingDto, bookingRowDto } from '../dto';
-import { eventStream } from '../event-stream';
+import { sessionEventStream } from '../event-stream';
 import { router, staffProcedure, useCaseProcedure } from '../trpc';
 
 export const bookingsRouter = router({
@@ -22,6 +23,13 @@ export const bookingsRouter = router({
   complete: useCaseProcedure(B.complete).mutation(async ({ ctx, input }) =>
     bookingDto(await ctx.services.bookings.complete.run(ctx.actor, input)),
   ),
+  /** R51: moved at once on both parties' behalf (support, admin). */
+  reschedule: useCaseProcedure(B.reschedule).mutation(async ({ ctx, input }) =>
+    bookingDto(await ctx.services.bookings.reschedule.run(ctx.actor, input)),
+  ),
+  rescheduleRequest: useCaseProcedure(B.rescheduleRequest).query(({ ctx, input }) =>
+    ctx.services.bookings.rescheduleRequest.run(ctx.actor, input),
+  ),
   get: useCaseProcedure(B.get).query(async ({ ctx, input }) =>
     bookingDetailDto(await ctx.services.bookings.get.run(ctx.actor, input)),
   ),
@@ -33,11 +41,12 @@ export const bookingsRouter = router({
   quote: useCaseProcedure(B.quote).query(({ ctx, input }) => ctx.services.bookings.quote.run(ctx.actor, input)),
   /** Every booking and money change as it commits, so open consoles update without reloading. */
   onChange: staffProcedure('bookings.read')
-    .input(z.object({ lastEventId: z.string().max(40).nullish() }).optional())
+    .input(z.object({ lastEventId: textSchema(40, { required: false, trim: false }).nullish() }).optional())
     .subscription(async function* ({ ctx, input, signal }) {
       // Finance's events only reach consoles that may read payouts (support never hears of them).
       const finance = roleCan(ctx.actor.role, 'payouts.read');
-      for await (const stamped of eventStream(ctx.events, input?.lastEventId ?? null, signal)) {
+      // Ends when the session does (sign-out, disablement, expiry: R34).
+      for await (const stamped of sessionEventStream(ctx, input?.lastEventId ?? null, signal)) {
         const type = stamped.event.type;
         if (type === 'settings.changed') continue;
         if ((type === 'payout.changed' || type === 'teacher.account_changed') && !finance) continue;

@@ -10,9 +10,11 @@ import type {
   BookingStore,
   NewBooking,
   NewTransition,
+  RescheduleRequestRecord,
+  RescheduleStatus,
   TransitionRecord,
 } from '../../services/ports';
-import type { Booking, BookingTransition } from '../generated/client.ts';
+import type { Booking, BookingTransition, RescheduleRequest } from '../generated/client.ts';
 import type { ReadQuery } from '../database';
 import type { Db } from './prisma-types';
 
@@ -29,6 +31,7 @@ export function toBookingRecord(row: Booking): BookingRecord {
     paymentStatus: row.paymentStatus,
     notes: row.notes,
     cancelReason: row.cancelReason,
+    rescheduleCount: row.rescheduleCount,
     currency: row.currency as CurrencyCode,
     hourlyRateMinor: row.hourlyRateMinor,
     baseMinor: row.baseMinor,
@@ -57,7 +60,16 @@ function toTransitionRecord(row: BookingTransition): TransitionRecord {
     actorId: row.actorId,
     actorRole: row.actorRole,
     reason: row.reason,
+    fromStartsAt: row.fromStartsAt,
+    toStartsAt: row.toStartsAt,
     at: row.at,
+  };
+}
+
+function toRescheduleRecord(row: RescheduleRequest): RescheduleRequestRecord {
+  return {
+    ...row,
+    requestedByKind: row.requestedByKind === 'TEACHER' ? 'TEACHER' : 'STUDENT',
   };
 }
 
@@ -144,6 +156,11 @@ type RawPartyRow = Booking & {
   joinUrl: string | null;
   startUrl: string | null;
   meetingPassword: string | null;
+  rescheduleStatus: RescheduleStatus | null;
+  rescheduleRequestedBy: 'STUDENT' | 'TEACHER' | null;
+  rescheduleStartsAt: Date | null;
+  rescheduleEndsAt: Date | null;
+  rescheduleReason: string | null;
 };
 
 /** One query for what a student's or teacher's app shows of bookings: names, payment, live meeting. */
@@ -152,11 +169,17 @@ function partySql(where: string, order: string): string {
     SELECT b.*, s.name AS "studentName", t.name AS "teacherName",
            (SELECT p.id FROM "Payment" p WHERE p."bookingId" = b.id AND p.status <> 'CANCELED'
              ORDER BY p.id DESC LIMIT 1) AS "paymentId",
-           m."zoomMeetingId", m."joinUrl", m."startUrl", m.password AS "meetingPassword"
+           m."zoomMeetingId", m."joinUrl", m."startUrl", m.password AS "meetingPassword",
+           r.status AS "rescheduleStatus", r."requestedByKind" AS "rescheduleRequestedBy",
+           r."startsAt" AS "rescheduleStartsAt", r."endsAt" AS "rescheduleEndsAt", r.reason AS "rescheduleReason"
     FROM "Booking" b
     JOIN "Student" s ON s.id = b."studentId"
     JOIN "Teacher" t ON t.id = b."teacherId"
     LEFT JOIN "Meeting" m ON m."bookingId" = b.id AND m."deletedAt" IS NULL
+    LEFT JOIN LATERAL (
+      SELECT status, "requestedByKind", "startsAt", "endsAt", reason FROM "RescheduleRequest"
+      WHERE "bookingId" = b.id ORDER BY id DESC LIMIT 1
+    ) r ON true
     ${where} ${order}`;
 }
 
@@ -172,6 +195,16 @@ const toPartyRow = (row: RawPartyRow): BookingPartyRow => ({
           joinUrl: row.joinUrl,
           startUrl: row.startUrl ?? '',
           password: row.meetingPassword ?? '',
+        }
+      : null,
+  reschedule:
+    row.rescheduleStatus && row.rescheduleStartsAt && row.rescheduleEndsAt
+      ? {
+          status: row.rescheduleStatus,
+          requestedBy: row.rescheduleRequestedBy === 'TEACHER' ? 'TEACHER' : 'STUDENT',
+          startsAt: row.rescheduleStartsAt,
+          endsAt: row.rescheduleEndsAt,
+          reason: row.rescheduleReason ?? '',
         }
       : null,
 });
@@ -226,7 +259,7 @@ export class PrismaBookingRepository implements BookingStore {
     id: number,
     expectedVersion: number,
     to: BookingState,
-    changes: { cancelReason?: string | null; updatedAt: Date },
+    changes: { cancelReason?: string | null; moveTo?: { startsAt: Date; endsAt: Date }; updatedAt: Date },
     transition: NewTransition,
   ): Promise<{ booking: BookingRecord; transitionId: number } | null> {
     const updated = await this.db.booking.updateMany({
@@ -238,6 +271,9 @@ export class PrismaBookingRepository implements BookingStore {
         version: { increment: 1 },
         updatedAt: changes.updatedAt,
         ...(changes.cancelReason !== undefined ? { cancelReason: changes.cancelReason } : {}),
+        ...(changes.moveTo
+          ? { startsAt: changes.moveTo.startsAt, endsAt: changes.moveTo.endsAt, rescheduleCount: { increment: 1 } }
+          : {}),
       },
     });
     if (updated.count === 0) return null;
@@ -246,10 +282,11 @@ export class PrismaBookingRepository implements BookingStore {
     return { booking: toBookingRecord(booking), transitionId: written.id };
   }
 
-  async hasTeacherOverlap(teacherId: number, startsAt: Date, endsAt: Date): Promise<boolean> {
+  async hasTeacherOverlap(teacherId: number, startsAt: Date, endsAt: Date, exceptBookingId?: number): Promise<boolean> {
     const overlapping = await this.db.booking.findFirst({
       where: {
         teacherId,
+        ...(exceptBookingId !== undefined ? { id: { not: exceptBookingId } } : {}),
         status: { in: [...ACTIVE_FOR_OVERLAP] },
         startsAt: { lt: endsAt },
         endsAt: { gt: startsAt },
@@ -257,6 +294,58 @@ export class PrismaBookingRepository implements BookingStore {
       select: { id: true },
     });
     return overlapping !== null;
+  }
+
+  async openReschedule(bookingId: number): Promise<RescheduleRequestRecord | null> {
+    const row = await this.db.rescheduleRequest.findFirst({ where: { bookingId, status: 'REQUESTED' } });
+    return row ? toRescheduleRecord(row) : null;
+  }
+
+  async latestReschedule(bookingId: number): Promise<RescheduleRequestRecord | null> {
+    const row = await this.db.rescheduleRequest.findFirst({ where: { bookingId }, orderBy: { id: 'desc' } });
+    return row ? toRescheduleRecord(row) : null;
+  }
+
+  async createReschedule(
+    input: Omit<
+      RescheduleRequestRecord,
+      'id' | 'status' | 'answeredByKind' | 'answeredById' | 'answerReason' | 'answeredAt'
+    >,
+  ): Promise<RescheduleRequestRecord> {
+    return toRescheduleRecord(await this.db.rescheduleRequest.create({ data: { ...input, status: 'REQUESTED' } }));
+  }
+
+  async closeReschedule(
+    id: number,
+    answer: {
+      status: Exclude<RescheduleStatus, 'REQUESTED'>;
+      byKind: 'STAFF' | 'STUDENT' | 'TEACHER' | 'SYSTEM';
+      byId: number | null;
+      reason: string | null;
+      at: Date;
+    },
+  ): Promise<boolean> {
+    const closed = await this.db.rescheduleRequest.updateMany({
+      where: { id, status: 'REQUESTED' },
+      data: {
+        status: answer.status,
+        answeredByKind: answer.byKind,
+        answeredById: answer.byId,
+        answerReason: answer.reason,
+        answeredAt: answer.at,
+      },
+    });
+    return closed.count === 1;
+  }
+
+  async findExpiredRescheduleRequests(now: Date, limit: number): Promise<number[]> {
+    const rows = await this.db.rescheduleRequest.findMany({
+      where: { status: 'REQUESTED', expiresAt: { lte: now } },
+      orderBy: { expiresAt: 'asc' },
+      take: limit,
+      select: { bookingId: true },
+    });
+    return rows.map((row) => row.bookingId);
   }
 
   async transitions(bookingId: number): Promise<TransitionRecord[]> {

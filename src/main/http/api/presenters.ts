@@ -73,12 +73,12 @@ export function presentBooking(booking: PartyBooking, viewer: MarketplaceActor):
     zoom_join_url: meeting?.joinUrl ?? null,
     zoom_meeting_id: meeting?.zoomMeetingId ?? null,
     ...(teacherView ? { zoom_start_url: meeting?.startUrl || null, zoom_password: meeting?.password || null } : {}),
-    // Rescheduling (R51–R53) is not served yet: no booking has a request.
-    reschedule_request_status: 'NONE',
-    reschedule_requested_by: null,
-    reschedule_request_start_time: null,
-    reschedule_request_end_time: null,
-    reschedule_request_reason: null,
+    // R51–R53: the latest request to move it (NONE when there never was one).
+    reschedule_request_status: booking.reschedule?.status ?? 'NONE',
+    reschedule_requested_by: booking.reschedule?.requestedBy ?? null,
+    reschedule_request_start_time: booking.reschedule ? iso(booking.reschedule.startsAt) : null,
+    reschedule_request_end_time: booking.reschedule ? iso(booking.reschedule.endsAt) : null,
+    reschedule_request_reason: booking.reschedule?.reason ?? null,
     notes: booking.notes,
     cancellation_reason: booking.cancelReason,
     next_step: booking.nextStep.text,

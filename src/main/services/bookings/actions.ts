@@ -12,7 +12,7 @@ import type { PaymentRecord } from '../ports';
 
 /** What the console can offer on a booking page: booking actions and the money actions beside them. */
 export type ConsoleAction =
-  'confirm' | 'decline' | 'cancel' | 'complete' | 'cancel_paid' | 'take_payment' | 'request_refund';
+  'confirm' | 'decline' | 'cancel' | 'complete' | 'cancel_paid' | 'reschedule' | 'take_payment' | 'request_refund';
 
 export interface ActionOffer {
   readonly action: ConsoleAction;
@@ -28,6 +28,7 @@ const BOOKING_ACTION_PERMISSION: Partial<Record<BookingAction, Permission>> = {
   cancel: 'bookings.cancelUnpaid',
   complete: 'bookings.complete',
   cancel_paid: 'bookings.cancelPaid',
+  reschedule: 'bookings.reschedule',
 };
 
 const LABELS: Record<ConsoleAction, string> = {
@@ -36,6 +37,7 @@ const LABELS: Record<ConsoleAction, string> = {
   cancel: 'Cancel',
   complete: 'Mark completed',
   cancel_paid: 'Cancel with full refund',
+  reschedule: 'Move to another time',
   take_payment: 'Take payment',
   request_refund: 'Request refund',
 };

@@ -2,6 +2,7 @@ import type { ServiceDeps } from '../context';
 import type { SubmitRefund } from '../refunds/submission';
 import { createBookingCommands } from './commands';
 import { createBookingQueries } from './queries';
+import { createRescheduleCommands } from './reschedule';
 import { createBookingSweeps } from './sweeps';
 
 /** Bookings (R10–R19): commands through the booking table, queries for the console, the system's sweeps. */
@@ -10,6 +11,7 @@ export function createBookingService(deps: ServiceDeps, submitRefund: SubmitRefu
   const { systemStep: _systemStep, ...publicCommands } = commands;
   return {
     ...publicCommands,
+    ...createRescheduleCommands(deps),
     ...createBookingQueries(deps),
     ...createBookingSweeps(deps, commands.systemStep),
   };

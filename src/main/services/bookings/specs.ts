@@ -5,6 +5,8 @@ import {
   createBookingInput,
   idSchema,
   listBookingsInput,
+  rescheduleAnswerInput,
+  rescheduleInput,
 } from '../../../shared/schemas';
 import { spec } from '../use-case';
 
@@ -17,6 +19,10 @@ export const BOOKING_USE_CASES = {
   complete: spec('bookings.complete', 'bookings.complete', bookingActionInput),
   /** R18: a paid booking cancelled with a full refund. */
   cancelPaid: spec('operations.cancelPaid', 'bookings.cancelPaid', bookingReasonActionInput),
+  /** R51: staff move a booking on both parties' behalf. */
+  reschedule: spec('bookings.reschedule', 'bookings.reschedule', rescheduleInput),
+  /** R53: the booking's latest request to move it (NONE when there was none). */
+  rescheduleRequest: spec('bookings.rescheduleRequest', 'bookings.read', z.object({ id: idSchema })),
   get: spec('bookings.get', 'bookings.read', z.object({ id: idSchema })),
   list: spec('bookings.list', 'bookings.read', listBookingsInput),
   counts: spec('bookings.counts', 'bookings.read', z.object({}).optional()),
@@ -28,4 +34,10 @@ export const BOOKING_USE_CASES = {
       minutes: z.number({ error: 'minutes must be a number' }).int('minutes must be a whole number'),
     }),
   ),
+};
+
+/** The marketplace's parties (not staff procedures; the API's routes): ask to move, and answer (R51). */
+export const BOOKING_PARTY_USE_CASES = {
+  requestReschedule: spec('marketplace.requestReschedule', null, rescheduleInput.omit({ expectedVersion: true })),
+  respondReschedule: spec('marketplace.respondReschedule', null, rescheduleAnswerInput),
 };

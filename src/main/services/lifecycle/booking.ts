@@ -9,6 +9,7 @@ import type { BookingRecord, NewTransition, Repositories } from '../ports';
 import { loadSettings } from '../settings';
 import { bookingEffectDrafts } from './outbox-drafts';
 import { applyPaymentTransition } from './payment';
+import { bookingStatusLabel } from '../../../shared/status-label';
 import { fileRefundRequest } from './refund';
 
 export function bookingTransitionRecord(
@@ -48,6 +49,11 @@ export interface BookingStep {
   expectedVersion?: number | undefined;
   /** Facts the table's guards need beyond the booking itself. */
   extra?: Partial<BookingContext>;
+  /**
+   * R51–R53: the move this transition is about — recorded on the transition (from → to) and told in
+   * its emails; `apply` moves the booking to it (same duration) and counts one move.
+   */
+  move?: { from: Date; to: Date; endsAt: Date; apply: boolean } | undefined;
 }
 
 /**
@@ -64,8 +70,9 @@ async function materialize(
   effects: readonly BookingEffect[],
   reason: string | null,
   changes: Changes,
+  move?: { from: Date; to: Date },
 ): Promise<void> {
-  const drafts = bookingEffectDrafts(booking.id, transitionId, effects);
+  const drafts = bookingEffectDrafts(booking.id, transitionId, effects, move ? { ...move, reason } : undefined);
   if (drafts.length > 0) {
     await repos.outbox.enqueue(drafts);
     changes.outbox = true;
@@ -126,7 +133,7 @@ export async function applyBookingTransition(
   if (step.expectedVersion !== undefined && step.expectedVersion !== booking.version) {
     throw new DomainError(
       'CONFLICT',
-      `Booking ${id} was changed by someone else (it is now ${booking.status}, payment ${booking.paymentStatus}); refresh this booking and try again`,
+      `Booking ${id} was changed by someone else (it is now “${bookingStatusLabel(booking.status, booking.paymentStatus).label}”); refresh this booking and try again`,
       { currentVersion: booking.version },
     );
   }
@@ -151,15 +158,31 @@ export async function applyBookingTransition(
       ...(decision.to.status === 'CANCELLED' && booking.status !== 'CANCELLED'
         ? { cancelReason: decision.reason }
         : {}),
+      ...(step.move?.apply ? { moveTo: { startsAt: step.move.to, endsAt: step.move.endsAt } } : {}),
     },
-    bookingTransitionRecord(actor, step.action, booking, decision.to, decision.reason, now),
+    {
+      ...bookingTransitionRecord(actor, step.action, booking, decision.to, decision.reason, now),
+      ...(step.move ? { fromStartsAt: step.move.from, toStartsAt: step.move.to } : {}),
+    },
   );
   if (!written) {
     const current = await repos.bookings.findById(id);
     throw new DomainError(
       'CONFLICT',
-      `Booking ${id} was changed by someone else while you acted (it is now ${current?.status ?? 'gone'}); refresh this booking and try again`,
+      `Booking ${id} was changed by someone else while you acted (${current ? `it is now “${bookingStatusLabel(current.status, current.paymentStatus).label}”` : 'it is gone'}); refresh this booking and try again`,
     );
+  }
+  // R53: a booking that leaves CONFIRMED (cancelled, completed…) closes any open request to move it.
+  if (booking.status === 'CONFIRMED' && decision.to.status !== 'CONFIRMED') {
+    const open = await repos.bookings.openReschedule(booking.id);
+    if (open)
+      await repos.bookings.closeReschedule(open.id, {
+        status: 'EXPIRED',
+        byKind: actor.kind,
+        byId: actor.kind === 'SYSTEM' ? null : actor.id,
+        reason: `The booking was ${decision.to.status.toLowerCase()}`,
+        at: now,
+      });
   }
   await materialize(
     repos,
@@ -170,6 +193,7 @@ export async function applyBookingTransition(
     decision.effects,
     decision.reason,
     changes,
+    step.move ? { from: step.move.from, to: step.move.to } : undefined,
   );
   await repos.audit.append({
     actorStaffId: actor.kind === 'STAFF' ? actor.id : null,
@@ -181,6 +205,7 @@ export async function applyBookingTransition(
       from: { status: booking.status, paymentStatus: booking.paymentStatus },
       to: decision.to,
       reason: decision.reason,
+      ...(step.move ? { fromStartsAt: step.move.from, toStartsAt: step.move.to } : {}),
     },
     at: now,
   });

@@ -1,6 +1,10 @@
 import type { BookingEffect, PaymentEffect, RefundEffect } from '../../domain/effects';
 import type { OutboxDraft } from '../ports';
 
+/** The keys of a booking's meeting rows: the deliveries of the two look at each other (create before delete). */
+export const meetingCreateKey = (bookingId: number) => `booking:${bookingId}:meeting:create`;
+export const meetingDeleteKey = (bookingId: number) => `booking:${bookingId}:meeting:delete`;
+
 /**
  * Turns a decision's effects into outbox rows, written in the same transaction as the state
  * change. Keys make each effect happen at most once: per transition for emails, per booking for the
@@ -10,7 +14,10 @@ export function bookingEffectDrafts(
   bookingId: number,
   transitionId: number,
   effects: readonly BookingEffect[],
+  move?: { from: Date; to: Date; reason: string | null },
 ): OutboxDraft[] {
+  // Emails about a move carry it (times as ISO text), so each says what was asked or done then.
+  const moved = move ? { move: { from: move.from.toISOString(), to: move.to.toISOString(), reason: move.reason } } : {};
   return effects.flatMap((effect): OutboxDraft[] => {
     switch (effect.type) {
       case 'email':
@@ -19,14 +26,24 @@ export function bookingEffectDrafts(
             key: `booking:${bookingId}:t${transitionId}:email:${effect.template}:${effect.to}`,
             kind: 'email',
             bookingId,
-            payload: { bookingId, template: effect.template, to: effect.to, transitionId },
+            payload: { bookingId, template: effect.template, to: effect.to, transitionId, ...moved },
           },
         ];
       case 'create_meeting':
         return [
           {
-            key: `booking:${bookingId}:meeting:create`,
+            key: meetingCreateKey(bookingId),
             kind: 'zoom.create_meeting',
+            bookingId,
+            payload: { bookingId },
+          },
+        ];
+      case 'update_meeting':
+        // Keyed by the transition: each move updates the meeting once, to the time the booking has then.
+        return [
+          {
+            key: `booking:${bookingId}:t${transitionId}:meeting:update`,
+            kind: 'zoom.update_meeting',
             bookingId,
             payload: { bookingId },
           },
@@ -34,7 +51,7 @@ export function bookingEffectDrafts(
       case 'delete_meeting':
         return [
           {
-            key: `booking:${bookingId}:meeting:delete`,
+            key: meetingDeleteKey(bookingId),
             kind: 'zoom.delete_meeting',
             bookingId,
             payload: { bookingId },

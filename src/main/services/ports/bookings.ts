@@ -25,9 +25,33 @@ export interface BookingRecord extends QuoteSnapshot {
   paymentStatus: BookingPaymentStatus;
   notes: string | null;
   cancelReason: string | null;
+  /** R51: moves so far. */
+  rescheduleCount: number;
   version: number;
   createdAt: Date;
   updatedAt: Date;
+}
+
+export type RescheduleStatus = 'REQUESTED' | 'ACCEPTED' | 'DECLINED' | 'EXPIRED';
+export type PartyKind = 'STUDENT' | 'TEACHER';
+
+/** R51/R53: one party's request to move a booking, and its answer. */
+export interface RescheduleRequestRecord {
+  id: number;
+  bookingId: number;
+  requestedByKind: PartyKind;
+  requestedById: number;
+  fromStartsAt: Date;
+  startsAt: Date;
+  endsAt: Date;
+  reason: string;
+  status: RescheduleStatus;
+  expiresAt: Date;
+  answeredByKind: 'STAFF' | 'STUDENT' | 'TEACHER' | 'SYSTEM' | null;
+  answeredById: number | null;
+  answerReason: string | null;
+  answeredAt: Date | null;
+  createdAt: Date;
 }
 
 /** A booking row as the queues show it: the booking plus the names staff search by and its join link. */
@@ -47,6 +71,14 @@ export interface BookingPartyRow extends BookingRecord {
   /** The booking's payment (the latest that was not cancelled), if any. */
   paymentId: number | null;
   meeting: { zoomMeetingId: string; joinUrl: string; startUrl: string; password: string } | null;
+  /** The latest request to move it (R51–R53), if there ever was one. */
+  reschedule: {
+    status: RescheduleStatus;
+    requestedBy: PartyKind;
+    startsAt: Date;
+    endsAt: Date;
+    reason: string;
+  } | null;
 }
 
 export interface PartyBookingQuery {
@@ -71,10 +103,14 @@ export interface TransitionRecord {
   actorId: number | null;
   actorRole: string;
   reason: string | null;
+  /** R53: for moves and requests to move, the start it was at and the start asked for. */
+  fromStartsAt: Date | null;
+  toStartsAt: Date | null;
   at: Date;
 }
 
-export type NewTransition = Omit<TransitionRecord, 'id' | 'bookingId'>;
+export type NewTransition = Omit<TransitionRecord, 'id' | 'bookingId' | 'fromStartsAt' | 'toStartsAt'> &
+  Partial<Pick<TransitionRecord, 'fromStartsAt' | 'toStartsAt'>>;
 
 export interface NewBooking extends QuoteSnapshot {
   studentId: number;
@@ -122,10 +158,40 @@ export interface BookingStore {
     id: number,
     expectedVersion: number,
     to: BookingState,
-    changes: { cancelReason?: string | null; updatedAt: Date },
+    changes: {
+      cancelReason?: string | null;
+      /** R51: a move — the new time (same duration) and one more move counted. */
+      moveTo?: { startsAt: Date; endsAt: Date };
+      updatedAt: Date;
+    },
     transition: NewTransition,
   ): Promise<{ booking: BookingRecord; transitionId: number } | null>;
-  hasTeacherOverlap(teacherId: number, startsAt: Date, endsAt: Date): Promise<boolean>;
+  /** `exceptBookingId`: the booking being moved does not overlap itself. */
+  hasTeacherOverlap(teacherId: number, startsAt: Date, endsAt: Date, exceptBookingId?: number): Promise<boolean>;
+  /** The open request to move a booking (at most one: a unique index). */
+  openReschedule(bookingId: number): Promise<RescheduleRequestRecord | null>;
+  /** The latest request of a booking, open or answered (for its status). */
+  latestReschedule(bookingId: number): Promise<RescheduleRequestRecord | null>;
+  /** Written with the `request_reschedule` transition only. */
+  createReschedule(
+    input: Omit<
+      RescheduleRequestRecord,
+      'id' | 'status' | 'answeredByKind' | 'answeredById' | 'answerReason' | 'answeredAt'
+    >,
+  ): Promise<RescheduleRequestRecord>;
+  /** Written with the transition that answers it (accept, decline, expire, a staff move); false when already closed. */
+  closeReschedule(
+    id: number,
+    answer: {
+      status: Exclude<RescheduleStatus, 'REQUESTED'>;
+      byKind: 'STAFF' | 'STUDENT' | 'TEACHER' | 'SYSTEM';
+      byId: number | null;
+      reason: string | null;
+      at: Date;
+    },
+  ): Promise<boolean>;
+  /** Bookings whose open request has expired by `now` (R53). */
+  findExpiredRescheduleRequests(now: Date, limit: number): Promise<number[]>;
   transitions(bookingId: number): Promise<TransitionRecord[]>;
   list(query: BookingListQuery): Promise<BookingListRow[]>;
   partyView(id: number): Promise<BookingPartyRow | null>;

@@ -21,6 +21,11 @@ export interface OutboxRecord {
   lastError: string | null;
   createdAt: Date;
   deliveredAt: Date | null;
+  /**
+   * Set when the worker claims the row: an earlier delivery of it was claimed and never recorded an
+   * outcome (the process died half-way), so its effect may already have happened.
+   */
+  interrupted?: boolean;
 }
 
 export interface MeetingRecord {
@@ -52,6 +57,8 @@ export interface SentEmailRecord {
 export interface OutboxStore {
   enqueue(messages: readonly OutboxDraft[]): Promise<void>;
   listForBooking(bookingId: number): Promise<{ key: string; kind: string; status: string; payload: unknown }[]>;
+  /** The status of the row with this key, or null when there is none. */
+  statusOf(key: string): Promise<OutboxRecord['status'] | null>;
 }
 
 export interface OutboxWorkStore {
@@ -79,6 +86,8 @@ export interface DeliveryStore {
   findMeeting(bookingId: number): Promise<MeetingRecord | null>;
   saveMeeting(meeting: Omit<MeetingRecord, 'createdAt' | 'deletedAt'>): Promise<void>;
   markMeetingDeleted(bookingId: number, at: Date): Promise<void>;
+  /** The meeting's recorded time after Zoom moved it (R52). */
+  moveMeeting(bookingId: number, startsAt: Date, minutes: number): Promise<void>;
   recordEmail(email: SentEmailRecord): Promise<void>;
   emails(bookingId: number): Promise<SentEmailRecord[]>;
 }

@@ -17,6 +17,8 @@ import {
   idParams,
   listBookingsQuery,
   noBody,
+  rescheduleAnswerBody,
+  rescheduleBody,
 } from '../schemas';
 
 const tags = ['bookings'];
@@ -36,6 +38,19 @@ export const CREATION_GUARD_FIELDS: Readonly<Record<string, CreationField>> = {
   'gig active': 'gig',
   'student is not the teacher': 'gig',
   'no overlap with the teacher’s pending or confirmed bookings': 'start_time',
+};
+
+/** R10/R51's guards on the new time (by name) → the request field each one judges; the rest are 409. */
+export const RESCHEDULE_GUARD_FIELDS: Readonly<Record<string, 'start_time' | 'reason'>> = {
+  'new start between now + 1 h and now + 180 days, same duration': 'start_time',
+  'no overlap with the teacher’s pending or confirmed bookings at the new time': 'start_time',
+  'reason required': 'reason',
+};
+
+const rescheduleFieldError = (error: DomainError): ApiProblem | null => {
+  const guard = error.details['guard'];
+  const field = typeof guard === 'string' ? RESCHEDULE_GUARD_FIELDS[guard] : undefined;
+  return field ? invalidInput({ [field]: [withoutLabel(error.message)] }) : null;
 };
 
 export const creationGuardNames = (): string[] =>
@@ -212,5 +227,60 @@ export function bookingRoutes(services: Services): ApiRoute[] {
     }),
 
     cancelRoute('POST', '/api/bookings/bookings/{id}/cancel/', 'cancelBookingByPost'),
+
+    defineRoute({
+      method: 'POST',
+      path: '/api/bookings/bookings/{id}/reschedule/',
+      operationId: 'requestReschedule',
+      summary: 'Ask to move a booking',
+      description:
+        'R51: the booking’s student or teacher asks to move a CONFIRMED booking to a new start (same duration), ' +
+        'with a reason; the other party answers. The new time must be at least 1 h ahead, within 180 days and free ' +
+        'for the teacher (400 naming `start_time`); at most 2 moves, none in the last 24 h before the start, one ' +
+        'open request at a time (409). Unanswered, the request expires after 48 h or at the start (R53).',
+      tags,
+      access: 'signed-in',
+      params: idParams,
+      body: rescheduleBody,
+      responses: { 200: bookingActionSchema },
+      errors: [409],
+    }).handle(
+      async ({ actor, params, body }) => {
+        await bookings.requestReschedule.run(actor, { id: params.id, startsAt: body.start_time, reason: body.reason });
+        return {
+          status: 200,
+          body: { message: `Asked to move booking ${params.id}.`, booking: await view(actor, params.id) },
+        };
+      },
+      { mapError: rescheduleFieldError },
+    ),
+
+    defineRoute({
+      method: 'POST',
+      path: '/api/bookings/bookings/{id}/reschedule/respond/',
+      operationId: 'respondReschedule',
+      summary: 'Answer a request to move a booking',
+      description:
+        'R51/R52: the other party accepts (the booking moves; a paid one keeps its payment and its meeting is ' +
+        'updated in place; both are emailed the new time) or declines (it stays), with an optional reason.',
+      tags,
+      access: 'signed-in',
+      params: idParams,
+      body: rescheduleAnswerBody,
+      responses: { 200: bookingActionSchema },
+      errors: [409],
+    }).handle(
+      async ({ actor, params, body }) => {
+        await bookings.respondReschedule.run(actor, { id: params.id, accept: body.accept, reason: body.reason });
+        return {
+          status: 200,
+          body: {
+            message: body.accept ? `Booking ${params.id} moved.` : `Booking ${params.id} stays at its time.`,
+            booking: await view(actor, params.id),
+          },
+        };
+      },
+      { mapError: rescheduleFieldError },
+    ),
   ];
 }

@@ -9,12 +9,16 @@ import {
   localizeInstants,
   viewerTimeZone,
 } from '../../format';
+import { describeError } from '../../errors';
 import { useTRPC, type RouterOutputs } from '../../trpc';
 import { PaymentPanel, RequestRefundDialog, TakePaymentDialog } from '../payments/PaymentPanel';
+import { RescheduleDialog } from './RescheduleDialog';
+import { timelineOf } from './timeline';
+import { StudentLink, TeacherLink } from '../people/links';
 
 type Offer = RouterOutputs['bookings']['get']['actions'][number];
 type ConsoleAction = Offer['action'];
-type BookingActionName = Exclude<ConsoleAction, 'take_payment' | 'request_refund'>;
+type BookingActionName = Exclude<ConsoleAction, 'take_payment' | 'request_refund' | 'reschedule'>;
 
 /** How each action looks in the bar; which actions appear, and whether they are open, is the server's answer. */
 const TONE: Record<ConsoleAction, 'primary' | 'danger' | 'plain'> = {
@@ -23,6 +27,7 @@ const TONE: Record<ConsoleAction, 'primary' | 'danger' | 'plain'> = {
   cancel: 'danger',
   complete: 'primary',
   cancel_paid: 'danger',
+  reschedule: 'plain',
   take_payment: 'primary',
   request_refund: 'plain',
 };
@@ -93,6 +98,28 @@ function ActionBar({ offers, onChoose }: { offers: readonly Offer[]; onChoose: (
   );
 }
 
+/** The meeting's join link: a link that opens it, and a button that copies it for a chat or an email. */
+function JoinLink({ url }: { url: string }) {
+  const [copied, setCopied] = useState<'yes' | 'failed' | null>(null);
+  const copy = () => {
+    navigator.clipboard.writeText(url).then(
+      () => setCopied('yes'),
+      () => setCopied('failed'),
+    );
+  };
+  return (
+    <span className="join-link">
+      <a href={url} target="_blank" rel="noopener noreferrer" data-testid="join-link">
+        {url}
+      </a>{' '}
+      <button type="button" className="button ghost" onClick={copy} data-testid="copy-join-link">
+        {copied === 'yes' ? 'Copied' : 'Copy link'}
+      </button>
+      {copied === 'failed' ? <span className="inline-error"> Could not copy; select the link instead.</span> : null}
+    </span>
+  );
+}
+
 export function BookingDetail({ id }: { id: number }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
@@ -122,6 +149,13 @@ export function BookingDetail({ id }: { id: number }) {
   const bookingAction = pending && isBookingAction(pending) ? pending : null;
   const active = bookingAction ? mutations[bookingAction] : null;
 
+  const refreshBooking = () => {
+    if (bookingAction) mutations[bookingAction].reset();
+    setPending(null);
+    void detail.refetch();
+    void queryClient.invalidateQueries({ queryKey: trpc.payments.forBooking.queryKey({ bookingId: id }) });
+  };
+
   const choose = (action: ConsoleAction) => {
     if (isBookingAction(action)) mutations[action].reset();
     setReason('');
@@ -143,7 +177,7 @@ export function BookingDetail({ id }: { id: number }) {
     <article className="detail" aria-label={`Booking ${booking.id}`}>
       <div className="page-head">
         <h1>
-          Booking #{booking.id} <StatusBadge value={booking.status} />{' '}
+          Booking #{booking.id} <StatusBadge value={booking.status} paymentStatus={booking.paymentStatus} />{' '}
           <StatusBadge value={booking.paymentStatus} kind="payment" />
         </h1>
         <ActionBar offers={booking.actions} onChoose={choose} />
@@ -157,22 +191,31 @@ export function BookingDetail({ id }: { id: number }) {
           </>
         ) : null}
       </p>
+      {booking.rescheduleRequest ? (
+        <p className="notice" data-testid="reschedule-request">
+          <strong>The {booking.rescheduleRequest.requestedBy.toLowerCase()} asked to move this booking</strong> to{' '}
+          {formatDateTime(booking.rescheduleRequest.startsAt)} (“{booking.rescheduleRequest.reason}”); the other party
+          has until {formatDateTime(booking.rescheduleRequest.expiresAt)} to answer.
+        </p>
+      ) : null}
       {booking.cancelReason ? (
         <p className="notice">
           <strong>Cancellation reason:</strong> {booking.cancelReason}
         </p>
       ) : null}
       <div className="cards">
-        <section className="card">
+        <section className="card" aria-label="People">
           <h2>People</h2>
           <dl>
             <dt>Student</dt>
             <dd>
-              {booking.student.name} · <span className="muted">{booking.student.email}</span>
+              <StudentLink id={booking.student.id} name={booking.student.name} /> ·{' '}
+              <span className="muted">{booking.student.email}</span>
             </dd>
             <dt>Teacher</dt>
             <dd>
-              {booking.teacher.name} · <span className="muted">{booking.teacher.email}</span>
+              <TeacherLink id={booking.teacher.id} name={booking.teacher.name} /> ·{' '}
+              <span className="muted">{booking.teacher.email}</span>
             </dd>
           </dl>
         </section>
@@ -249,7 +292,9 @@ export function BookingDetail({ id }: { id: number }) {
           <dl data-testid="meeting">
             <dt>Join link</dt>
             <dd data-testid="join-url">
-              {booking.meetingJoinUrl ?? (
+              {booking.meetingJoinUrl ? (
+                <JoinLink url={booking.meetingJoinUrl} />
+              ) : (
                 <>
                   <s>{booking.meeting.joinUrl}</s>{' '}
                   <span className="muted">
@@ -293,50 +338,20 @@ export function BookingDetail({ id }: { id: number }) {
           </ul>
         )}
       </section>
-      <section className="card">
+      <section className="card" aria-label="Timeline">
         <h2>Timeline</h2>
         <ol className="timeline" data-testid="timeline">
-          {booking.transitions.map((transition) => (
-            <li key={transition.id}>
-              <time>{formatDateTime(transition.at)}</time>
+          {timelineOf(booking).map((entry) => (
+            <li key={entry.key}>
+              <time>{formatDateTime(entry.at)}</time>
               <span className="what">
-                <strong>{transition.action.replaceAll('_', ' ')}</strong> {transition.fromStatus ?? '—'} →{' '}
-                {transition.toStatus}
-                {transition.fromPaymentStatus !== transition.toPaymentStatus
-                  ? ` (payment ${transition.fromPaymentStatus ?? '—'} → ${transition.toPaymentStatus})`
-                  : ''}
+                <strong className="who">{entry.who}</strong> {entry.what}
               </span>
-              <span className="who">
-                {transition.actorRole}
-                {transition.actorId !== null ? ` #${transition.actorId}` : ''}
-              </span>
-              {transition.reason ? <span className="reason">“{transition.reason}”</span> : null}
+              {entry.reason ? <span className="reason">Reason: “{entry.reason}”</span> : null}
             </li>
           ))}
         </ol>
       </section>
-      {booking.moneyTransitions.length > 0 ? (
-        <section className="card" aria-label="Money history">
-          <h2>Payment and refund history</h2>
-          <ol className="timeline" data-testid="money-timeline">
-            {booking.moneyTransitions.map((transition) => (
-              <li key={transition.id}>
-                <time>{formatDateTime(transition.at)}</time>
-                <span className="what">
-                  {transition.aggregate === 'payment' ? 'Payment' : 'Refund request'} #{transition.aggregateId}:{' '}
-                  <strong>{transition.action.replaceAll('_', ' ')}</strong> {transition.fromState ?? '—'} →{' '}
-                  {transition.toState}
-                </span>
-                <span className="who">
-                  {transition.actorRole}
-                  {transition.actorId !== null ? ` #${transition.actorId}` : ''}
-                </span>
-                {transition.reason ? <span className="reason">“{transition.reason}”</span> : null}
-              </li>
-            ))}
-          </ol>
-        </section>
-      ) : null}
       <section className="card">
         <h2>Notifications and effects</h2>
         {booking.notifications.length === 0 ? (
@@ -370,6 +385,12 @@ export function BookingDetail({ id }: { id: number }) {
               </label>
             ) : null}
             <InlineError error={active.error} />
+            {describeError(active.error).code === 'CONFLICT' ? (
+              // Someone acted first: show them what the booking is now, then let them choose again.
+              <button type="button" className="button" data-testid="refresh-booking" onClick={refreshBooking}>
+                Refresh this booking
+              </button>
+            ) : null}
             <div className="dialog-actions">
               <button type="button" className="button ghost" onClick={close}>
                 Back
@@ -385,6 +406,7 @@ export function BookingDetail({ id }: { id: number }) {
           </form>
         </Dialog>
       ) : null}
+      {pending === 'reschedule' ? <RescheduleDialog booking={booking} onClose={close} onDone={onDone} /> : null}
       {pending === 'take_payment' ? (
         <TakePaymentDialog bookingId={booking.id} studentId={booking.student.id} onClose={close} />
       ) : null}
