@@ -66,3 +66,14 @@ export function planLine(candidate: PayoutCandidate, minimumMinor: number): Payo
     heldReason,
   };
 }
+
+/** A teacher's Stripe Connect account as the console names it (R44). */
+export type TeacherPayoutStatus = 'not_connected' | 'onboarding' | 'ready';
+
+/** No account: not connected; an account that cannot receive transfers yet: onboarding; else ready. */
+export function payoutStatusOf(
+  account: { readonly stripeAccountId: string | null; readonly transfersActive: boolean } | null,
+): TeacherPayoutStatus {
+  if (!account?.stripeAccountId) return 'not_connected';
+  return account.transfersActive ? 'ready' : 'onboarding';
+}

@@ -162,16 +162,21 @@ export class PrismaPayoutRepository implements PayoutStore {
 
   async planLines(runId: number, plans: readonly (PayoutLinePlanRow & { lineId: number })[]): Promise<PayoutRunRecord> {
     if (plans.length > 0) {
-      const values = Prisma.join(
-        plans.map(
-          (plan) =>
-            Prisma.sql`(${plan.lineId}::int, ${plan.sessionsMinor}::int, ${plan.refundsMinor}::int, ${plan.carriedMinor}::int, ${plan.netMinor}::int, ${plan.status}::"PayoutLineStatus", ${plan.heldReason}::text)`,
-        ),
-      );
+      // One JSON parameter for every line (never one bind parameter per value: the protocol counts them in 16 bits).
+      const rows = plans.map((plan) => ({
+        id: plan.lineId,
+        sessions: plan.sessionsMinor,
+        refunds: plan.refundsMinor,
+        carried: plan.carriedMinor,
+        net: plan.netMinor,
+        status: plan.status,
+        reason: plan.heldReason,
+      }));
       await this.db.$executeRaw`
         UPDATE "PayoutLine" l SET "sessionsMinor" = v.sessions, "refundsMinor" = v.refunds, "carriedMinor" = v.carried,
-               "netMinor" = v.net, status = v.status, "heldReason" = v.reason
-        FROM (VALUES ${values}) AS v(id, sessions, refunds, carried, net, status, reason)
+               "netMinor" = v.net, status = v.status::"PayoutLineStatus", "heldReason" = v.reason
+        FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+             AS v(id int, sessions int, refunds int, carried int, net int, status text, reason text)
         WHERE l.id = v.id AND l."runId" = ${runId}`;
     }
     const ready = plans.filter((plan) => plan.status === 'READY').reduce((sum, plan) => sum + plan.netMinor, 0);
@@ -263,6 +268,22 @@ export class PrismaPayoutRepository implements PayoutStore {
     if (updated.count === 0) return null;
     await appendLifecycleTransition(this.db, 'payout_line', id, transition);
     return toLine(await this.db.payoutLine.findUniqueOrThrow({ where: { id } }));
+  }
+  async startLines(runId: number, to: PayoutLineStatus, transition: NewLifecycleTransition): Promise<number[]> {
+    const rows = await this.db.$queryRaw<{ id: number }[]>`
+      WITH started AS (
+        UPDATE "PayoutLine" SET status = ${to}::"PayoutLineStatus", version = version + 1, "updatedAt" = ${transition.at}
+        WHERE "runId" = ${runId} AND status = 'READY'
+        RETURNING id
+      )
+      INSERT INTO "LifecycleTransition"
+        (aggregate, "aggregateId", "bookingId", action, "fromState", "toState", "actorKind", "actorId", "actorRole", reason, at)
+      SELECT 'payout_line', id, NULL, ${transition.action}, ${transition.fromState}, ${transition.toState},
+             ${transition.actorKind}::"ActorKind", ${transition.actorId}, ${transition.actorRole}, ${transition.reason},
+             ${transition.at}
+      FROM started
+      RETURNING "aggregateId" AS id`;
+    return rows.map((row) => row.id);
   }
   async recordLineSubmission(id: number, at: Date): Promise<void> {
     await this.db.payoutLine.update({ where: { id }, data: { submittedAt: at } });

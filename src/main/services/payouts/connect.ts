@@ -1,4 +1,5 @@
 import { DomainError } from '../../domain/errors';
+import { payoutStatusOf } from '../../domain/payouts';
 import { auditEntry } from '../audit';
 import { inTransaction, type ServiceDeps } from '../context';
 import { GatewayNoAnswer, GatewayRefused, type PaymentGateway } from '../gateways';
@@ -22,9 +23,7 @@ export function createConnectUseCases(
     throw error;
   };
 
-  const status = (
-    account: { stripeAccountId: string | null; payoutsEnabled: boolean; transfersActive: boolean } | null,
-  ) => (!account?.stripeAccountId ? 'not_connected' : account.transfersActive ? 'ready' : 'onboarding');
+  const status = payoutStatusOf;
 
   return {
     connect: implement(PAYOUT_USE_CASES.connect, async (actor, input) => {

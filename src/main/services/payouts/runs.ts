@@ -1,7 +1,10 @@
 import type { Actor } from '../../domain/actors';
 import { DomainError } from '../../domain/errors';
-import { payoutLineActionOpenFrom } from '../../domain/payout-machine';
-import { decidePayoutRunTransition, openPayoutRunActions } from '../../domain/payout-machine';
+import {
+  decidePayoutLineTransition,
+  decidePayoutRunTransition,
+  openPayoutRunActions,
+} from '../../domain/payout-machine';
 import { payableEndedBy, planLine } from '../../domain/payouts';
 import { auditEntry } from '../audit';
 import { inTransaction, type ServiceDeps } from '../context';
@@ -84,30 +87,30 @@ export function createPayoutRuns(deps: ServiceDeps, sender: TransferSender) {
     };
   }
 
-  /** Sends every line that is ready (or was left sending), 8 at a time, then settles the run. */
+  /**
+   * Sends every line that is ready (or was left sending) with 8 transfers in flight, then settles the
+   * run. The READY lines start together: the table decides `start` once (the same for every line)
+   * and one statement moves them, each with its transition record.
+   */
   async function sendLines(actor: Actor, runId: number): Promise<void> {
-    const lines = await uow.read.payouts.lines(runId);
-    const todo: PayoutLineRecord[] = [];
-    for (const line of lines) {
-      if (line.status === 'SENDING') todo.push(line);
-      else if (payoutLineActionOpenFrom('start', line.status))
-        todo.push(
-          await inTransaction(deps, async (repos, changes) => {
-            await repos.payouts.lockLine(line.id);
-            const current = (await repos.payouts.findLine(line.id)) ?? line;
-            if (!payoutLineActionOpenFrom('start', current.status)) return current;
-            return applyLineTransition(repos, changes, clock.now(), actor, current, 'start', {});
-          }),
-        );
-    }
-    const errors: unknown[] = [];
-    for (let index = 0; index < todo.length; index += SEND_CONCURRENCY) {
-      await Promise.all(
-        todo
-          .slice(index, index + SEND_CONCURRENCY)
-          .map((line) => sender.send(line.id).catch((error: unknown) => errors.push(error))),
+    await inTransaction(deps, async (repos, changes) => {
+      const decision = decidePayoutLineTransition('start', actor, 'READY', 0);
+      const now = clock.now();
+      const started = await repos.payouts.startLines(
+        runId,
+        decision.to,
+        lifecycleRecord(actor, 'start', 'READY', decision.to, now),
       );
-    }
+      for (const id of started) changes.payoutLine(runId, id, decision.to);
+    });
+    const todo = (await uow.read.payouts.lines(runId)).filter((line) => line.status === 'SENDING');
+    const errors: unknown[] = [];
+    let next = 0;
+    const worker = async () => {
+      for (let line = todo[next++]; line; line = todo[next++])
+        await sender.send(line.id).catch((error: unknown) => errors.push(error));
+    };
+    await Promise.all(Array.from({ length: Math.min(SEND_CONCURRENCY, todo.length) }, worker));
     await finish(runId);
     if (errors.length > 0) throw errors[0] instanceof Error ? errors[0] : new Error(String(errors[0]));
   }

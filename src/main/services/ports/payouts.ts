@@ -120,6 +120,11 @@ export interface PayoutStore {
     transition: NewLifecycleTransition,
   ): Promise<PayoutLineRecord | null>;
   recordLineSubmission(id: number, at: Date): Promise<void>;
+  /**
+   * Every READY line of the run to `to` (the table's decision for `start`, the same for each) with one
+   * transition record per line, in one statement; returns the ids moved.
+   */
+  startLines(runId: number, to: PayoutLineStatus, transition: NewLifecycleTransition): Promise<number[]>;
   /** R42: claims the items of the run's READY lines; false when a session or debt is already claimed. */
   claimItems(runId: number): Promise<boolean>;
   /** Sessions claimed more than once by lines that were sent (R46: must be none). */
