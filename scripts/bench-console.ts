@@ -83,8 +83,10 @@ async function main(): Promise<void> {
     });
     const fakeWindow = new FakeWindow(ipcMain, 'app://console/index.html');
     const ipcClient = createTRPCClient<AppRouter>({
-      links: [ipcLink({ bridge: fakeWindow.bridge(), transformer: superjson, getToken: () => session.token })],
+      links: [ipcLink({ bridge: fakeWindow.bridge(), transformer: superjson, getToken: () => null })],
     });
+    // The main process keeps a window's token (the renderer never holds it): sign in over IPC first.
+    await ipcClient.auth.login.mutate(ADMIN);
     const headers = { authorization: `Bearer ${session.token}` };
     const httpClient = createTRPCClient<AppRouter>({
       links: [httpLink({ url: `${host.url}/trpc`, transformer: superjson, headers })],
@@ -97,7 +99,7 @@ async function main(): Promise<void> {
     const iterations = 2000;
     // Interleave rounds so machine noise hits every path alike; medians per path.
     const paths: Record<string, () => Promise<unknown>> = {
-      direct: () => services.people.getStudent(actor, id),
+      direct: () => services.people.getStudent.run(actor, { id }),
       caller: () => caller.people.getStudent({ id }),
       'ipc fakes': () => ipcClient.people.getStudent.query({ id }),
       http: () => httpClient.people.getStudent.query({ id }),
