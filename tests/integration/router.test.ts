@@ -96,7 +96,7 @@ describe('the staff router through createCaller', () => {
     expect(detail.meetingJoinUrl).toMatch(/\/j\//);
     const listed = await admin.bookings.list({ studentId: student.id });
     expect(listed.items[0]?.meetingJoinUrl).toBe(detail.meetingJoinUrl);
-    expect(detail.actions.map((offer) => offer.action)).toEqual(['complete', 'cancel_paid']);
+    expect(detail.actions.map((offer) => offer.action)).toEqual(['complete', 'cancel_paid', 'reschedule']);
     expect(detail.actions.find((offer) => offer.action === 'complete')).toMatchObject({
       open: false,
       reason: expect.stringContaining('cannot be completed before then') as string,

@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import { DomainError } from '../domain/errors';
-import { createGigInput, createPersonInput, idSchema } from '../../shared/schemas';
+import { createGigInput, createPersonInput, idSchema, textSchema } from '../../shared/schemas';
 import { auditEntry } from './audit';
 import type { ServiceDeps } from './context';
+import { createPeoplePages, PEOPLE_PAGE_USE_CASES } from './people-pages';
 import type { GigRecord, StudentRecord, TeacherRecord } from './ports';
 import { implement, spec } from './use-case';
 
-const search = z.object({ text: z.string().max(200).default('') });
+const search = z.object({ text: textSchema(200, { required: false }).default('') });
 
 export const PEOPLE_USE_CASES = {
   create: spec('people.create', 'people.write', createPersonInput),
@@ -16,10 +17,13 @@ export const PEOPLE_USE_CASES = {
   searchStudents: spec('people.searchStudents', 'people.read', search),
   searchTeachers: spec('people.searchTeachers', 'people.read', search),
   listGigs: spec('gigs.list', 'people.read', z.object({ teacherId: idSchema.optional() })),
+  ...PEOPLE_PAGE_USE_CASES,
 };
 
-export function createPeopleService({ uow, clock }: ServiceDeps) {
+export function createPeopleService(deps: ServiceDeps) {
+  const { uow, clock } = deps;
   return {
+    ...createPeoplePages(deps),
     create: implement(PEOPLE_USE_CASES.create, async (actor, data): Promise<StudentRecord | TeacherRecord> =>
       uow.transaction(async (repos) => {
         const fields = { email: data.email, name: data.name, timezone: data.timezone ?? 'UTC', createdAt: clock.now() };

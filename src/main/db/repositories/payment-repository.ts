@@ -3,12 +3,14 @@ import type {
   PaymentAttemptRecord,
   PaymentListQuery,
   PartyPaymentRow,
+  PaymentContext,
   PaymentRecord,
   PaymentStore,
   PaymentStripeFacts,
   PaymentTransitionChanges,
   SavedMethodRecord,
 } from '../../services/ports';
+import { OPEN_REFUND_STATUSES } from '../../domain/refund-machine';
 import type { PaymentStatus } from '../../domain/states';
 import type { Payment, Prisma } from '../generated/client.ts';
 import type { Db } from './prisma-types';
@@ -184,5 +186,52 @@ export class PrismaPaymentRepository implements PaymentStore {
   }
   findMethod(stripePaymentMethodId: string): Promise<SavedMethodRecord | null> {
     return this.db.paymentMethod.findUnique({ where: { stripePaymentMethodId } });
+  }
+  async contexts(paymentIds: readonly number[]): Promise<Map<number, PaymentContext>> {
+    const ids = [...new Set(paymentIds)];
+    if (ids.length === 0) return new Map();
+    const [payments, reserved] = await Promise.all([
+      this.db.payment.findMany({
+        where: { id: { in: ids } },
+        select: {
+          id: true,
+          bookingId: true,
+          currency: true,
+          amountMinor: true,
+          refundedMinor: true,
+          booking: {
+            select: {
+              studentId: true,
+              teacherId: true,
+              student: { select: { name: true } },
+              teacher: { select: { name: true } },
+            },
+          },
+        },
+      }),
+      this.db.refundRequest.groupBy({
+        by: ['paymentId'],
+        where: { paymentId: { in: ids }, status: { in: [...OPEN_REFUND_STATUSES] } },
+        _sum: { amountMinor: true },
+      }),
+    ]);
+    const reservedBy = new Map(reserved.map((row) => [row.paymentId, row._sum.amountMinor ?? 0]));
+    return new Map(
+      payments.map((payment) => [
+        payment.id,
+        {
+          paymentId: payment.id,
+          bookingId: payment.bookingId,
+          currency: payment.currency,
+          amountMinor: payment.amountMinor,
+          refundedMinor: payment.refundedMinor,
+          reservedMinor: reservedBy.get(payment.id) ?? 0,
+          studentId: payment.booking.studentId,
+          studentName: payment.booking.student.name,
+          teacherId: payment.booking.teacherId,
+          teacherName: payment.booking.teacher.name,
+        },
+      ]),
+    );
   }
 }

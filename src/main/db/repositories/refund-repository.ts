@@ -56,6 +56,16 @@ export class PrismaRefundRepository implements RefundStore {
       where: {
         ...(query.statuses ? { status: { in: [...query.statuses] } } : {}),
         ...(query.paymentId ? { paymentId: query.paymentId } : {}),
+        ...(query.studentId !== undefined || query.teacherId !== undefined
+          ? {
+              payment: {
+                booking: {
+                  ...(query.studentId !== undefined ? { studentId: query.studentId } : {}),
+                  ...(query.teacherId !== undefined ? { teacherId: query.teacherId } : {}),
+                },
+              },
+            }
+          : {}),
         ...(query.beforeId ? { id: { lt: query.beforeId } } : {}),
       },
       orderBy: { id: 'desc' },

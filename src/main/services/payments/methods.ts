@@ -23,6 +23,15 @@ export function methodView(method: SavedMethodRecord) {
   };
 }
 
+/** Newest first; the card added most recently is the default (as the marketplace API says). */
+export function defaultFirst(
+  methods: readonly SavedMethodRecord[],
+): { method: SavedMethodRecord; isDefault: boolean }[] {
+  return [...methods]
+    .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || b.id - a.id)
+    .map((method, index) => ({ method, isDefault: index === 0 }));
+}
+
 /** R50: a student reaches only their own cards; another's are answered as absent. */
 function assertOwnStudent(actor: Actor, studentId: number): void {
   if (actor.kind === 'STUDENT' && actor.id !== studentId)
@@ -65,7 +74,10 @@ export function createMethodUseCases(deps: ServiceDeps & { gateway: PaymentGatew
 
   const listMethods = implement(PAYMENT_USE_CASES.listMethods, async (actor, input) => {
     assertOwnStudent(actor, input.studentId);
-    return (await uow.read.payments.methods(input.studentId)).map(methodView);
+    return defaultFirst(await uow.read.payments.methods(input.studentId)).map(({ method, isDefault }) => ({
+      ...methodView(method),
+      isDefault,
+    }));
   });
 
   return { attachMethod, listMethods };

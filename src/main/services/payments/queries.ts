@@ -61,7 +61,18 @@ export function createPaymentQueries(deps: ServiceDeps) {
       beforeId: input.cursor,
       limit: limit + 1,
     });
-    const items = rows.slice(0, limit);
+    const page = rows.slice(0, limit);
+    // Who each payment is for and what of it is reserved, so the list can name and link the people.
+    const contexts = await uow.read.payments.contexts(page.map((payment) => payment.id));
+    const items = page.map((payment) => {
+      const context = contexts.get(payment.id);
+      return {
+        ...payment,
+        student: context ? { id: context.studentId, name: context.studentName } : null,
+        teacher: context ? { id: context.teacherId, name: context.teacherName } : null,
+        reservedMinor: context?.reservedMinor ?? 0,
+      };
+    });
     return { items, nextCursor: rows.length > limit ? (items.at(-1)?.id ?? null) : null };
   });
 

@@ -85,6 +85,22 @@ export interface PartyPaymentRow extends PaymentRecord {
   cardLast4: string | null;
 }
 
+/** A payment with whom it is for and how much of it is spent or spoken for (R24, R27), for lists that show context. */
+export interface PaymentContext {
+  paymentId: number;
+  bookingId: number;
+  currency: string;
+  amountMinor: number;
+  /** Refunds Stripe completed. */
+  refundedMinor: number;
+  /** Open refund requests (filed, approved, pending at Stripe): reserved until Stripe answers. */
+  reservedMinor: number;
+  studentId: number;
+  studentName: string;
+  teacherId: number;
+  teacherName: string;
+}
+
 export interface PaymentStore {
   lock(paymentId: number): Promise<void>;
   findById(id: number): Promise<PaymentRecord | null>;
@@ -135,4 +151,6 @@ export interface PaymentStore {
   saveMethod(input: Omit<SavedMethodRecord, 'id'>): Promise<SavedMethodRecord>;
   methods(studentId: number): Promise<SavedMethodRecord[]>;
   findMethod(stripePaymentMethodId: string): Promise<SavedMethodRecord | null>;
+  /** Context of many payments at once, by payment id. */
+  contexts(paymentIds: readonly number[]): Promise<Map<number, PaymentContext>>;
 }

@@ -56,6 +56,21 @@ export interface StaffStore {
     createdAt: Date;
   }): Promise<StaffRecord>;
   list(): Promise<StaffRecord[]>;
+  /** Names of many staff members at once (lists that say who asked, approved or acted). */
+  names(ids: readonly number[]): Promise<Map<number, string>>;
+  /** R34: disables or re-enables an account. */
+  setActive(id: number, active: boolean, at: Date): Promise<StaffRecord>;
+  setPasswordHash(id: number, passwordHash: string, at: Date): Promise<void>;
+  /**
+   * Locks the rows of the active admins (FOR UPDATE) and returns their ids: two admins disabling each
+   * other at once cannot both see another active admin (R34: the last active admin stays).
+   */
+  lockActiveAdmins(): Promise<number[]>;
+  /** R34: the account must choose a new password before anything else (a generated or reset one). */
+  mustChangePassword(id: number): Promise<boolean>;
+  setMustChangePassword(id: number, required: boolean, at: Date): Promise<void>;
+  /** The accounts that must change their password (for the staff list). */
+  mustChangePasswordIds(): Promise<Set<number>>;
 }
 
 /** A student's or teacher's marketplace sign-in (R50). */

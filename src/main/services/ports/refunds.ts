@@ -47,6 +47,9 @@ export interface RefundTransitionChanges {
 export interface RefundListQuery {
   statuses?: readonly RefundRequestStatus[] | undefined;
   paymentId?: number | undefined;
+  /** Requests about this student's or teacher's bookings. */
+  studentId?: number | undefined;
+  teacherId?: number | undefined;
   beforeId?: number | undefined;
   limit: number;
 }
