@@ -1,7 +1,9 @@
 /**
- * npm run serve -- [--port N] [--host 127.0.0.1] [--data-dir DIR] [--no-demo]
+ * npm run serve -- [--port N] [--host 127.0.0.1] [--data-dir DIR] [--no-demo] [--verbose]
  * The headless host: services and router over HTTP at /trpc plus the built console, for running
  * the trusted side on a server, for a machine without the Electron binary, and for end-to-end tests.
+ * --verbose prints where the start spent its time (database open, migrations check, sandboxes, …),
+ * and, once done, what ran after the console was usable (demo set, reconciliation).
  */
 import { argValue, loadConfig } from '../src/main/config/config';
 import { startHost } from '../src/main/host';
@@ -26,6 +28,15 @@ async function main(): Promise<void> {
     trustProxy: process.env['LINGUAFLEX_TRUST_PROXY'] === 'true',
   });
   console.log(`LinguaFlex Ops console: ${running.url}`);
+  if (argv.includes('--verbose')) {
+    console.log('Start-up:');
+    for (const line of running.timer.lines()) console.log(line);
+    void running.background.then(() => {
+      console.log('After the console was usable:');
+      for (const phase of running.timer.phases.filter((entry) => entry.background))
+        console.log(`${Math.round(phase.ms).toString().padStart(6)} ms  ${phase.name}`);
+    });
+  }
   const stop = () => {
     void running.close().then(() => process.exit(0));
   };

@@ -3,6 +3,7 @@ import { DomainError } from '../../domain/errors';
 import { AUDIT_USE_CASES } from '../../services/audit';
 import { REPORT_USE_CASES } from '../../services/reports';
 import { SETTINGS_USE_CASES } from '../../services/settings';
+import { textSchema } from '../../../shared/schemas';
 import { router, staffProcedure, useCaseProcedure } from '../trpc';
 
 export const settingsRouter = router({
@@ -22,6 +23,9 @@ export const reportsRouter = router({
 
 export const auditRouter = router({
   list: useCaseProcedure(AUDIT_USE_CASES.list).query(({ ctx, input }) => ctx.services.audit.list.run(ctx.actor, input)),
+  actors: useCaseProcedure(AUDIT_USE_CASES.actors).query(({ ctx, input }) =>
+    ctx.services.audit.actors.run(ctx.actor, input),
+  ),
 });
 
 const credentialsInput = z
@@ -34,14 +38,14 @@ const credentialsInput = z
       .string()
       .trim()
       .regex(/^whsec_[A-Za-z0-9]+$/, 'must be a webhook signing secret (whsec_…)'),
-    zoomAccountId: z.string().trim().min(1).max(100),
-    zoomClientId: z.string().trim().min(1).max(100),
-    zoomClientSecret: z.string().trim().min(1).max(200),
+    zoomAccountId: textSchema(100),
+    zoomClientId: textSchema(100),
+    zoomClientSecret: textSchema(200),
     smtpUrl: z
       .string()
       .trim()
       .regex(/^smtps?:\/\/\S+$/, 'must start with smtp:// or smtps://'),
-    mailFrom: z.string().trim().min(3).max(200),
+    mailFrom: textSchema(200).min(3),
   })
   .partial();
 
@@ -62,6 +66,17 @@ export const systemRouter = router({
       await ctx.services.audit.record(ctx.actor, 'credentials.update', 'Settings', 'credentials', { fields });
       return { saved: fields, takesEffect: 'at the next start' };
     }),
-  /** Which integrations are real and which sandboxed; credentials only masked. */
-  integrations: staffProcedure('settings.read').query(({ ctx }) => ctx.integrations()),
+  /** Which integrations are real and which sandboxed; credentials only masked — still secrets (R32, R34). */
+  integrations: staffProcedure('secrets.read').query(({ ctx }) => ctx.integrations()),
+  /**
+   * Where Stripe's dashboard shows this deployment's payments, or null in the local sandbox (its
+   * ids mean nothing at Stripe): the console links payment and refund ids there only then. It
+   * tells nothing secret — only whether the key is a live or a test one.
+   */
+  stripeDashboard: staffProcedure('payments.read').query(({ ctx }) => {
+    const stripe = ctx.integrations().find((integration) => integration.name === 'stripe');
+    if (!stripe || stripe.mode !== 'real Stripe') return { url: null };
+    const live = stripe.credential?.startsWith('sk_live_') || stripe.credential?.startsWith('rk_live_');
+    return { url: live ? 'https://dashboard.stripe.com' : 'https://dashboard.stripe.com/test' };
+  }),
 });

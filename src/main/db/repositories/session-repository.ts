@@ -49,9 +49,15 @@ export class PrismaSessionRepository implements SessionStore {
     });
     return updated.count > 0;
   }
-  async revokeAllOf(kind: SessionKind, subjectId: number, reason: string, at: Date): Promise<string[]> {
+  async revokeAllOf(
+    kind: SessionKind,
+    subjectId: number,
+    reason: string,
+    at: Date,
+    except?: string,
+  ): Promise<string[]> {
     const open = await this.db.authSession.findMany({
-      where: { kind, subjectId, revokedAt: null },
+      where: { kind, subjectId, revokedAt: null, ...(except ? { id: { not: except } } : {}) },
       select: { id: true },
     });
     await this.db.authSession.updateMany({

@@ -33,7 +33,8 @@ export interface SessionStore {
   /** Records use at most once a minute, so a busy console does not write on every call. */
   touch(id: string, at: Date): Promise<void>;
   revoke(id: string, reason: string, at: Date): Promise<boolean>;
-  revokeAllOf(kind: SessionKind, subjectId: number, reason: string, at: Date): Promise<string[]>;
+  /** Ends every open session of the subject (but `except`, the caller's own, when given); returns their ids. */
+  revokeAllOf(kind: SessionKind, subjectId: number, reason: string, at: Date, except?: string): Promise<string[]>;
   addRefreshToken(token: { sessionId: string; tokenHash: string; createdAt: Date; expiresAt: Date }): Promise<void>;
   findRefreshToken(tokenHash: string): Promise<RefreshTokenRecord | null>;
   /** Marks a refresh token used; false when it already was (a second use: reuse). */
