@@ -171,7 +171,7 @@ test.describe.serial('teacher payouts and the ledger, as finance', () => {
     await screenshot(page, 'finance-preview-held');
 
     // The teacher's payout page: an unknown account id is refused in Stripe's words, then one is created.
-    await line.getByRole('link', { name: teacher.name }).click();
+    await line.getByRole('link', { name: `Payouts of ${teacher.name}` }).click();
     await expect(page.getByRole('heading', { name: teacher.name })).toBeVisible();
     await expect(page.getByTestId('payout-status-value')).toHaveText('Not connected');
     await page.getByRole('button', { name: 'Connect Stripe account' }).click();

@@ -14,7 +14,7 @@ test('an admin takes a payment with a test card: paid, Zoom meeting and both ema
   const dialog = page.getByRole('dialog');
   await dialog.getByLabel('Payment method id').fill('pm_card_visa');
   await dialog.getByRole('button', { name: 'Charge card' }).click();
-  await expect(dialog.getByTestId('payment-outcome')).toContainText('PAID');
+  await expect(dialog.getByTestId('payment-outcome')).toContainText('Paid');
   await dialog.getByRole('button', { name: 'Close' }).click();
   await expect(page.getByRole('heading', { name: /Booking #/ })).toContainText('Paid');
   await expect(page.getByTestId('meeting')).toContainText('/j/', { timeout: 15_000 });

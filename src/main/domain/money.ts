@@ -1,4 +1,10 @@
-import { CURRENCY_CODES, isCurrencyCode, minorToDecimalString, type CurrencyCode } from '../../shared/currency';
+import {
+  CURRENCY_CODES,
+  formatMoney,
+  isCurrencyCode,
+  minorToDecimalString,
+  type CurrencyCode,
+} from '../../shared/currency';
 import { DomainError } from './errors';
 
 /**
@@ -14,6 +20,17 @@ export function parseCurrency(code: string): CurrencyCode {
     });
   }
   return code;
+}
+
+/**
+ * An amount as a person reads it in a message: "$16.01", "€20.00", "¥2,363" (formatted in its
+ * currency, never bare minor units). Messages are English, so the English format; the renderer
+ * formats what it shows itself in the viewer's locale.
+ */
+export function moneyText(amountMinor: number, currency: string | undefined): string {
+  if (currency === undefined || !isCurrencyCode(currency) || !Number.isSafeInteger(amountMinor))
+    return String(amountMinor);
+  return formatMoney(amountMinor, currency, 'en-US');
 }
 
 /** Checks that `value` is an integer number of minor units, ≥ 0, within safe-integer range. */

@@ -2,6 +2,7 @@ import type { Actor } from './actors';
 import type { PaymentEffect } from './effects';
 import { decide, openFrom, type Decision, type Guard, type Machine, type TransitionRow } from './lifecycle';
 import type { PaymentStatus } from './states';
+import { moneyText } from './money';
 
 /**
  * The payment record's lifecycle (R14, R15, R21–R24, R27) as rows of the lifecycle kernel. A
@@ -15,6 +16,8 @@ export interface PaymentContext {
   readonly paymentId?: number | undefined;
   readonly amountMinor: number;
   readonly refundedMinor: number;
+  /** The payment's currency: messages name amounts in it, not in minor units. */
+  readonly currency?: string | undefined;
   /** For `refund`: what Stripe refunded now. */
   readonly refundAmountMinor?: number | undefined;
   /** For `refund_failed`: the amount of the refund that failed after it had counted (R27). */
@@ -34,7 +37,9 @@ const refundWithinRemaining: Guard<PaymentContext> = {
       return 'The refund amount must be a positive whole number of minor units';
     }
     const remaining = ctx.amountMinor - ctx.refundedMinor;
-    return amount <= remaining ? null : `The refund of ${amount} exceeds the ${remaining} still refundable`;
+    return amount <= remaining
+      ? null
+      : `The refund of ${moneyText(amount, ctx.currency)} exceeds the ${moneyText(remaining, ctx.currency)} still refundable`;
   },
 };
 
@@ -48,7 +53,7 @@ const reversalWithinRefunded: Guard<PaymentContext> = {
       return 'The failed refund’s amount must be a positive whole number of minor units';
     return amount <= ctx.refundedMinor
       ? null
-      : `The failed refund of ${amount} is more than the ${ctx.refundedMinor} recorded as refunded`;
+      : `The failed refund of ${moneyText(amount, ctx.currency)} is more than the ${moneyText(ctx.refundedMinor, ctx.currency)} recorded as refunded`;
   },
 };
 

@@ -1,6 +1,7 @@
 import type { Actor } from './actors';
 import type { RefundEffect } from './effects';
 import { decide, openFrom, type Decision, type Guard, type Machine, type TransitionRow } from './lifecycle';
+import { moneyText } from './money';
 
 /**
  * A refund request's lifecycle (R24, R27, R18) as rows of the lifecycle kernel: filed, approved by
@@ -47,6 +48,8 @@ export interface RefundContext {
   readonly amountMinor: number;
   /** What the payment still has to give, less every other open request's amount. */
   readonly refundableMinor: number;
+  /** The payment's currency: messages name amounts in it ("$16.01"), not in minor units. */
+  readonly currency?: string | undefined;
   readonly reason?: string | null | undefined;
   readonly requestedById: number | null;
   readonly firstApproverId: number | null;
@@ -83,7 +86,7 @@ const withinRefundable: Guard<RefundContext> = {
   check: (ctx) =>
     ctx.amountMinor <= ctx.refundableMinor
       ? null
-      : `The refund of ${ctx.amountMinor} exceeds the ${Math.max(0, ctx.refundableMinor)} still refundable on this payment`,
+      : `The refund of ${moneyText(ctx.amountMinor, ctx.currency)} exceeds the ${moneyText(Math.max(0, ctx.refundableMinor), ctx.currency)} still refundable on this payment`,
 };
 
 const notTheRequester: Guard<RefundContext> = {

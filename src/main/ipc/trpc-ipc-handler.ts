@@ -3,6 +3,7 @@ import superjson from 'superjson';
 import { z } from 'zod';
 import { TRPC_IPC_CHANNEL, type MainToRenderer } from '../../shared/ipc-protocol';
 import { localBackend, type BackendOperation, type IpcBackend } from './backend';
+import { deserializeInput } from '../api/transformer';
 
 export { localBackend, splitBackend, type BackendOperation, type IpcBackend, type SubscriptionSink } from './backend';
 
@@ -104,7 +105,8 @@ export function createTrpcIpcHandler<TRouter extends AnyRouter>(options: TrpcIpc
     'backend' in options ? options.backend : localBackend(options.router, (token) => options.createContext(token));
   const transformer: Transformer = options.transformer ?? {
     serialize: (value) => superjson.serialize(value),
-    deserialize: (value) => superjson.deserialize(value as Parameters<typeof superjson.deserialize>[0]),
+    // As over HTTP: a request's Dates must be ISO text, never `new Date(true)` (api/transformer.ts).
+    deserialize: deserializeInput,
   };
   const pages = new Map<number, PageState>();
   const watched = new Set<number>();
@@ -230,6 +232,18 @@ export function createTrpcIpcHandler<TRouter extends AnyRouter>(options: TrpcIpc
      */
     forgetWindow(windowId: number): void {
       close(windowId);
+    },
+    /**
+     * The window's page was reloaded: nothing more is sent for the old page's requests and its
+     * subscriptions end, but the session held for the window stays (a reload keeps the user signed
+     * in; the token still never reaches the page). Wire it to webContents' `did-navigate`.
+     */
+    pageReplaced(windowId: number): void {
+      const page = pages.get(windowId);
+      if (!page) return;
+      page.gone = true;
+      for (const controller of page.subscriptions.values()) controller.abort();
+      pages.set(windowId, { token: page.token, epoch: page.epoch, gone: false, subscriptions: new Map() });
     },
     /** Open subscriptions across all windows (for tests and diagnostics). */
     activeSubscriptionCount(): number {

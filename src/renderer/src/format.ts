@@ -5,6 +5,7 @@ import {
   isCurrencyCode,
   parseDecimalToMinor,
 } from '../../shared/currency';
+import { PAYMENT_LABELS } from '../../shared/status-label';
 
 // Intl formatters are expensive to build and cheap to reuse; a virtualized table formats thousands
 // of cells while scrolling, so every formatter is made once per option set (money: in ../../shared/currency).
@@ -82,12 +83,7 @@ export const STATUS_LABEL: Record<string, string> = {
   FAILED: 'Payment failed',
 };
 
-/** A payment's status (and a booking's payment status) where it differs from the booking's word. */
-export const PAYMENT_STATUS_LABEL: Record<string, string> = {
-  PENDING: 'Payment pending',
-  PAID: 'Paid',
-  PARTIALLY_REFUNDED: 'Partly refunded',
-  REFUNDED: 'Refunded',
-  FAILED: 'Payment failed',
-  CANCELED: 'Cancelled',
-};
+/** A payment's status (and a booking's payment status) in words: the shared table's (src/shared/status-label). */
+export const PAYMENT_STATUS_LABEL: Record<string, string> = Object.fromEntries(
+  Object.entries(PAYMENT_LABELS).map(([status, { label }]) => [status, label]),
+);

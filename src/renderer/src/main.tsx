@@ -1,5 +1,5 @@
 import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { StrictMode, useState } from 'react';
+import { StrictMode, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
 import { describeError } from './errors';
@@ -8,7 +8,7 @@ import { createClient, TRPCProvider } from './trpc';
 import './styles.css';
 
 function Providers() {
-  const { getToken, signOut } = useSession();
+  const { getToken, signOut, restored } = useSession();
   const [queryClient] = useState(() => {
     const onError = (error: unknown) => {
       const { code, message } = describeError(error);
@@ -28,6 +28,19 @@ function Providers() {
     });
   });
   const [trpcClient] = useState(() => createClient(getToken));
+  // A reload keeps the session (an HttpOnly cookie, or the desktop's main process holds it): ask who we are.
+  useEffect(() => {
+    trpcClient.auth.me
+      .query()
+      .then((me) =>
+        restored({
+          token: '',
+          staff: { id: me.id, email: me.email, name: me.name, role: me.role },
+          permissions: me.permissions,
+        }),
+      )
+      .catch(() => restored(null));
+  }, [trpcClient, restored]);
   return (
     <QueryClientProvider client={queryClient}>
       <TRPCProvider trpcClient={trpcClient} queryClient={queryClient}>

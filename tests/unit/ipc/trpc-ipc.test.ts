@@ -205,6 +205,19 @@ describe('tRPC over IPC (fakes of ipcMain and ipcRenderer that copy with structu
     expect(after.data?.domainCode).toBe('UNAUTHENTICATED');
   });
 
+  it('a reloaded page stays signed in: the main process keeps the token, the page still never sees it', async () => {
+    const window = new FakeWindow(ipcMain, APP_URL);
+    const anonymous = clientFor(window, () => null);
+    const session = await anonymous.auth.login.mutate({ email: 'admin@ops.test', password: 'admin password 1' });
+    expect(session.token).toBe('');
+    const signedIn = handler.signedInWindowCount();
+    handler.pageReplaced(window.id);
+    expect(handler.signedInWindowCount()).toBe(signedIn);
+    // The new page has no token of its own, and is still the signed-in staff member.
+    const me = await clientFor(window, () => null).auth.me.query();
+    expect(me.email).toBe('admin@ops.test');
+  });
+
   it('the desktop procedures answer “only in the desktop app” where the context has no desktop capability', async () => {
     const window = new FakeWindow(ipcMain, APP_URL);
     const client = await signIn(window);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DomainError } from '../../domain/errors';
+import { canSeeMeetingSecrets } from '../../domain/permissions';
 import { nextStepFor } from '../../domain/guidance';
 import type { ServiceDeps } from '../context';
 import { assertOwnBooking } from '../lifecycle/booking';
@@ -8,6 +9,7 @@ import { loadSettings } from '../settings';
 import { implement } from '../use-case';
 import { actionsFor } from './actions';
 import { quoteFor } from './quotes';
+import { rescheduleStatusOf } from './reschedule';
 import { BOOKING_USE_CASES } from './specs';
 
 const CURSOR_SCHEMA = z.object({ at: z.iso.datetime(), id: z.number().int().positive() });
@@ -40,19 +42,37 @@ export function createBookingQueries(deps: ServiceDeps) {
     const booking = await uow.read.bookings.findById(input.id);
     if (!booking) throw new DomainError('NOT_FOUND', `Booking ${input.id} does not exist`);
     assertOwnBooking(actor, booking);
-    const [student, teacher, gig, transitions, moneyTransitions, notifications, meeting, emails, payments, settings] =
-      await Promise.all([
-        uow.read.people.findStudent(booking.studentId),
-        uow.read.people.findTeacher(booking.teacherId),
-        uow.read.people.findGig(booking.gigId),
-        uow.read.bookings.transitions(booking.id),
-        uow.read.transitions.forBooking(booking.id),
-        uow.read.outbox.listForBooking(booking.id),
-        uow.read.deliveries.findMeeting(booking.id),
-        uow.read.deliveries.emails(booking.id),
-        uow.read.payments.forBooking(booking.id),
-        loadSettings(uow.read),
-      ]);
+    const [
+      student,
+      teacher,
+      gig,
+      transitions,
+      moneyTransitions,
+      notifications,
+      meeting,
+      emails,
+      payments,
+      settings,
+      latestReschedule,
+    ] = await Promise.all([
+      uow.read.people.findStudent(booking.studentId),
+      uow.read.people.findTeacher(booking.teacherId),
+      uow.read.people.findGig(booking.gigId),
+      uow.read.bookings.transitions(booking.id),
+      uow.read.transitions.forBooking(booking.id),
+      uow.read.outbox.listForBooking(booking.id),
+      uow.read.deliveries.findMeeting(booking.id),
+      uow.read.deliveries.emails(booking.id),
+      uow.read.payments.forBooking(booking.id),
+      loadSettings(uow.read),
+      uow.read.bookings.latestReschedule(booking.id),
+    ]);
+    const openReschedule = latestReschedule?.status === 'REQUESTED' ? latestReschedule : null;
+    // The timeline names the staff who acted (not "ADMIN #1"): both four-eyes approvers included.
+    const staffIds = [...transitions, ...moneyTransitions]
+      .filter((transition) => transition.actorKind === 'STAFF' && transition.actorId !== null)
+      .map((transition) => transition.actorId as number);
+    const staffNames = staffIds.length > 0 ? await uow.read.staff.names([...new Set(staffIds)]) : new Map();
     if (!student || !teacher || !gig)
       throw new Error(`Booking ${booking.id} refers to a missing student, teacher or gig`);
     const reserved = new Map(
@@ -72,6 +92,14 @@ export function createBookingQueries(deps: ServiceDeps) {
         minutes: booking.minutes,
         now,
         paymentWindowMinutes: settings.paymentWindowMinutes,
+        reschedule: {
+          movesSoFar: booking.rescheduleCount,
+          maxMoves: settings.maxReschedules,
+          open: openReschedule
+            ? { requestedBy: openReschedule.requestedByKind, expiresAt: openReschedule.expiresAt }
+            : null,
+          actingParty: actor.kind === 'STUDENT' || actor.kind === 'TEACHER' ? actor.kind : null,
+        },
       },
       payments,
       (paymentId) => reserved.get(paymentId) ?? 0,
@@ -83,10 +111,16 @@ export function createBookingQueries(deps: ServiceDeps) {
       gig: { id: gig.id, title: gig.title, language: gig.language },
       transitions,
       moneyTransitions,
+      /** Who each staff actor of the timelines is, by id. */
+      staffNames: Object.fromEntries(staffNames) as Record<number, string>,
       notifications,
-      meeting,
+      // R34: the host link and the meeting password only to whom may see them (admins, the host).
+      meeting:
+        meeting && !canSeeMeetingSecrets(actor, booking) ? { ...meeting, startUrl: null, password: null } : meeting,
       emails,
       nextStep: nextStepFor(state, booking.startsAt, booking.endsAt, now, settings.paymentWindowMinutes),
+      /** R53: the latest request to move it (NONE when there was none). */
+      rescheduleRequest: rescheduleStatusOf(latestReschedule),
       actions,
       availableActions: actions.filter((offer) => offer.open).map((offer) => offer.action),
     };

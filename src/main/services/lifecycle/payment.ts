@@ -37,6 +37,7 @@ export async function applyPaymentTransition(
     status: payment.status,
     amountMinor: payment.amountMinor,
     refundedMinor: payment.refundedMinor,
+    currency: payment.currency,
     ...step.ctx,
   });
   const written = await repos.payments.applyTransition(

@@ -36,6 +36,7 @@ async function refundContext(
     requestId: request.id,
     amountMinor: request.amountMinor,
     refundableMinor: remainingRefundable(payment, reserved),
+    currency: payment.currency,
     reason,
     requestedById: request.requestedById,
     firstApproverId: request.firstApproverId,

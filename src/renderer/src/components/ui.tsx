@@ -1,6 +1,7 @@
 import { Component, useEffect, useRef, useState, type ErrorInfo, type ReactNode } from 'react';
 import { describeError } from '../errors';
-import { PAYMENT_STATUS_LABEL, STATUS_LABEL } from '../format';
+import { bookingStatusLabel, paymentStatusLabel, type StatusTone } from '../../../shared/status-label';
+import { localizeInstants, STATUS_LABEL } from '../format';
 
 export function Spinner({ label = 'Loading…' }: { label?: string }) {
   return (
@@ -11,17 +12,32 @@ export function Spinner({ label = 'Loading…' }: { label?: string }) {
   );
 }
 
+/**
+ * What went wrong, in the server's words: the stable code stays in `data.domainCode` for programs
+ * and never shows in the text; instants the message names show in the viewer's time. Trying again
+ * is offered only where it can help (not for a refusal or something that does not exist).
+ */
 export function ErrorState({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
   const { message, code } = describeError(error);
+  const hopeless = code === 'FORBIDDEN' || code === 'NOT_FOUND' || code === 'VALIDATION';
   return (
-    <div className="state state-error" role="alert">
-      <strong>Could not load this.</strong> {message}
-      {code ? <span className="code"> ({code})</span> : null}
-      {onRetry ? (
+    <div className="state state-error" role="alert" data-code={code ?? undefined}>
+      <strong>Could not load this.</strong> {localizeInstants(message)}
+      {onRetry && !hopeless ? (
         <button type="button" className="button" onClick={onRetry}>
           Try again
         </button>
       ) : null}
+    </div>
+  );
+}
+
+/** A page this role may not see, said plainly — no frame, no failed calls, no "Try again". */
+export function NotAvailableToRole({ page, role }: { page: string; role: string }) {
+  return (
+    <div className="state state-error not-available" role="alert" data-testid="not-available">
+      <strong>Not available to your role.</strong> {page} is not open to {role.toLowerCase()} staff. Ask an admin if you
+      need it.
     </div>
   );
 }
@@ -34,17 +50,46 @@ export function InlineError({ error }: { error: unknown }) {
   if (!error) return null;
   const { message, code } = describeError(error);
   return (
-    <p className="inline-error" role="alert">
-      {message}
-      {code ? <span className="code"> ({code})</span> : null}
+    <p className="inline-error" role="alert" data-code={code ?? undefined}>
+      {localizeInstants(message)}
     </p>
   );
 }
 
-/** A booking's or a payment's status in words (a payment's PENDING is not the booking's "awaiting teacher"). */
-export function StatusBadge({ value, kind = 'booking' }: { value: string; kind?: 'booking' | 'payment' }) {
-  const label = (kind === 'payment' ? PAYMENT_STATUS_LABEL[value] : undefined) ?? STATUS_LABEL[value] ?? value;
-  return <span className={`badge badge-${value.toLowerCase()}`}>{label}</span>;
+/** The badge style of each tone of the shared status table (the CSS classes predate the tones). */
+const TONE_CLASS: Record<StatusTone, string> = {
+  waiting: 'badge-pending',
+  progress: 'badge-progress',
+  ok: 'badge-paid',
+  problem: 'badge-failed',
+  closed: 'badge-refunded',
+};
+
+/**
+ * A booking's or a payment's status in words, from the one shared table (src/shared/status-label):
+ * a booking's label comes from its (status, payment status) pair, so a confirmed booking whose
+ * payment is in progress never reads "Awaiting teacher". Without `paymentStatus` a booking status
+ * shows its own word (for places that only know the status).
+ */
+export function StatusBadge({
+  value,
+  kind = 'booking',
+  paymentStatus,
+}: {
+  value: string;
+  kind?: 'booking' | 'payment';
+  paymentStatus?: string;
+}) {
+  if (kind === 'payment' || paymentStatus !== undefined) {
+    const { label, tone } =
+      kind === 'payment' ? paymentStatusLabel(value) : bookingStatusLabel(value, paymentStatus ?? '');
+    return (
+      <span className={`badge ${TONE_CLASS[tone]}`} data-status={value}>
+        {label}
+      </span>
+    );
+  }
+  return <span className={`badge badge-${value.toLowerCase()}`}>{STATUS_LABEL[value] ?? value}</span>;
 }
 
 /**

@@ -408,7 +408,14 @@ export function BookingDetail({ id }: { id: number }) {
       ) : null}
       {pending === 'reschedule' ? <RescheduleDialog booking={booking} onClose={close} onDone={onDone} /> : null}
       {pending === 'take_payment' ? (
-        <TakePaymentDialog bookingId={booking.id} studentId={booking.student.id} onClose={close} />
+        <TakePaymentDialog
+          bookingId={booking.id}
+          studentId={booking.student.id}
+          studentName={booking.student.name}
+          amountMinor={booking.totalMinor}
+          currency={booking.currency}
+          onClose={close}
+        />
       ) : null}
       {pending === 'request_refund' ? (
         <RequestRefundDialog bookingId={booking.id} currency={booking.currency} onClose={close} />
