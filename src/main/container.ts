@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { AppConfig } from './config/config';
 import type { Clock } from './domain/clock';
 import { openDatabase, type Database } from './db/database';
+import { describePrivateFolder, makeFolderPrivate } from './db/paths';
 import { createRateLimits } from './db/rate-limits';
 import { applyPendingMigrations } from './db/migrate';
 import { prismaUnitOfWork } from './db/repositories';
@@ -18,6 +19,7 @@ import { createOutboxWorker, type OutboxWorker } from './outbox/worker';
 import { createServices, type Services } from './services';
 import { EventBus } from './services/events';
 import type { UnitOfWork } from './services/ports';
+import type { StartTimer } from './start-timings';
 
 export const systemClock: Clock = { now: () => new Date() };
 
@@ -53,6 +55,8 @@ export interface ContainerOptions {
   /** Credentials from elsewhere than the environment (the desktop's keychain); they win over env. */
   credentials?: Credentials;
   integrations?: IntegrationOptions;
+  /** Records how long each phase of the start takes (printed with --verbose). */
+  timer?: StartTimer;
 }
 
 /** The composition root: configuration → database (migrated) → repositories → integrations → services. */
@@ -60,22 +64,34 @@ export async function createContainer(options: ContainerOptions): Promise<Contai
   const clock = options.clock ?? systemClock;
   const env = options.env ?? process.env;
   const logger = options.logger ?? silentLogger;
-  const db = await openDatabase(options.config.database);
+  // A data folder on disk (the embedded database's, the sandboxes' state) is the owner's alone: made
+  // so, or repaired and said so once, before anything in it is opened.
+  if (options.config.database.kind !== 'pglite-memory') {
+    const repair = describePrivateFolder(options.config.dataDir, makeFolderPrivate(options.config.dataDir));
+    if (repair) logger.warn(repair);
+  }
+  const time = <T>(name: string, work: () => Promise<T>): Promise<T> =>
+    options.timer ? options.timer.time(name, work) : work();
+  const db = await time('database open', () =>
+    openDatabase(options.config.database, { warn: (line) => logger.warn(line) }),
+  );
   let integrations: Integrations | null = null;
   try {
-    const appliedMigrations = await applyPendingMigrations(db);
+    const appliedMigrations = await time('migrations check', () => applyPendingMigrations(db));
     // A data folder on disk keeps the sandboxes' state beside the database's (an in-memory test database has none).
     const stateDir =
       options.config.database.kind === 'pglite-memory' ? undefined : path.join(options.config.dataDir, 'sandboxes');
-    integrations = await createIntegrations(
-      { ...credentialsFromEnv(env), ...options.credentials },
-      { ...(stateDir ? { stateDir } : {}), ...options.integrations },
+    integrations = await time('integrations (local sandboxes start)', () =>
+      createIntegrations(
+        { ...credentialsFromEnv(env), ...options.credentials },
+        { ...(stateDir ? { stateDir } : {}), ...options.integrations },
+      ),
     );
     // Several hosts may share PostgreSQL; the embedded database (locked to this process) has one writer.
     const shared = options.config.database.kind === 'postgres';
     const uow = prismaUnitOfWork(db.prisma, db.readQuery, shared);
     const events = new EventBus(uow.read.eventLog, !shared);
-    await events.open();
+    await time('event log', () => events.open());
     // Changes committed by other hosts (or other connections) arrive as NOTIFY on the event log.
     const unlisten = await db.listen(EVENT_CHANNEL, () => void events.poke().catch(() => undefined));
     const deliveryKick: { kick: () => void } = { kick: () => undefined };

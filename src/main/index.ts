@@ -19,7 +19,6 @@ import {
   enforceContentSecurityPolicy,
   installNavigationGuards,
   isAppUrl,
-  secureWebPreferences,
 } from './shell/security';
 import { SafeStorageCredentials } from './shell/credentials';
 import { TeamServerSetting } from './shell/connection';
@@ -40,9 +39,19 @@ if (!app.requestSingleInstanceLock()) {
 } else {
   let window: BrowserWindow | null = null;
   let runtime: DesktopRuntime | null = null;
-  const store = new Store<{ window?: SavedWindowState }>({ name: 'window-state' });
-  const credentialStore = new SafeStorageCredentials(safeStorage, new Store({ name: 'credentials' }));
-  const teamServer = new TeamServerSetting(new Store({ name: 'connection' }));
+  // The app-data folder is the owner's alone (0700, files 0600): so are the settings files written in it.
+  const store = new Store<{ window?: SavedWindowState }>({ name: 'window-state', configFileMode: 0o600 });
+  const credentialStore = new SafeStorageCredentials(
+    safeStorage,
+    new Store({ name: 'credentials', configFileMode: 0o600 }),
+  );
+  const teamServer = new TeamServerSetting(new Store({ name: 'connection', configFileMode: 0o600 }));
+
+  // Every web contents, not only the window's: no navigation away, no new windows (window.open, a
+  // middle or shift click on a link), no webviews.
+  app.on('web-contents-created', (_event, contents) => {
+    installNavigationGuards(contents, devServerUrl, (what) => consoleLogger.warn(`Blocked ${what}`));
+  });
 
   app.on('second-instance', () => {
     if (window?.isMinimized()) window.restore();
@@ -73,7 +82,7 @@ if (!app.requestSingleInstanceLock()) {
         logger: consoleLogger,
         // Only with the embedded database (or DATABASE_URL): nothing of this runs for a team server.
         openLocal: async () => {
-          const { container } = await startApp({
+          const { container, afterStart, timer } = await startApp({
             config: loadConfig(process.argv.slice(app.isPackaged ? 1 : 2)),
             logger: consoleLogger,
             // Integration credentials live encrypted in the OS keychain (safeStorage), or come from env.
@@ -89,14 +98,20 @@ if (!app.requestSingleInstanceLock()) {
               ).response === 0,
           });
           const jobs = startJobs(container.services, consoleLogger, () => container.maintain());
-          void jobs.runOnce();
           // A desktop has no public URL for webhooks: read Stripe's events instead.
           const poller = startStripePoller(container, consoleLogger, 15_000);
+          timer.markUsable();
+          if (process.argv.includes('--verbose')) for (const line of timer.lines()) consoleLogger.info(line);
+          // What can wait until the console answers: the first sweep, a demo set, reconciliation.
+          const stopping = new AbortController();
+          const background = jobs.runOnce().then(() => afterStart(stopping.signal));
           return {
             container,
             close: async () => {
+              stopping.abort();
               jobs.stop();
               poller.stop();
+              await background;
               await container.close();
             },
           };
@@ -145,13 +160,31 @@ if (!app.requestSingleInstanceLock()) {
       minHeight: 600,
       show: false,
       title: 'LinguaFlex Ops',
-      webPreferences: secureWebPreferences(path.join(here, '../preload/index.cjs')),
+      // Written out here, literally, for auditors and their tools (Electronegativity) to read;
+      // tests/unit/shell checks them against secureWebPreferences in shell/security.ts.
+      webPreferences: {
+        preload: path.join(here, '../preload/index.cjs'),
+        contextIsolation: true,
+        sandbox: true,
+        nodeIntegration: false,
+        nodeIntegrationInWorker: false,
+        nodeIntegrationInSubFrames: false,
+        webSecurity: true,
+        allowRunningInsecureContent: false,
+        experimentalFeatures: false,
+        webviewTag: false,
+        navigateOnDragDrop: false,
+        safeDialogs: true,
+        // A middle click on a link fires no auxclick, so it cannot open anything either.
+        disableBlinkFeatures: 'Auxclick',
+        spellcheck: false,
+      },
     });
     if (restored.maximized) window.maximize();
-    installNavigationGuards(window.webContents, devServerUrl, (what) => consoleLogger.warn(`Blocked ${what}`));
-    // A reload is a new page, signed out: the token held for the old one is forgotten.
+    // A reload is a new page that stays signed in: the main process keeps holding the window's token
+    // (the page never sees it); the old page's subscriptions and pending answers are dropped.
     const contentsId = window.webContents.id;
-    window.webContents.on('did-navigate', () => ipc.forgetWindow(contentsId));
+    window.webContents.on('did-navigate', () => ipc.pageReplaced(contentsId));
     const save = () => {
       if (!window || window.isDestroyed()) return;
       store.set('window', { bounds: window.getNormalBounds(), maximized: window.isMaximized() });

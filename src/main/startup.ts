@@ -35,7 +35,7 @@ export interface StartupReport {
    * Stripe (R26). The caller runs it once the console answers; it never rejects (problems are logged).
    * An aborted `signal` stops the demo set between two steps (the app is closing).
    */
-  afterStart(signal?: AbortSignal): Promise<void>;
+  afterStart: (signal?: AbortSignal) => Promise<void>;
 }
 
 /**

@@ -24,6 +24,7 @@ import { silentLogger } from '../../src/main/log';
 import { SmtpSandbox } from '../../src/main/sandbox/smtp';
 import { StripeSandbox } from '../../src/main/sandbox/stripe';
 import { ZoomSandbox } from '../../src/main/sandbox/zoom';
+import { bearerEventSource } from '../support/sse';
 
 /**
  * linguaflex-flow.md end to end through the marketplace API (seed-api.md, R50) on a real host:
@@ -321,7 +322,8 @@ describe('the seed flow through the marketplace API', () => {
             url,
             transformer: superjson,
             EventSource,
-            connectionParams: () => ({ token: signedIn.token }),
+            // The token in the stream's Authorization header: the host refuses one in a URL.
+            eventSourceOptions: bearerEventSource(() => signedIn.token),
           }),
           false: httpBatchLink({ url, transformer: superjson, headers: { authorization: `Bearer ${signedIn.token}` } }),
         }),

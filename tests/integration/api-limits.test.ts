@@ -184,7 +184,10 @@ describe('marketplace API limits and its OpenAPI document', () => {
         expect(served).toHaveLength(23);
         expect(served).toContain('DELETE /api/bookings/bookings/:id/');
         expect(served).toContain('POST /api/bookings/bookings/:id/cancel/');
-        expect(served.filter((entry) => entry.includes('reschedule'))).toEqual([]);
+        expect(served.filter((entry) => entry.includes('reschedule'))).toEqual([
+          'POST /api/bookings/bookings/:id/reschedule/',
+          'POST /api/bookings/bookings/:id/reschedule/respond/',
+        ]);
 
         for (const route of registered) {
           const apiRoute = apiRouteOf(route.config);

@@ -9,6 +9,7 @@ import type { AppRouter } from '../../src/main/api/root';
 import { startHost, type RunningHost } from '../../src/main/host';
 import { silentLogger } from '../../src/main/log';
 import { buildScenario } from '../factories/scenario';
+import { bearerEventSource } from '../support/sse';
 
 /** The headless host end to end over real HTTP: batch link for calls, SSE for subscriptions. */
 describe('headless host over HTTP', () => {
@@ -42,7 +43,8 @@ describe('headless host over HTTP', () => {
             url,
             transformer: superjson,
             EventSource,
-            connectionParams: () => ({ token: token() ?? '' }),
+            // The token in the stream's Authorization header: the host refuses one in a URL.
+            eventSourceOptions: bearerEventSource(token),
           }),
           false: httpBatchLink({
             url,

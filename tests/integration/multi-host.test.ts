@@ -14,6 +14,7 @@ import { SmtpSandbox } from '../../src/main/sandbox/smtp';
 import { StripeSandbox } from '../../src/main/sandbox/stripe';
 import { ZoomSandbox } from '../../src/main/sandbox/zoom';
 import { freshPostgresDatabase } from '../support/test-db';
+import { bearerEventSource } from '../support/sse';
 
 const ADMIN = { email: 'admin@team.test', password: 'team admin password 1' };
 
@@ -70,7 +71,8 @@ describe('two hosts on one PostgreSQL', () => {
             url,
             transformer: superjson,
             EventSource,
-            connectionParams: () => ({ token: token() ?? '' }),
+            // The token in the stream's Authorization header: the host refuses one in a URL.
+            eventSourceOptions: bearerEventSource(token),
           }),
           false: httpBatchLink({
             url,

@@ -9,10 +9,16 @@ export function apiContext(
   token: string | null,
   saveCredentials?: ApiContext['saveCredentials'],
   desktop?: ApiContext['desktop'],
+  /** The client's address (HTTP only): staff sign-ins are throttled per address too. */
+  address?: string | null,
+  /** The browser console over HTTP: its session lives in an HttpOnly cookie. */
+  cookieSession?: ApiContext['cookieSession'],
 ): ApiContext {
   return {
+    ...(cookieSession ? { cookieSession } : {}),
     saveCredentials,
     desktop,
+    address: address ?? null,
     services: container.services,
     events: container.events,
     logger,

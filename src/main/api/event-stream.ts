@@ -1,4 +1,6 @@
+import { DomainError } from '../domain/errors';
 import type { EventBus, StampedEvent } from '../services/events';
+import { toTRPCError } from './trpc';
 
 export type StreamEvent = StampedEvent | { id: number; event: { type: 'resync'; at: Date } };
 
@@ -52,4 +54,67 @@ export async function* eventStream(
   } finally {
     unsubscribe();
   }
+}
+
+/** How often an open stream asks whether its session still holds (expiry; a revocation missed). */
+export const SESSION_CHECK_INTERVAL_MS = 30_000;
+
+interface StreamContext {
+  readonly events: EventBus;
+  readonly services: { auth: { actorFor(token: string | null): Promise<unknown> } };
+  readonly token: string | null;
+  readonly actor: { readonly sessionId: string };
+}
+
+/**
+ * A staff console's stream (R34): the bus's events as `eventStream` gives them, until the session
+ * that opened it ends. A sign-out, "sign out everywhere" or a disabled account (a `sessions.revoked`
+ * event, from any host) ends it at once; an expired session at the next check. It then fails as
+ * UNAUTHENTICATED with the reason, so the console signs out rather than reconnecting. The
+ * revocations themselves are never sent to consoles.
+ */
+export async function* sessionEventStream(
+  ctx: StreamContext,
+  lastEventId: string | null,
+  signal: AbortSignal | undefined,
+  checkEveryMs = SESSION_CHECK_INTERVAL_MS,
+): AsyncGenerator<StampedEvent | { id: number; event: { type: 'resync'; at: Date } }> {
+  const stop = new AbortController();
+  const session: { ended: string | null } = { ended: null };
+  const end = (reason: string) => {
+    session.ended ??= reason;
+    stop.abort();
+  };
+  const check = () =>
+    ctx.services.auth.actorFor(ctx.token).then(
+      (actor) => {
+        if (!actor) end('Sign in first');
+      },
+      (error: unknown) => {
+        // Only a verdict on the session ends the stream; a database hiccup is asked again later.
+        if (error instanceof DomainError && error.code === 'UNAUTHENTICATED') end(error.message);
+      },
+    );
+  const unsubscribe = ctx.events.subscribe(({ event }) => {
+    if (event.type === 'sessions.revoked' && event.sessionIds.includes(ctx.actor.sessionId)) {
+      // Ask why (signed out, disabled…) to say so; end now whatever the answer.
+      void check().finally(() => end('Your session ended; sign in again'));
+    }
+  });
+  const timer = setInterval(() => void check(), checkEveryMs);
+  timer.unref();
+  const onAbort = () => stop.abort();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  if (signal?.aborted) stop.abort();
+  try {
+    for await (const stamped of eventStream(ctx.events, lastEventId, stop.signal)) {
+      if (stamped.event.type === 'sessions.revoked') continue;
+      yield stamped;
+    }
+  } finally {
+    clearInterval(timer);
+    unsubscribe();
+    signal?.removeEventListener('abort', onAbort);
+  }
+  if (session.ended !== null && !signal?.aborted) throw toTRPCError(new DomainError('UNAUTHENTICATED', session.ended));
 }

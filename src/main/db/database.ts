@@ -1,11 +1,12 @@
-import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
+import { NodeFS } from '@electric-sql/pglite/nodefs';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaClient } from './generated/client.ts';
 import { acquireDataDirLock } from './lock';
+import { describePrivateFolder, makeFolderPrivate } from './paths';
 
 export type DatabaseTarget =
   | { readonly kind: 'pglite'; readonly dataDir: string }
@@ -162,7 +163,53 @@ async function listenOnPostgres(url: string, channel: string, onNotify: () => vo
   };
 }
 
-export async function openDatabase(target: DatabaseTarget): Promise<Database> {
+type NodeOps = Record<string, ((...args: never[]) => unknown) | undefined>;
+interface EmscriptenNodeFs {
+  node_ops: NodeOps;
+  stream_ops: NodeOps;
+}
+type PreRun = (module: { NODEFS?: EmscriptenNodeFs }) => void;
+
+/** Group and other bits off a mode PGlite asks for. */
+const ownerOnly = (mode: number): number => mode & ~0o077;
+
+/**
+ * PGlite's file system on disk, owner-only: every folder it makes is 0700 and every file 0600.
+ * PGlite's Emscripten layer creates files and then chmods them to what its PostgreSQL asks for (0666),
+ * so a umask does not help; the node operations that create (mknod) and change modes (setattr) of
+ * its NODEFS are wrapped instead, for this instance's module only, to drop the group and other bits.
+ */
+class PrivateNodeFS extends NodeFS {
+  override async init(pg: PGlite, options: Parameters<NodeFS['init']>[1]) {
+    const { emscriptenOpts } = await super.init(pg, options);
+    const preRun = [...((emscriptenOpts.preRun ?? []) as PreRun[])];
+    preRun.push((module) => {
+      const nodefs = module.NODEFS;
+      if (!nodefs) throw new Error('PGlite has no NODEFS: cannot keep its data folder private');
+      const wrap = (ops: NodeOps, name: string, masked: (args: unknown[]) => unknown[]) => {
+        const original = ops[name] as ((...args: unknown[]) => unknown) | undefined;
+        if (!original) throw new Error(`PGlite's NODEFS has no ${name}: cannot keep its data folder private`);
+        ops[name] = (...args: unknown[]) => original(...masked(args));
+      };
+      // mknod(parent, name, mode, dev); setattr(node or stream, { mode?, … })
+      wrap(nodefs.node_ops, 'mknod', ([parent, name, mode, dev]) => [parent, name, ownerOnly(mode as number), dev]);
+      const setattr = ([target, attr]: unknown[]) => {
+        const change = attr as { mode?: number };
+        return [target, change.mode === undefined ? change : { ...change, mode: ownerOnly(change.mode) }];
+      };
+      wrap(nodefs.node_ops, 'setattr', setattr);
+      if (nodefs.stream_ops['setattr']) wrap(nodefs.stream_ops, 'setattr', setattr);
+    });
+    return { emscriptenOpts: { ...emscriptenOpts, preRun: preRun as typeof emscriptenOpts.preRun } };
+  }
+}
+
+export interface OpenOptions {
+  /** Where the one line goes that says an embedded data folder had to be made private (default: console.warn). */
+  warn?: (line: string) => void;
+}
+
+export async function openDatabase(target: DatabaseTarget, options: OpenOptions = {}): Promise<Database> {
   if (target.kind === 'postgres') {
     // One pool for Prisma, migrations and bulk work. An idle connection that dies (server restart,
     // network) must not crash the app: log it, the pool reconnects on the next query.
@@ -217,10 +264,12 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   let release: (() => void) | undefined;
   let client: PGlite;
   if (target.kind === 'pglite') {
-    mkdirSync(target.dataDir, { recursive: true });
+    // Owner-only: created 0700, or repaired (and said so, once) when an earlier start left it open.
+    const repair = describePrivateFolder(target.dataDir, makeFolderPrivate(target.dataDir));
+    if (repair) (options.warn ?? ((line: string) => console.warn(line)))(repair);
     release = acquireDataDirLock(target.dataDir);
     try {
-      client = await PGlite.create(target.dataDir);
+      client = await PGlite.create({ fs: new PrivateNodeFS(target.dataDir) });
     } catch (error) {
       release();
       throw error;

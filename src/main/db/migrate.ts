@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
@@ -5,15 +6,44 @@ import type { DiagnoseMigrationHistoryOutput } from '@prisma/schema-engine-wasm'
 import type { Database } from './database';
 import { PGliteMigrationFactory } from './database';
 import { migrationsDir as defaultMigrationsDir, schemaPath as defaultSchemaPath } from './paths';
-import { openSchemaEngine, readMigrationsDirectory } from './schema-engine';
+import { openSchemaEngine, readMigrationsDirectory, type MigrationList } from './schema-engine';
 
 const NO_FILTER = { externalTables: [], externalEnums: [] };
 
+/**
+ * True when every migration of the folder is recorded as applied — finished, not rolled back, with the
+ * checksum (SHA-256 of its migration.sql) Prisma recorded — and none is half-applied: then there is
+ * nothing to do and the schema engine (half a second to start) is not needed. Anything else, a
+ * database without the table included, goes to the engine, which decides and explains.
+ */
+async function everyMigrationApplied(db: Database, migrationsList: MigrationList): Promise<boolean> {
+  let rows: { migration_name: string; checksum: string; finished: boolean; rolled_back: boolean }[];
+  try {
+    rows = await db.readQuery(
+      `SELECT migration_name, checksum, finished_at IS NOT NULL AS finished, rolled_back_at IS NOT NULL AS rolled_back
+       FROM _prisma_migrations`,
+      [],
+    );
+  } catch {
+    return false;
+  }
+  if (rows.some((row) => !row.finished && !row.rolled_back)) return false;
+  const applied = new Map(
+    rows.filter((row) => row.finished && !row.rolled_back).map((row) => [row.migration_name, row.checksum]),
+  );
+  return migrationsList.migrationDirectories.every(
+    (directory) =>
+      directory.migrationFile.content.tag === 'ok' &&
+      applied.get(directory.path) === createHash('sha256').update(directory.migrationFile.content.value).digest('hex'),
+  );
+}
+
 /** Applies every migration not yet applied (the app does this at start-up). Returns their names. */
 export async function applyPendingMigrations(db: Database, dir = defaultMigrationsDir()): Promise<string[]> {
+  const migrationsList = await readMigrationsDirectory(dir);
+  if (await everyMigrationApplied(db, migrationsList)) return [];
   const handle = await openSchemaEngine(db.migrationAdapterFactory());
   try {
-    const migrationsList = await readMigrationsDirectory(dir);
     const result = await handle.engine
       .applyMigrations({ migrationsList, filters: NO_FILTER })
       .catch((error: unknown) => {

@@ -125,4 +125,4 @@ export async function readMigrationsDirectory(migrationsDir: string): Promise<Mi
   };
 }
 
-export type { ApplyMigrationsOutput, DiagnoseMigrationHistoryOutput };
+export type { ApplyMigrationsOutput, DiagnoseMigrationHistoryOutput, MigrationList };

@@ -1,13 +1,16 @@
 import { existsSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import path from 'node:path';
-import fastifyHelmet from '@fastify/helmet';
+import fastifyCookie from '@fastify/cookie';
+import fastifyHelmet, { type FastifyHelmetOptions } from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
 import { fastifyTRPCPlugin, type FastifyTRPCPluginOptions } from '@trpc/server/adapters/fastify';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import Fastify, { type FastifyInstance, type RawServerDefault } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type RawServerDefault } from 'fastify';
 import type { Logger as Pino } from 'pino';
 import { apiContext } from '../api/context';
 import { appRouter, type AppRouter } from '../api/root';
+import { retryAfterOf } from '../api/trpc';
 import type { Container } from '../container';
 import type { Logger } from '../log';
 import { CONTENT_SECURITY_POLICY_DIRECTIVES } from './security-headers';
@@ -24,59 +27,303 @@ export interface ServerOptions {
   trustProxy?: boolean | string | undefined;
   /** Extra routes (the marketplace API) registered with the same server. */
   routes?: ((app: FastifyInstance) => Promise<void>) | undefined;
+  /** The socket timeouts; the defaults are SERVER_TIMEOUTS (a test may shorten them). */
+  timeouts?: Partial<ServerTimeouts> | undefined;
 }
 
 /** Requests larger than this are refused with 413 before anything past the limit is read. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
+
+export interface ServerTimeouts {
+  /** The request line and headers must have arrived this long after the request began (slowloris). */
+  headersMs: number;
+  /** The whole request, body included, must have arrived this long after it began (408 otherwise). */
+  requestMs: number;
+  /** A keep-alive socket idle between requests is closed after this long. */
+  keepAliveMs: number;
+  /** A socket with no traffic at all in either direction is closed after this long (SSE pings every 15 s). */
+  idleMs: number;
+  /** How often Node looks for requests past headersMs or requestMs (its default, 30 s, would double them). */
+  checkEveryMs: number;
+}
+
+/** Slow or idle sockets are closed: none of them may hold a connection open for long. */
+export const SERVER_TIMEOUTS: ServerTimeouts = {
+  headersMs: 10_000,
+  requestMs: 30_000,
+  keepAliveMs: 5_000,
+  idleMs: 120_000,
+  checkEveryMs: 2_000,
+};
+
+/** The console's security headers (helmet), on every answer: pages, API, webhooks, 404s and errors. */
+export const HELMET_OPTIONS: FastifyHelmetOptions = {
+  contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY_DIRECTIVES },
+  referrerPolicy: { policy: 'no-referrer' },
+  frameguard: { action: 'deny' },
+  crossOriginOpenerPolicy: { policy: 'same-origin' },
+  crossOriginEmbedderPolicy: false,
+};
+
+/**
+ * The headers helmet sets, captured once from a throwaway server with the same options: for the few
+ * answers Fastify writes before any hook runs (an undecodable URL) or straight to the socket
+ * (malformed requests, timeouts), so they carry exactly what every other answer does.
+ */
+async function capturedHelmetHeaders(): Promise<Readonly<Record<string, string>>> {
+  const probe = Fastify({ logger: false });
+  await probe.register(fastifyHelmet, HELMET_OPTIONS);
+  probe.get('/', (_request, reply) => reply.send(''));
+  const answer = await probe.inject({ method: 'GET', url: '/' });
+  await probe.close();
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(answer.headers))
+    if (
+      typeof value === 'string' &&
+      !['content-type', 'content-length', 'date', 'connection', 'keep-alive'].includes(name)
+    )
+      headers[name] = value;
+  return headers;
+}
 
 function bearer(header: string | undefined): string | null {
   const match = /^Bearer\s+(\S+)$/i.exec(header ?? '');
   return match?.[1] ?? null;
 }
 
+/** The browser console's session cookie (HttpOnly, SameSite=Strict, sent to /trpc only). */
+export const SESSION_COOKIE = 'linguaflex_session';
+/**
+ * The header the browser console sends with every call to use the cookie session. A cookie alone
+ * is never enough: another site cannot add a custom header to a request without CORS, which the
+ * host does not allow, so the header is a second guard beside SameSite=Strict against forged calls.
+ */
+export const COOKIE_SESSION_HEADER = 'x-linguaflex-session';
+
+/** The cookie session of a browser-console call: the token it carries, and how to set or clear it. */
+function cookieSessionOf(request: FastifyRequest, reply: FastifyReply) {
+  if (request.headers[COOKIE_SESSION_HEADER] !== 'cookie') return { token: null, holder: undefined };
+  const options = { path: '/trpc', httpOnly: true, sameSite: 'strict', secure: request.protocol === 'https' } as const;
+  return {
+    token: request.cookies[SESSION_COOKIE] ?? null,
+    holder: {
+      hold: (token: string, expiresAt: Date) =>
+        void reply.setCookie(SESSION_COOKIE, token, { ...options, expires: expiresAt }),
+      forget: () => void reply.clearCookie(SESSION_COOKIE, options),
+    },
+  };
+}
+
+/** Query parameters that would carry a credential. */
+const CREDENTIAL_PARAMETER =
+  /^(token|access_token|refresh_token|id_token|auth|authorization|bearer|session|session_token|sessionid|api_key|apikey|jwt)$/i;
+
+/**
+ * Which credential a URL carries, or null: a query parameter named like one, or tRPC's
+ * `connectionParams` (how an EventSource without headers would pass a token).
+ */
+export function credentialInUrl(url: string): string | null {
+  const query = url.indexOf('?');
+  if (query < 0) return null;
+  const params = new URLSearchParams(url.slice(query + 1));
+  for (const [name, value] of params) {
+    if (CREDENTIAL_PARAMETER.test(name)) return name;
+    if (name === 'connectionParams') {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(value);
+      } catch {
+        continue;
+      }
+      if (typeof parsed === 'object' && parsed !== null)
+        for (const key of Object.keys(parsed)) if (CREDENTIAL_PARAMETER.test(key)) return `connectionParams.${key}`;
+    }
+  }
+  return null;
+}
+
+/** The URL as logged: the values of credential parameters replaced (a refused request is still logged). */
+export function urlForLogs(url: string): string {
+  const query = url.indexOf('?');
+  if (query < 0 || credentialInUrl(url) === null) return url;
+  const params = new URLSearchParams(url.slice(query + 1));
+  for (const name of [...params.keys()])
+    if (CREDENTIAL_PARAMETER.test(name) || name === 'connectionParams') params.set(name, 'REDACTED');
+  return `${url.slice(0, query)}?${params.toString()}`;
+}
+
+export const TOKEN_IN_URL_MESSAGE =
+  'Tokens are not accepted in a URL (addresses end up in logs, proxies and browser history): ' +
+  'send the token in the Authorization header, as "Authorization: Bearer <token>".';
+
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad Request',
+  408: 'Request Timeout',
+  413: 'Payload Too Large',
+  431: 'Request Header Fields Too Large',
+};
+
+/** Methods whose requests may carry a body; /trpc reads only JSON ones. */
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+function hasBody(request: FastifyRequest): boolean {
+  const length = request.headers['content-length'];
+  return request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
 /**
  * The headless host's HTTP server (Fastify): the staff router at /trpc (batches and SSE), Stripe's
- * webhook with its raw body, the marketplace API, the built console, security headers on every
- * answer (errors included), a body limit and timeouts from Fastify's options.
+ * webhook with its raw body, the marketplace API, the built console; security headers on every
+ * answer (errors, 404s and answers written before routing included), a body limit that holds for
+ * every content type, tokens refused in URLs, and timeouts for slow or idle sockets.
  */
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   const { container, logger } = options;
+  const timeouts = { ...SERVER_TIMEOUTS, ...options.timeouts };
+  const securityHeaders = await capturedHelmetHeaders();
   const app = Fastify<RawServerDefault, IncomingMessage, ServerResponse>({
-    ...(options.pino ? { loggerInstance: options.pino } : { logger: false }),
+    ...(options.pino
+      ? {
+          // Fastify's request serializer, with credentials in a URL never written to the log.
+          loggerInstance: options.pino.child(
+            {},
+            {
+              serializers: {
+                req: (request: FastifyRequest) => ({
+                  method: request.method,
+                  url: urlForLogs(request.url),
+                  host: request.host,
+                  remoteAddress: request.ip,
+                  remotePort: request.socket.remotePort,
+                }),
+              },
+            },
+          ),
+        }
+      : { logger: false }),
     bodyLimit: BODY_LIMIT_BYTES,
-    // Slow or idle sockets are closed: a request must arrive whole within 30 s, an idle keep-alive
-    // socket goes after 5 s, and a socket with no traffic at all after 2 minutes (SSE pings every 15 s).
-    requestTimeout: 30_000,
-    keepAliveTimeout: 5_000,
-    connectionTimeout: 120_000,
+    requestTimeout: timeouts.requestMs,
+    keepAliveTimeout: timeouts.keepAliveMs,
+    connectionTimeout: timeouts.idleMs,
+    http: {
+      headersTimeout: timeouts.headersMs,
+      requestTimeout: timeouts.requestMs,
+      connectionsCheckingInterval: timeouts.checkEveryMs,
+    },
     trustProxy: options.trustProxy ?? false,
     // Paths work with and without the trailing slash (the marketplace API's convention); long batch paths fit.
     routerOptions: { maxParamLength: 5000, ignoreTrailingSlash: true },
-  });
-  await app.register(fastifyHelmet, {
-    contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY_DIRECTIVES },
-    referrerPolicy: { policy: 'no-referrer' },
-    frameguard: { action: 'deny' },
-    crossOriginOpenerPolicy: { policy: 'same-origin' },
-    crossOriginEmbedderPolicy: false,
+    // An undecodable URL is answered before any hook runs: it gets the headers here.
+    // The marketplace API answers it in its own 400 shape, naming the path (seed-api.md's conventions).
+    frameworkErrors: (error, request, reply) => {
+      const detail =
+        error.code === 'FST_ERR_BAD_URL'
+          ? 'The address is not a valid URL (it must be UTF-8 when percent-decoded)'
+          : 'The request cannot be read';
+      void (reply as FastifyReply)
+        .headers(securityHeaders)
+        .code(400)
+        .send(request.url.startsWith('/api/') ? { error: 'Invalid input', details: { path: [detail] } } : { detail });
+    },
+    // Malformed requests, oversized headers and timeouts are answered on the socket itself.
+    clientErrorHandler: (error: Error & { code?: string }, socket: Socket) => {
+      if (error.code === 'ECONNRESET' || socket.destroyed) return;
+      const status = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+      const body = JSON.stringify({
+        detail:
+          status === 408
+            ? 'The request did not arrive in time; the connection is closed'
+            : status === 431
+              ? 'The request headers are too large'
+              : 'The request cannot be read',
+      });
+      if (socket.writable) {
+        const headers = Object.entries({
+          ...securityHeaders,
+          'content-type': 'application/json; charset=utf-8',
+          'content-length': String(Buffer.byteLength(body)),
+          connection: 'close',
+        })
+          .map(([name, value]) => `${name}: ${value}\r\n`)
+          .join('');
+        socket.write(`HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Bad Request'}\r\n${headers}\r\n${body}`);
+      }
+      socket.destroy();
+    },
   });
 
-  await app.register(fastifyTRPCPlugin, {
-    prefix: '/trpc',
-    trpcOptions: {
-      router: appRouter,
-      createContext: ({ req, info }) => {
-        const fromParams = info.connectionParams?.['token'];
-        return apiContext(
-          container,
-          logger,
-          bearer(req.headers.authorization) ?? (typeof fromParams === 'string' ? fromParams : null),
-        );
-      },
-      onError: ({ error, path: procedure }) => {
-        if (error.code === 'INTERNAL_SERVER_ERROR') logger.error(`${procedure ?? 'trpc'} failed`, error);
-      },
-    } satisfies FastifyTRPCPluginOptions<AppRouter>['trpcOptions'],
+  // Before any plugin: every part (the tRPC plugin included) answers its errors and 404s here.
+  app.setNotFoundHandler(async (request, reply) =>
+    reply.code(404).send({ detail: `Nothing at ${request.method} ${request.url.split('?')[0] ?? ''}` }),
+  );
+  app.setErrorHandler(async (error: Error & { statusCode?: number; code?: string }, request, reply) => {
+    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
+    if (status >= 500) logger.error(`${request.method} ${request.url.split('?')[0] ?? ''} failed`, error);
+    // Whatever of a refused body is still on its way is not read: the connection ends with the answer.
+    if (status === 413) void reply.header('connection', 'close');
+    const detail =
+      status === 413
+        ? `The request body is larger than ${BODY_LIMIT_BYTES / 1024 / 1024} MB`
+        : status >= 500
+          ? 'Something went wrong on the server; nothing was changed. The details are in the server log.'
+          : error.message;
+    return reply.code(status).send({ detail });
+  });
+
+  await app.register(fastifyHelmet, HELMET_OPTIONS);
+
+  // A token travels in the Authorization header only: a URL carrying one is refused, wherever it points.
+  app.addHook('onRequest', async (request, reply) => {
+    if (credentialInUrl(request.url) === null) return;
+    await reply
+      .code(401)
+      .header('www-authenticate', 'Bearer realm="LinguaFlex", error="invalid_request"')
+      .send({ detail: TOKEN_IN_URL_MESSAGE });
+  });
+
+  await app.register(async function trpc(scope) {
+    // The tRPC plugin would read any multipart body whole (it parses it itself, past the body limit):
+    // /trpc takes JSON or nothing, refused before the body is read.
+    scope.addHook('onRequest', async (request, reply) => {
+      if (!BODY_METHODS.has(request.method) || !hasBody(request)) return;
+      const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+      if (type === 'application/json') return;
+      await reply
+        .code(415)
+        .header('connection', 'close')
+        .send({ detail: 'Send calls to /trpc as JSON (Content-Type: application/json)' });
+    });
+    // Reads and writes the browser console's session cookie (only /trpc ever sees it).
+    await scope.register(fastifyCookie);
+    await scope.register(fastifyTRPCPlugin, {
+      prefix: '/trpc',
+      trpcOptions: {
+        router: appRouter,
+        // The session token comes from the Authorization header, and from nowhere else.
+        // The browser console's HttpOnly cookie stands in for it when no header is sent (see cookieSessionOf).
+        createContext: ({ req, res }) => {
+          const session = cookieSessionOf(req, res);
+          return apiContext(
+            container,
+            logger,
+            bearer(req.headers.authorization) ?? session.token,
+            undefined,
+            undefined,
+            // Staff sign-ins are throttled per client address (request.ip honours trustProxy).
+            req.ip,
+            session.holder,
+          );
+        },
+        // A sign-in refused for too many attempts says when to try again (RFC 9110 Retry-After).
+        responseMeta: ({ errors }) => {
+          const seconds = retryAfterOf(errors);
+          return seconds === null ? {} : { headers: { 'retry-after': String(seconds) } };
+        },
+        onError: ({ error, path: procedure }) => {
+          if (error.code === 'INTERNAL_SERVER_ERROR') logger.error(`${procedure ?? 'trpc'} failed`, error);
+        },
+      } satisfies FastifyTRPCPluginOptions<AppRouter>['trpcOptions'],
+    });
   });
 
   await app.register(registerStripeWebhook(container, logger));
@@ -98,24 +345,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       },
     });
   } else {
-    app.get('/', async (_request, reply) =>
+    app.get('/', async (_request, reply: FastifyReply) =>
       reply.code(503).type('text/plain; charset=utf-8').send('The console is not built yet: run npm run build'),
     );
   }
-
-  app.setNotFoundHandler(async (request, reply) =>
-    reply.code(404).send({ detail: `Nothing at ${request.method} ${request.url.split('?')[0] ?? ''}` }),
-  );
-  app.setErrorHandler(async (error: Error & { statusCode?: number; code?: string }, request, reply) => {
-    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
-    if (status >= 500) logger.error(`${request.method} ${request.url} failed`, error);
-    const detail =
-      status === 413
-        ? `The request body is larger than ${BODY_LIMIT_BYTES / 1024 / 1024} MB`
-        : status >= 500
-          ? 'Something went wrong on the server; nothing was changed. The details are in the server log.'
-          : error.message;
-    return reply.code(status).send({ detail });
-  });
   return app;
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DomainError } from '../../domain/errors';
 import { PERMISSIONS, type Permission } from '../../domain/permissions';
+import { textSchema } from '../../../shared/schemas';
 import { publicProcedure, router } from '../trpc';
 
 /** Where a desktop's data lives: its own embedded database, or a team server it is a client of. */
@@ -53,7 +54,7 @@ export const desktopRouter = router({
   /** What this run uses and what the next start will use. */
   connection: desktopProcedure('settings.read').query(({ ctx }) => describe(ctx.desktop)),
   connect: desktopProcedure('settings.write')
-    .input(z.object({ url: z.string().trim().min(1, 'Enter the team server’s address').max(500) }))
+    .input(z.object({ url: textSchema(500, { words: { required: 'Enter the team server’s address' } }) }))
     .mutation(async ({ ctx, input }) => {
       await ctx.desktop.connect(input.url);
       return describe(ctx.desktop);

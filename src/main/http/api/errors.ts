@@ -150,7 +150,12 @@ export function problemFor(
   const status = typeof framework.statusCode === 'number' ? framework.statusCode : 500;
   if (status === 413)
     return {
-      problem: new ApiProblem(413, { detail: `The request body is larger than ${BODY_LIMIT_BYTES / 1024 / 1024} MB` }),
+      // The rest of the body is not read: the connection ends with this answer.
+      problem: new ApiProblem(
+        413,
+        { detail: `The request body is larger than ${BODY_LIMIT_BYTES / 1024 / 1024} MB` },
+        { Connection: 'close' },
+      ),
       serverFault: false,
     };
   if (status === 415) return { problem: notJson(), serverFault: false };

@@ -4,21 +4,28 @@ import { PAYMENT_USE_CASES } from '../../services/payments/specs';
 import { CURRENCY_CODES } from '../../../shared/currency';
 import {
   MAX_HOURLY_RATE_MINOR,
+  MAX_ID,
   createGigInput,
   currencySchema,
   emailSchema,
+  idNumber,
+  instantProblem,
+  secretText,
+  textSchema,
   timezoneSchema,
 } from '../../../shared/schemas';
 
 /**
  * The wire schemas of the marketplace API (seed-api.md): what requests must look like — the server
  * validates with exactly these — and what answers look like. The OpenAPI document is generated from
- * these same objects. Nothing here coerces: a number where text is expected (or text where a number
- * is) is refused, never read as something else.
+ * these same objects. The request pieces are the console's building blocks (shared/schemas.ts) in the
+ * API's words: text without NUL or lone surrogates, ids that fit the columns, instants within
+ * 1970–9999. Nothing here coerces: a number where text is expected (or text where a number is) is
+ * refused, never read as something else.
  */
 
 /** Ids are PostgreSQL integers: anything above cannot exist and must not reach a query. */
-export const MAX_ID = 2_147_483_647;
+export { MAX_ID };
 
 /** The services' limits on free text (shared/schemas.ts). */
 const NOTES_MAX = 2000;
@@ -27,11 +34,12 @@ const REASON_MAX = 500;
 // ---- request pieces -----------------------------------------------------------------------
 
 /** An id in a JSON body: a whole number, never text or a boolean. */
-export const bodyId = z
-  .number({ error: 'must be a whole number (an id)' })
-  .int('must be a whole number (an id)')
-  .min(1, 'must be a positive id')
-  .max(MAX_ID, 'is not an id that exists');
+export const bodyId = idNumber({
+  type: 'must be a whole number (an id)',
+  whole: 'must be a whole number (an id)',
+  positive: 'must be a positive id',
+  tooLarge: 'is not an id that exists',
+});
 
 /** An id in the path or the query string (always text there): digits only. */
 export const textId = z
@@ -82,8 +90,9 @@ export const instantInput = z.iso
   .meta({ description: 'An instant in ISO 8601 with an offset', example: '2026-12-01T10:00:00Z' })
   .transform((value, ctx) => {
     const date = new Date(value);
-    if (Number.isNaN(date.getTime())) {
-      ctx.addIssue({ code: 'custom', message: 'is not a valid date and time', input: value });
+    const problem = instantProblem(date);
+    if (problem) {
+      ctx.addIssue({ code: 'custom', message: problem, input: value });
       return z.NEVER;
     }
     return date;
@@ -123,8 +132,9 @@ export const durationHoursInput = z
 
 /** Optional text: absent, null or blank all mean "not given". */
 const optionalText = (max: number) =>
-  z
-    .union([z.string().trim().max(max, `must be at most ${max} characters`), z.null()], { error: 'must be text' })
+  // Not a union with null: a union's refusal would hide why the text was refused (a NUL, a surrogate).
+  textSchema(max, { required: false })
+    .nullable()
     .optional()
     .transform((value) => (value ? value : undefined));
 
@@ -136,15 +146,8 @@ export const paymentIntentIdInput = PAYMENT_USE_CASES.confirm.input.shape.paymen
 
 export const registerBody = z.object({
   email: emailSchema,
-  password: z
-    .string({ error: 'must be text' })
-    .min(8, 'must be at least 8 characters')
-    .max(200, 'must be at most 200 characters'),
-  full_name: z
-    .string({ error: 'must be text' })
-    .trim()
-    .min(1, 'is required')
-    .max(120, 'must be at most 120 characters'),
+  password: secretText(200).min(8, 'must be at least 8 characters'),
+  full_name: textSchema(120),
   role: z.enum(['STUDENT', 'TEACHER'], { error: 'must be STUDENT or TEACHER' }),
   timezone: timezoneSchema.optional(),
   bio: optionalText(2000),
@@ -160,15 +163,15 @@ export const registerBody = z.object({
 
 export const loginBody = z.object({
   email: emailSchema,
-  password: z.string({ error: 'must be text' }).min(1, 'is required').max(200, 'must be at most 200 characters'),
+  password: secretText(200).min(1, 'is required'),
 });
 
 export const refreshTokenBody = z.object({
-  refresh_token: z.string({ error: 'must be text' }).min(1, 'is required').max(200, 'is not a refresh token of ours'),
+  refresh_token: secretText(200, { tooLong: 'is not a refresh token of ours' }).min(1, 'is required'),
 });
 
 export const gigQuery = pageQuery.extend({
-  language: z.string({ error: 'must be text' }).trim().max(60, 'must be at most 60 characters').optional(),
+  language: textSchema(60, { required: false }).optional(),
   teacher: textId.optional(),
 });
 
@@ -244,20 +247,30 @@ export const noBody = z.object({});
 
 /** R12: a reason is required. */
 export const declineBody = z.object({
-  reason: z
-    .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be text') })
-    .trim()
-    .min(1, 'is required')
-    .max(REASON_MAX, `must be at most ${REASON_MAX} characters`),
+  reason: textSchema(REASON_MAX, {
+    words: { type: (issue) => (issue.input === undefined ? 'is required' : 'must be text') },
+  }),
+});
+
+/** R51: a request to move a booking — the new start (same duration) and why. */
+export const rescheduleBody = z.object({
+  start_time: instantInput,
+  reason: textSchema(REASON_MAX, {
+    words: { type: (issue) => (issue.input === undefined ? 'is required' : 'must be text') },
+  }),
+});
+/** R51: the other party's answer. */
+export const rescheduleAnswerBody = z.object({
+  accept: z.boolean({
+    error: (issue) => (issue.input === undefined ? 'is required' : 'must be true or false'),
+  }),
+  reason: optionalText(REASON_MAX),
 });
 
 /** R13 needs a reason; one not given is supplied by the route ("Cancelled by the student"). */
 export const cancelBody = z.object({ reason: optionalText(REASON_MAX) });
 export const cancelQuery = z.object({
-  reason: z
-    .string({ error: 'must be text' })
-    .trim()
-    .max(REASON_MAX, `must be at most ${REASON_MAX} characters`)
+  reason: textSchema(REASON_MAX, { required: false })
     .optional()
     .transform((value) => (value ? value : undefined)),
 });

@@ -7,6 +7,7 @@ import {
   listBookingsInput,
   rescheduleAnswerInput,
   rescheduleInput,
+  wholeNumber,
 } from '../../../shared/schemas';
 import { spec } from '../use-case';
 
@@ -31,7 +32,7 @@ export const BOOKING_USE_CASES = {
     'bookings.read',
     z.object({
       gigId: idSchema,
-      minutes: z.number({ error: 'minutes must be a number' }).int('minutes must be a whole number'),
+      minutes: wholeNumber({ field: 'minutes' }),
     }),
   ),
 };
