@@ -23,13 +23,16 @@ export function createMoneyDeliveries(deps: MoneyDeliveryDeps) {
 
   async function cancelIntent(message: OutboxRecord): Promise<void> {
     const paymentId = Number(message.payload['paymentId']);
+    // The try's number picks the idempotency key: a retry after an answer came back needs a new one (R28).
+    const delivery = message.attempts + 1;
     if (Number.isSafeInteger(paymentId) && paymentId > 0) {
-      await deps.intents.cancelAtStripe(paymentId);
+      await deps.intents.cancelAtStripe(paymentId, delivery);
       return;
     }
     // Rows written before payments were cancelled through their own table name only the booking.
     const bookingId = Number(message.payload['bookingId']);
-    for (const payment of await uow.read.payments.forBooking(bookingId)) await deps.intents.cancelAtStripe(payment.id);
+    for (const payment of await uow.read.payments.forBooking(bookingId))
+      await deps.intents.cancelAtStripe(payment.id, delivery);
   }
 
   async function refund(message: OutboxRecord): Promise<void> {

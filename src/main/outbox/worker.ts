@@ -44,6 +44,7 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
   const handlers: Record<string, (message: OutboxRecord) => Promise<Finish | undefined> | Promise<void>> = {
     email: booking.email,
     'zoom.create_meeting': booking.createMeeting,
+    'zoom.update_meeting': booking.updateMeeting,
     'zoom.delete_meeting': booking.deleteMeeting,
     'stripe.cancel_intent': money.cancelIntent,
     'stripe.refund': money.refund,

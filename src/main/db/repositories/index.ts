@@ -6,6 +6,7 @@ import { PrismaBookingRepository } from './booking-repository';
 import { PrismaDeliveryRepository } from './delivery-repository';
 import { PrismaLedgerRepository } from './ledger-repository';
 import { PrismaMismatchRepository } from './mismatch-repository';
+import { raceAsConflict } from './errors';
 import { PrismaOutboxRepository, PrismaOutboxWorkRepository } from './outbox-repository';
 import { PrismaPaymentRepository } from './payment-repository';
 import { PrismaPayoutRepository } from './payout-repository';
@@ -52,6 +53,11 @@ export function prismaUnitOfWork(prisma: PrismaClient, read?: ReadQuery, shared 
   return {
     read: repositoriesFor(prisma, read, shared),
     transaction: (work) =>
-      prisma.$transaction((tx) => work(repositoriesFor(tx, undefined, shared)), { maxWait: 10_000, timeout: 30_000 }),
+      raceAsConflict(() =>
+        prisma.$transaction((tx) => work(repositoriesFor(tx, undefined, shared)), {
+          maxWait: 10_000,
+          timeout: 30_000,
+        }),
+      ),
   };
 }

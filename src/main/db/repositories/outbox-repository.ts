@@ -40,6 +40,10 @@ export class PrismaOutboxRepository implements OutboxStore {
       select: { key: true, kind: true, status: true, payload: true },
     });
   }
+  async statusOf(key: string): Promise<OutboxRecord['status'] | null> {
+    const row = await this.db.outboxMessage.findUnique({ where: { key }, select: { status: true } });
+    return row?.status ?? null;
+  }
 }
 
 /** The worker's side: claiming due rows under a lease, and recording what happened. */
@@ -48,17 +52,23 @@ export class PrismaOutboxWorkRepository implements OutboxWorkStore {
 
   async claimDue(now: Date, leaseMs: number, limit: number): Promise<OutboxRecord[]> {
     const until = new Date(now.getTime() + leaseMs);
-    const rows = await this.db.$queryRaw<OutboxMessage[]>`
-      UPDATE "OutboxMessage" SET "lockedUntil" = ${until}
-      WHERE id IN (
-        SELECT id FROM "OutboxMessage"
+    // The lease is written before the delivery runs and cleared by its outcome, so a lease still set
+    // when the row is claimed again means a delivery died half-way (a crash): its effect may have
+    // happened. The previous lease is returned for that.
+    const rows = await this.db.$queryRaw<(OutboxMessage & { previousLease: Date | null })[]>`
+      UPDATE "OutboxMessage" o SET "lockedUntil" = ${until}
+      FROM (
+        SELECT id, "lockedUntil" AS "previousLease" FROM "OutboxMessage"
         WHERE status = 'PENDING' AND "nextAttemptAt" <= ${now} AND ("lockedUntil" IS NULL OR "lockedUntil" < ${now})
         ORDER BY "nextAttemptAt", id
         LIMIT ${limit}
         FOR UPDATE SKIP LOCKED
-      )
-      RETURNING *`;
-    return rows.sort((a, b) => a.id - b.id).map(toOutbox);
+      ) due
+      WHERE o.id = due.id
+      RETURNING o.*, due."previousLease"`;
+    return rows
+      .sort((a, b) => a.id - b.id)
+      .map(({ previousLease, ...row }) => ({ ...toOutbox(row), interrupted: previousLease !== null }));
   }
   async markDelivered(id: number, at: Date): Promise<void> {
     await this.db.outboxMessage.update({

@@ -9,6 +9,7 @@ import {
 import type { Changes } from '../context';
 import type { IntentSnapshot } from '../gateways';
 import { applyBookingTransition } from '../lifecycle/booking';
+import { lockInOrder } from '../lifecycle/locks';
 import { applyPaymentTransition } from '../lifecycle/payment';
 import type { PaymentRecord, PaymentStripeFacts, Repositories } from '../ports';
 
@@ -41,7 +42,8 @@ function factsOf(snapshot: IntentSnapshot): PaymentStripeFacts {
  * Used after a confirm, for every webhook or polled event, and by reconciliation; it applies
  * Stripe's current state rather than an event's, so repeated or shuffled events end in the same
  * place (R25). What the tables do not allow from here contradicts our records: a mismatch for staff
- * (R26), never an overwrite. Runs inside the caller's transaction; takes the payment's row lock.
+ * (R26), never an overwrite. Runs inside the caller's transaction; takes the booking's and the
+ * payment's row locks, in that order (lifecycle/locks.ts).
  */
 export async function syncIntent(
   repos: Repositories,
@@ -50,7 +52,9 @@ export async function syncIntent(
   paymentId: number,
   changes: Changes,
 ): Promise<PaymentRecord> {
-  await repos.payments.lock(paymentId);
+  const unlocked = await repos.payments.findById(paymentId);
+  if (!unlocked) throw new Error(`Payment ${paymentId} vanished`);
+  await lockInOrder(repos, { bookingId: unlocked.bookingId, paymentId });
   const payment = await repos.payments.findById(paymentId);
   if (!payment) throw new Error(`Payment ${paymentId} vanished`);
   const booking = await repos.bookings.findById(payment.bookingId);

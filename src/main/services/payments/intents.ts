@@ -8,9 +8,10 @@ import {
 } from '../../domain/payment-machine';
 import { auditEntry } from '../audit';
 import { inTransaction, type ServiceDeps } from '../context';
-import { GatewayRefused, type IntentSnapshot, type PaymentGateway } from '../gateways';
+import { GatewayRefused, GatewayUnavailable, type IntentSnapshot, type PaymentGateway } from '../gateways';
 import { applyBookingTransition, assertOwnBooking } from '../lifecycle/booking';
 import { applyPaymentTransition } from '../lifecycle/payment';
+import { lockInOrder } from '../lifecycle/locks';
 import { lifecycleRecord } from '../lifecycle/records';
 import { moneyCall, refusalError } from '../money-calls';
 import type { PaymentRecord, Repositories } from '../ports';
@@ -21,11 +22,33 @@ import { PAYMENT_USE_CASES } from './specs';
 
 type PaymentDeps = ServiceDeps & { gateway: PaymentGateway };
 
+/** Intents Stripe still lets us cancel: a cancellation that leaves one of these has not happened. */
+const CANCELABLE_INTENT = new Set([
+  'requires_payment_method',
+  'requires_confirmation',
+  'requires_action',
+  'requires_capture',
+]);
+
 /** Intents that confirming again cannot change: adopt them instead of confirming (R28). */
 const SETTLED_INTENT = new Set(['succeeded', 'processing', 'requires_capture', 'canceled']);
 
 const attemptKey = (base: string, attempt: number) => (attempt === 1 ? base : `${base}:attempt-${attempt}`);
 const baseKey = (key: string) => key.replace(/:attempt-\d+$/, '');
+
+/**
+ * Reading an intent back failed: a refusal in Stripe's words, or Stripe not answering (timeout,
+ * reset) as INTEGRATION_FAILED that says nothing was lost — never a raw gateway error to the caller.
+ */
+function readFailed(after: string | null, error: unknown): DomainError {
+  if (error instanceof DomainError) return error;
+  const when = after ? ` after ${after}` : '';
+  if (error instanceof GatewayRefused) return refusalError(`Reading the payment from Stripe${when} failed`, error);
+  return new DomainError(
+    'INTEGRATION_FAILED',
+    `Stripe did not answer when the payment was read${when} (${error instanceof Error ? error.message : String(error)}). Nothing is charged twice: try again in a moment, or the next reconciliation settles it.`,
+  );
+}
 
 export function createIntentUseCases(deps: PaymentDeps) {
   const { uow, clock, gateway } = deps;
@@ -50,9 +73,7 @@ export function createIntentUseCases(deps: PaymentDeps) {
   async function ensureIntent(payment: PaymentRecord, paymentMethodId: string | null): Promise<IntentSnapshot> {
     if (payment.stripePaymentIntentId) {
       return gateway.retrievePaymentIntent(payment.stripePaymentIntentId).catch((error: unknown) => {
-        throw error instanceof GatewayRefused
-          ? refusalError('Reading the payment from Stripe failed', error)
-          : new DomainError('INTEGRATION_FAILED', `Reading the payment from Stripe failed: ${String(error)}`);
+        throw readFailed(null, error);
       });
     }
     const booking = await uow.read.bookings.findById(payment.bookingId);
@@ -107,8 +128,14 @@ export function createIntentUseCases(deps: PaymentDeps) {
     return result.value;
   }
 
-  /** R13/R16 (outbox): a cancelled payment's intent is cancelled at Stripe; Stripe's answer decides. */
-  async function cancelAtStripe(paymentId: number): Promise<void> {
+  /**
+   * R13/R16 (outbox): a cancelled payment's intent is cancelled at Stripe; Stripe's answer decides.
+   * `delivery` counts the outbox's tries. R28: an answer that came back is final for its key — a 5xx
+   * is replayed for that key for a day — so each try after the first looks the intent up and, if it
+   * is still open, cancels it under a key of its own. A refusal that left the intent open is no
+   * outcome: the outbox tries again.
+   */
+  async function cancelAtStripe(paymentId: number, delivery = 1): Promise<void> {
     const payment = await uow.read.payments.findById(paymentId);
     if (!payment) return;
     let intentId = payment.stripePaymentIntentId;
@@ -120,13 +147,25 @@ export function createIntentUseCases(deps: PaymentDeps) {
         : null;
     }
     if (!intentId) return; // nothing ever reached Stripe
+    if (delivery > 1) {
+      const current = await gateway.retrievePaymentIntent(intentId);
+      if (!CANCELABLE_INTENT.has(current.status)) {
+        await sync(current, payment.id);
+        return;
+      }
+    }
+    const key = delivery > 1 ? `payment:${payment.id}:cancel:attempt-${delivery}` : `payment:${payment.id}:cancel`;
     let snapshot: IntentSnapshot;
     try {
-      snapshot = await gateway.cancelPaymentIntent(intentId, `payment:${payment.id}:cancel`);
+      snapshot = await gateway.cancelPaymentIntent(intentId, key);
     } catch (error) {
-      // Already succeeded or cancelled at Stripe: its current state decides (a paid one is a mismatch).
       if (!(error instanceof GatewayRefused)) throw error;
+      // Already succeeded or cancelled at Stripe: its current state decides (a paid one is a mismatch).
       snapshot = await gateway.retrievePaymentIntent(intentId);
+      if (CANCELABLE_INTENT.has(snapshot.status))
+        throw new GatewayUnavailable(
+          `Stripe answered ${error.status ?? 'an error'} to cancelling ${intentId} (${error.message}) and the intent is still ${snapshot.status}; trying again with a new key`,
+        );
     }
     await sync(snapshot, payment.id);
   }
@@ -197,7 +236,8 @@ export function createIntentUseCases(deps: PaymentDeps) {
       const booking = await repos.bookings.findById(found.bookingId);
       if (!booking) throw new DomainError('NOT_FOUND', `Booking ${found.bookingId} does not exist`);
       assertOwnBooking(actor, booking);
-      await repos.payments.lock(found.id);
+      // A retry moves the booking too (start_payment): its row first, as cancelling locks it (R13).
+      await lockInOrder(repos, { bookingId: found.bookingId, paymentId: found.id });
       let payment = (await repos.payments.findById(found.id)) ?? found;
       if (paymentTookMoney(payment.status)) return { payment, attempt: null, earlier: 0 };
       const now = clock.now();
@@ -270,7 +310,7 @@ export function createIntentUseCases(deps: PaymentDeps) {
       // E.g. a double submit: the other confirm already charged. Stripe's current state decides.
       const current = await gateway.retrievePaymentIntent(input.paymentIntentId).catch(async (error: unknown) => {
         await uow.transaction(refused);
-        throw error instanceof GatewayRefused ? refusalError('Reading the payment from Stripe failed', error) : error;
+        throw readFailed(`Stripe refused to confirm payment ${payment.id} (${outcome.error.message})`, error);
       });
       const after = await sync(current, payment.id, refused);
       return result(after.status, current.status, outcome.error.message, current);

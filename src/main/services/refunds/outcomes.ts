@@ -3,6 +3,7 @@ import { refundActionOpenFrom } from '../../domain/refund-machine';
 import type { Changes } from '../context';
 import type { RefundSnapshot } from '../gateways';
 import { applyBookingTransition } from '../lifecycle/booking';
+import { lockInOrder } from '../lifecycle/locks';
 import { applyPaymentTransition } from '../lifecycle/payment';
 import { applyRefundTransition } from '../lifecycle/refund';
 import { STRIPE } from '../payments/intent-sync';
@@ -22,13 +23,22 @@ export async function applyRefundOutcome(
   refund: RefundSnapshot,
   changes: Changes,
 ): Promise<RefundRequestRecord> {
-  await repos.refunds.lock(requestId);
+  const unlocked = await repos.refunds.find(requestId);
+  if (!unlocked) throw new Error(`Refund request ${requestId} vanished`);
+  // The outcome may move the payment and the booking: their rows first, in the common order.
+  await lockInOrder(repos, {
+    bookingId: unlocked.bookingId,
+    paymentId: unlocked.paymentId,
+    refundRequestId: requestId,
+  });
   const request = await repos.refunds.find(requestId);
   if (!request) throw new Error(`Refund request ${requestId} vanished`);
-  if (request.stripeRefundId !== null && request.stripeRefundId !== refund.id) {
-    // An earlier attempt's refund: its outcome was settled when that attempt ended.
-    return request;
-  }
+  // An earlier attempt's refund: its outcome was settled when that attempt ended. The attempt in
+  // the refund's metadata tells, also while the current attempt's own refund is not known yet (its
+  // answer lost) — a late `refund.failed` of attempt 1 must not fail attempt 2.
+  const attempt = refund.metadata['attempt'];
+  if (attempt !== undefined && attempt !== String(request.attempt)) return request;
+  if (request.stripeRefundId !== null && request.stripeRefundId !== refund.id) return request;
   const known = { stripeRefundId: refund.id };
   if (refund.status === 'succeeded') {
     if (!refundActionOpenFrom('stripe_succeeded', request.status)) return request;
@@ -60,7 +70,9 @@ export async function applyRefundOutcome(
         {
           action: 'refund',
           reason: request.reason,
-          extra: { refund: { amountMinor: request.amountMinor, refundableMinor: refundableBefore } },
+          extra: {
+            refund: { amountMinor: request.amountMinor, refundableMinor: refundableBefore, currency: request.currency },
+          },
         },
         changes,
       );

@@ -44,11 +44,12 @@ export function createRefundSubmission(deps: ServiceDeps & { gateway: PaymentGat
     const result = await moneyCall({
       what: `Refund request ${request.id}`,
       maySendAgain: request.submittedAt !== null || request.attempt > 1,
-      // By our metadata; a refund that failed was an earlier attempt's and is not adopted.
+      // By our metadata: this request's refund of this attempt (an earlier attempt's is not adopted).
       lookup: async () =>
         (await gateway.listRefunds(intentId)).find(
           (refund) =>
             refund.metadata['refundRequestId'] === String(request.id) &&
+            (refund.metadata['attempt'] ?? String(request.attempt)) === String(request.attempt) &&
             refund.status !== 'failed' &&
             refund.status !== 'canceled',
         ) ?? null,
