@@ -12,6 +12,12 @@ import { prismaUnitOfWork, repositoriesFor } from '../src/main/db/repositories';
 import { createLedgerUseCases } from '../src/main/services/payouts/ledger-check';
 import { describeMigrationStatus, diffMigrationsToSchema, migrationStatus } from '../src/main/db/migrate';
 import { DomainError } from '../src/main/domain/errors';
+import { readFileSync } from 'node:fs';
+import { satisfiesEngines } from './node-engines';
+
+interface PackageJson {
+  engines: { node: string };
+}
 
 type Level = 'ok' | 'warn' | 'fail';
 const results: { level: Level; check: string; detail: string }[] = [];
@@ -21,11 +27,16 @@ const report = (level: Level, check: string, detail: string) => {
 };
 
 async function main(): Promise<number> {
-  const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+  // The supported range is package.json's `engines.node` (the same one npm checks at install).
+  const engines = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as PackageJson).engines
+    .node;
+  const nodeOk = satisfiesEngines(process.versions.node, engines);
   report(
-    major > 20 || (major === 20 && minor >= 19) ? 'ok' : 'fail',
+    nodeOk === true ? 'ok' : nodeOk === null ? 'warn' : 'fail',
     'node',
-    `Node.js ${process.versions.node} (needs ≥ 20.19)`,
+    nodeOk === null
+      ? `Node.js ${process.versions.node}; package.json's engines range "${engines}" is not one doctor can read`
+      : `Node.js ${process.versions.node} (supported: ${engines}, package.json engines)`,
   );
 
   let config;

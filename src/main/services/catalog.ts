@@ -1,4 +1,5 @@
 import { AUDIT_USE_CASES } from './audit';
+import { AUTH_USE_CASES } from './auth';
 import { BOOKING_USE_CASES } from './bookings/specs';
 import { DELIVERY_USE_CASES } from './deliveries';
 import { PAYMENT_USE_CASES } from './payments/specs';
@@ -18,6 +19,7 @@ export const USE_CASE_CATALOG: readonly UseCaseSpec[] = [
   ...Object.values(REFUND_USE_CASES),
   ...Object.values(PEOPLE_USE_CASES),
   ...Object.values(STAFF_USE_CASES),
+  ...Object.values(AUTH_USE_CASES),
   ...Object.values(SETTINGS_USE_CASES),
   ...Object.values(REPORT_USE_CASES),
   ...Object.values(AUDIT_USE_CASES),

@@ -65,7 +65,8 @@ export class Changes {
         type: 'payout.changed',
         runId,
         ...(run.status ? { status: run.status } : {}),
-        lineIds: [...run.lineIds],
+        // Which lines (a few): a whole run starting names none; consoles reload the run either way.
+        lineIds: run.lineIds.size > 100 ? [] : [...run.lineIds],
         at,
       });
     return events.map(logged);

@@ -29,6 +29,7 @@ export interface ServiceIntegrations {
 const NO_RATE_LIMITS: RateLimits = {
   consume: () => Promise.resolve({ allowed: true }),
   reset: () => Promise.resolve(),
+  giveBack: () => Promise.resolve(),
 };
 
 /** Set once the outbox worker exists (it needs the services first). */
@@ -52,7 +53,7 @@ export function createServices(
   return {
     ...finance,
     staff,
-    auth: createAuthService(deps, staff),
+    auth: createAuthService(deps, staff, integrations.rateLimits ?? NO_RATE_LIMITS),
     accounts: createAccountService(deps, integrations.tokenSecret, integrations.rateLimits ?? NO_RATE_LIMITS),
     marketplace: createMarketplaceQueries(deps),
     people: createPeopleService(deps),

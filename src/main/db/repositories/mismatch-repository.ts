@@ -44,6 +44,13 @@ export class PrismaMismatchRepository implements MismatchStore {
       select: MISMATCH_FIELDS,
     });
   }
+  openForPayment(paymentId: number): Promise<MismatchRecord[]> {
+    return this.db.reconciliationMismatch.findMany({
+      where: { paymentId, status: 'OPEN' },
+      orderBy: { id: 'asc' },
+      select: MISMATCH_FIELDS,
+    });
+  }
   countOpen(): Promise<number> {
     return this.db.reconciliationMismatch.count({ where: { status: 'OPEN' } });
   }

@@ -97,7 +97,7 @@ export function createBookingCommands(deps: ServiceDeps, submitRefund: SubmitRef
         }),
       );
       changes.booking(booking, 'create');
-      return { ...booking, meetingJoinUrl: null };
+      return { ...booking, meetingJoinUrl: null, rescheduleRequest: null };
     });
   });
 

@@ -24,6 +24,8 @@ export type MismatchInput = Pick<MismatchRecord, 'kind' | 'localState' | 'stripe
 export interface MismatchStore {
   open(input: MismatchInput): Promise<void>;
   list(query: { status?: 'OPEN' | 'RESOLVED' | undefined; limit: number }): Promise<MismatchRecord[]>;
+  /** The open differences of one payment: while Stripe disagrees with us, no refund on it is approved. */
+  openForPayment(paymentId: number): Promise<MismatchRecord[]>;
   countOpen(): Promise<number>;
   find(id: number): Promise<MismatchRecord | null>;
   resolve(id: number, by: number, resolution: string, at: Date): Promise<void>;

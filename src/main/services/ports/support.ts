@@ -14,16 +14,42 @@ export interface AuditDraft {
 export interface AuditRecord extends Omit<AuditDraft, 'data'> {
   id: number;
   data: unknown;
+  /** The acting staff member's name (null for the system, a student or a teacher). */
+  actorName: string | null;
+  /** The booking an entry is about (a booking's, its payment's or its refund request's entry), if any. */
+  bookingId: number | null;
+  /** That booking's currency: the one any `…Minor` amount in the entry's data is in. */
+  currency: string | null;
+}
+
+export interface AuditQuery {
+  entity?: string | undefined;
+  entityId?: string | undefined;
+  /** Only entries about these entities (a role's visible part of the log). */
+  entities?: readonly string[] | undefined;
+  /** A booking's history: the booking, its payments and its refund requests. */
+  bookingId?: number | undefined;
+  /** A student's entries and their bookings' history. */
+  studentId?: number | undefined;
+  /** A teacher's entries, their gigs, payout lines and their bookings' history. */
+  teacherId?: number | undefined;
+  actorStaffId?: number | undefined;
+  /** An action, or a family of them: "refund" matches "refund.request" and "refund.approve.first". */
+  action?: string | undefined;
+  /** At or after. */
+  from?: Date | undefined;
+  /** Before. */
+  to?: Date | undefined;
+  /** Newest first; the last id of the previous page. */
+  beforeId?: number | undefined;
+  limit: number;
 }
 
 export interface AuditStore {
   append(entry: AuditDraft): Promise<void>;
-  list(query: {
-    entity?: string | undefined;
-    entityId?: string | undefined;
-    beforeId?: number | undefined;
-    limit: number;
-  }): Promise<AuditRecord[]>;
+  list(query: AuditQuery): Promise<AuditRecord[]>;
+  /** Staff who acted in entries about these entities (all entries when undefined), by name. */
+  actors(entities?: readonly string[]): Promise<{ id: number; name: string; role: string }[]>;
 }
 
 export interface SettingsStore {

@@ -1,14 +1,54 @@
 import { bookingActionOpenFrom } from '../../domain/booking-machine';
 import { DomainError } from '../../domain/errors';
+import { paymentActionOpenFrom } from '../../domain/payment-machine';
+import { remainingRefundable } from '../../domain/refunds';
+import { moneyText } from '../../domain/money';
 import { OPEN_REFUND_STATUSES, refundActionOpenFrom } from '../../domain/refund-machine';
 import { auditEntry } from '../audit';
 import { inTransaction, type ServiceDeps } from '../context';
 import { applyRefundTransition, fileRefundRequest } from '../lifecycle/refund';
+import { refundsInContext } from './context';
 import { refundAttemptKey } from '../lifecycle/refund-keys';
-import type { RefundRequestRecord } from '../ports';
+import type { RefundRequestRecord, Repositories } from '../ports';
 import { implement } from '../use-case';
 import { REFUND_USE_CASES } from './specs';
 import type { SubmitRefund } from './submission';
+
+/**
+ * What would make submitting this refund fail before anything happened, checked where the approval
+ * is decided (R24, R27): no Stripe payment to refund; a payment whose state no longer allows a
+ * refund; more than remains (open requests of others reserved); or a payment that reconciliation
+ * found to disagree with Stripe (a refund made in Stripe's dashboard: Stripe would refuse, or pay
+ * back twice) until staff resolved that.
+ */
+async function assertCanBeCarriedOut(repos: Repositories, request: RefundRequestRecord): Promise<void> {
+  const label = `Refund request ${request.id} cannot be carried out`;
+  const payment = await repos.payments.findById(request.paymentId);
+  if (!payment?.stripePaymentIntentId)
+    throw new DomainError(
+      'ILLEGAL_TRANSITION',
+      `${label}: payment ${request.paymentId} was never taken through Stripe`,
+    );
+  if (!paymentActionOpenFrom('refund', payment.status))
+    throw new DomainError(
+      'ILLEGAL_TRANSITION',
+      `${label}: payment ${payment.id} is ${payment.status}; only paid or partly refunded payments can be refunded`,
+    );
+  const remaining = remainingRefundable(payment, await repos.refunds.reservedMinor(payment.id, request.id));
+  if (request.amountMinor > remaining)
+    throw new DomainError(
+      'REFUND_EXCEEDS_REMAINING',
+      `${label}: its ${moneyText(request.amountMinor, payment.currency)} exceeds the ${moneyText(Math.max(0, remaining), payment.currency)} still refundable on payment ${payment.id}`,
+    );
+  const disagreements = await repos.mismatches.openForPayment(payment.id);
+  const first = disagreements[0];
+  if (first)
+    throw new DomainError(
+      'GUARD_FAILED',
+      `${label} yet: reconciliation found that payment ${payment.id} disagrees with Stripe (${first.detail} Here: ${first.localState}; Stripe: ${first.stripeState}). Resolve that under Reconciliation first; nothing was approved.`,
+      { mismatchId: first.id },
+    );
+}
 
 /**
  * R24/R27: a refund request (who, amount, reason) is approved or rejected by someone else with the
@@ -29,6 +69,12 @@ export function createRefundRequests(deps: ServiceDeps, submitRefund: SubmitRefu
       await repos.payments.lock(input.paymentId);
       const payment = await repos.payments.findById(input.paymentId);
       if (!payment) throw new DomainError('NOT_FOUND', `Payment ${input.paymentId} does not exist`);
+      // Nothing to refund at Stripe: a request could never be carried out, so none is filed.
+      if (!payment.stripePaymentIntentId)
+        throw new DomainError(
+          'ILLEGAL_TRANSITION',
+          `Payment ${payment.id} was never taken through Stripe, so there is nothing to refund there`,
+        );
       const booking = await repos.bookings.findById(payment.bookingId);
       if (!booking) throw new DomainError('NOT_FOUND', `Booking ${payment.bookingId} does not exist`);
       if (!bookingActionOpenFrom('refund', booking)) {
@@ -71,13 +117,9 @@ export function createRefundRequests(deps: ServiceDeps, submitRefund: SubmitRefu
       await repos.refunds.lock(input.id);
       const current = await repos.refunds.find(input.id);
       if (!current) throw new DomainError('NOT_FOUND', `Refund request ${input.id} does not exist`);
-      const payment = await repos.payments.findById(current.paymentId);
-      // An approval that could not be carried out saves nothing.
-      if (!payment?.stripePaymentIntentId)
-        throw new DomainError(
-          'ILLEGAL_TRANSITION',
-          `Refund request ${current.id} cannot be carried out: payment ${current.paymentId} was never taken through Stripe`,
-        );
+      // An approval that could not be carried out saves nothing: what would make the refund be refused
+      // before anything happened (here or at Stripe) refuses the approval, inside its transaction.
+      await assertCanBeCarriedOut(repos, current);
       const slot = current.status === 'REQUESTED' ? 'first' : 'second';
       const updated = await applyRefundTransition(
         repos,
@@ -171,7 +213,7 @@ export function createRefundRequests(deps: ServiceDeps, submitRefund: SubmitRefu
     const limit = input.limit ?? 50;
     const statuses = input.status === 'OPEN' ? OPEN_REFUND_STATUSES : input.status ? [input.status] : undefined;
     const rows = await uow.read.refunds.list({ statuses, beforeId: input.cursor, limit: limit + 1 });
-    const items = rows.slice(0, limit);
+    const items = await refundsInContext(uow.read, rows.slice(0, limit));
     return { items, nextCursor: rows.length > limit ? (items.at(-1)?.id ?? null) : null };
   });
 

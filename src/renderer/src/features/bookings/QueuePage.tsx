@@ -1,4 +1,4 @@
-import { useInfiniteQuery } from '@tanstack/react-query';
+import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import {
   createColumnHelper,
   flexRender,
@@ -10,10 +10,14 @@ import {
 } from '@tanstack/react-table';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { memo, useEffect, useMemo, useRef, useState } from 'react';
-import { EmptyState, ErrorState, Spinner, StatusBadge } from '../../components/ui';
+import { EmptyState, ErrorState, InlineError, Spinner, StatusBadge } from '../../components/ui';
 import { formatDateTime, formatMoney, formatRelative } from '../../format';
 import { navigate } from '../../route';
-import { useTRPC } from '../../trpc';
+import { useTRPC, useTRPCClient } from '../../trpc';
+import { download, toCsv } from '../revenue/csv';
+import { queueTable } from './queue-csv';
+import { StudentLink, TeacherLink } from '../people/links';
+import { queueColumns, queueGrid, type QueueColumnId } from './queue-columns';
 import type { AppRouter } from '../../../../main/api/root';
 import type { inferRouterOutputs } from '@trpc/server';
 
@@ -40,8 +44,16 @@ const columns = helper.columns([
     header: 'Starts',
     cell: (info) => <span title={formatRelative(info.getValue())}>{formatDateTime(info.getValue())}</span>,
   }),
-  helper.accessor('studentName', { header: 'Student', enableSorting: false }),
-  helper.accessor('teacherName', { header: 'Teacher', enableSorting: false }),
+  helper.accessor('studentName', {
+    header: 'Student',
+    enableSorting: false,
+    cell: (info) => <StudentLink id={info.row.original.studentId} name={info.getValue()} />,
+  }),
+  helper.accessor('teacherName', {
+    header: 'Teacher',
+    enableSorting: false,
+    cell: (info) => <TeacherLink id={info.row.original.teacherId} name={info.getValue()} />,
+  }),
   helper.accessor('language', { header: 'Language', enableSorting: false }),
   helper.accessor('minutes', { header: 'Length', enableSorting: false, cell: (info) => `${info.getValue()} min` }),
   helper.accessor('totalMinor', {
@@ -52,17 +64,44 @@ const columns = helper.columns([
   helper.accessor('status', {
     header: 'Status',
     enableSorting: false,
-    cell: (info) => <StatusBadge value={info.getValue()} />,
+    // The booking's state is the pair (status, payment status): one shared table words it.
+    cell: (info) => <StatusBadge value={info.getValue()} paymentStatus={info.row.original.paymentStatus} />,
   }),
   helper.accessor('paymentStatus', {
     header: 'Payment',
     enableSorting: false,
-    cell: (info) => <StatusBadge value={info.getValue()} />,
+    cell: (info) => <StatusBadge value={info.getValue()} kind="payment" />,
   }),
   helper.accessor('createdAt', {
     id: 'createdAt',
     header: 'Requested',
     cell: (info) => formatRelative(info.getValue()),
+  }),
+  // On a narrow table student and teacher share one two-line cell, and so do the two statuses.
+  helper.display({
+    id: 'people',
+    header: 'Student / teacher',
+    cell: (info) => (
+      <span className="stacked">
+        <StudentLink id={info.row.original.studentId} name={info.row.original.studentName} />
+        <TeacherLink id={info.row.original.teacherId} name={info.row.original.teacherName} />
+      </span>
+    ),
+  }),
+  helper.display({
+    id: 'states',
+    header: 'Status / payment',
+    cell: (info) => {
+      const columns = info.row.getAllCells();
+      const status = columns.find((cell) => cell.column.id === 'status');
+      const payment = columns.find((cell) => cell.column.id === 'paymentStatus');
+      return (
+        <span className="stacked">
+          {status ? flexRender(status.column.columnDef.cell, status.getContext()) : null}
+          {payment ? flexRender(payment.column.columnDef.cell, payment.getContext()) : null}
+        </span>
+      );
+    },
   }),
 ]);
 
@@ -72,18 +111,22 @@ const ROW_HEIGHT = 40;
  * A row's cells, rendered once per row: while scrolling only the wrapper's position changes, so
  * rows already on screen are not formatted again every frame.
  */
-const RowCells = memo(function RowCells({ row }: { row: Row<typeof features, BookingRow> }) {
+const RowCells = memo(function RowCells({ row, visible }: { row: Row<typeof features, BookingRow>; visible: string }) {
+  const shown = visible.split(' ');
   return (
     <>
-      {row.getAllCells().map((cell) => (
-        <div key={cell.id} role="cell">
-          {flexRender(cell.column.columnDef.cell, cell.getContext())}
-        </div>
-      ))}
+      {shown
+        .map((id) => row.getAllCells().find((cell) => cell.column.id === id))
+        .map((cell) =>
+          !cell ? null : (
+            <div key={cell.id} role="cell">
+              {flexRender(cell.column.columnDef.cell, cell.getContext())}
+            </div>
+          ),
+        )}
     </>
   );
 });
-const GRID = '72px 170px minmax(130px, 1.3fr) minmax(130px, 1.3fr) 96px 72px 104px 128px 128px 96px';
 const empty: BookingRow[] = [];
 
 function toSort(sorting: SortingState): 'startsAt' | '-startsAt' | 'createdAt' | '-createdAt' {
@@ -98,6 +141,39 @@ function toDate(value: string, endOfDay = false): Date | undefined {
   const date = new Date(`${value}T00:00:00`);
   if (endOfDay) date.setDate(date.getDate() + 1);
   return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
+/**
+ * The people a search names (the top search box lands here): each links to their page, above the
+ * bookings that match. A booking id ("#42") names no one.
+ */
+function PeopleFound({ text }: { text: string }) {
+  const trpc = useTRPC();
+  const wanted = text.length >= 2 && !/^#?\d+$/.test(text);
+  const students = useQuery({ ...trpc.people.searchStudents.queryOptions({ text }), enabled: wanted });
+  const teachers = useQuery({ ...trpc.people.searchTeachers.queryOptions({ text }), enabled: wanted });
+  if (!wanted) return null;
+  const found = [
+    ...(students.data ?? []).slice(0, 8).map((person) => ({ ...person, kind: 'student' as const })),
+    ...(teachers.data ?? []).slice(0, 8).map((person) => ({ ...person, kind: 'teacher' as const })),
+  ];
+  if (found.length === 0) return null;
+  return (
+    <p className="people-found" data-testid="people-found">
+      <span className="muted">People: </span>
+      {found.map((person, index) => (
+        <span key={`${person.kind}-${person.id}`}>
+          {index > 0 ? ' · ' : ''}
+          {person.kind === 'student' ? (
+            <StudentLink id={person.id} name={person.name} />
+          ) : (
+            <TeacherLink id={person.id} name={person.name} />
+          )}{' '}
+          <span className="muted">({person.kind})</span>
+        </span>
+      ))}
+    </p>
+  );
 }
 
 export function QueuePage({ queue, search }: { queue: string; search: string }) {
@@ -122,6 +198,29 @@ export function QueuePage({ queue, search }: { queue: string; search: string }) 
     trpc.bookings.list.infiniteQueryOptions(input, { getNextPageParam: (page) => page.nextCursor ?? undefined }),
   );
   const rows = useMemo(() => query.data?.pages.flatMap((page) => page.items) ?? empty, [query.data]);
+
+  // The export holds every booking the queue and its filters match, not only the rows scrolled to so far.
+  const client = useTRPCClient();
+  const [exporting, setExporting] = useState(false);
+  const [exportError, setExportError] = useState<unknown>(null);
+  const exportCsv = async () => {
+    setExporting(true);
+    setExportError(null);
+    try {
+      const all: BookingRow[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await client.bookings.list.query({ ...input, limit: 200, cursor });
+        all.push(...page.items);
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor && all.length < 20_000);
+      download(`queue-${meta.id.toLowerCase()}-${new Date().toISOString().slice(0, 10)}.csv`, toCsv(queueTable(all)));
+    } catch (error) {
+      setExportError(error);
+    } finally {
+      setExporting(false);
+    }
+  };
   const table = useTable({
     features,
     columns,
@@ -135,6 +234,22 @@ export function QueuePage({ queue, search }: { queue: string; search: string }) 
   const tableRows = table.getRowModel().rows;
 
   const scrollRef = useRef<HTMLDivElement>(null);
+  // The columns follow the table's own width (the window, the sidebar), by priority: no horizontal scroll.
+  const tableRef = useRef<HTMLDivElement>(null);
+  const [tableWidth, setTableWidth] = useState(1200);
+  useEffect(() => {
+    const element = tableRef.current;
+    if (!element) return;
+    // The body's vertical scrollbar (up to 16 px) comes out of the rows' width.
+    const measure = () => setTableWidth(element.clientWidth - 16);
+    const observer = new ResizeObserver(measure);
+    observer.observe(element);
+    measure();
+    return () => observer.disconnect();
+  }, []);
+  const shown: QueueColumnId[] = queueColumns(tableWidth);
+  const visible = shown.join(' ');
+  const grid = queueGrid(shown);
   const virtualizer = useVirtualizer({
     count: tableRows.length,
     getScrollElement: () => scrollRef.current,
@@ -152,7 +267,8 @@ export function QueuePage({ queue, search }: { queue: string; search: string }) 
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
       const target = event.target as HTMLElement | null;
-      if (target && ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName)) return;
+      // Typing, or a focused link or button (Enter is theirs), is not a queue shortcut.
+      if (target && ['INPUT', 'TEXTAREA', 'SELECT', 'A', 'BUTTON'].includes(target.tagName)) return;
       if (event.key === 'j' || event.key === 'k') {
         event.preventDefault();
         setSelected((current) => {
@@ -177,7 +293,12 @@ export function QueuePage({ queue, search }: { queue: string; search: string }) 
           <input
             type="search"
             value={text}
-            onChange={(event) => setText(event.target.value)}
+            onChange={(event) => {
+              setText(event.target.value);
+              // The address (and so the top search box) follows the filter, without a history entry per key.
+              window.history.replaceState(null, '', `#/queues/${meta.id}/${encodeURIComponent(event.target.value)}`);
+              window.dispatchEvent(new HashChangeEvent('hashchange'));
+            }}
             placeholder="Filter: student, teacher, #id"
             aria-label="Filter this queue"
           />
@@ -187,11 +308,24 @@ export function QueuePage({ queue, search }: { queue: string; search: string }) 
           <label>
             To <input type="date" value={to} onChange={(event) => setTo(event.target.value)} />
           </label>
+          <button type="button" className="button" onClick={() => void exportCsv()} disabled={exporting}>
+            {exporting ? 'Exporting…' : 'Export CSV'}
+          </button>
         </div>
       </div>
-      <div className="grid-table" role="table" aria-label={`${meta.label} bookings`} aria-rowcount={tableRows.length}>
-        <div className="grid-head" role="row" style={{ gridTemplateColumns: GRID }}>
-          {table.getHeaderGroups()[0]?.headers.map((header) => {
+      <InlineError error={exportError} />
+      <PeopleFound text={text.trim()} />
+      <div
+        className="grid-table"
+        ref={tableRef}
+        role="table"
+        aria-label={`${meta.label} bookings`}
+        aria-rowcount={tableRows.length}
+      >
+        <div className="grid-head" role="row" style={{ gridTemplateColumns: grid }}>
+          {shown.map((id) => {
+            const header = table.getHeaderGroups()[0]?.headers.find((candidate) => candidate.column.id === id);
+            if (!header) return null;
             const sortable = header.column.getCanSort();
             const direction = header.column.getIsSorted();
             return (
@@ -230,11 +364,14 @@ export function QueuePage({ queue, search }: { queue: string; search: string }) 
                     data-index={item.index}
                     data-testid="booking-row"
                     className={item.index === selected ? 'grid-row selected' : 'grid-row'}
-                    style={{ gridTemplateColumns: GRID, transform: `translateY(${item.start}px)`, height: ROW_HEIGHT }}
+                    style={{ gridTemplateColumns: grid, transform: `translateY(${item.start}px)`, height: ROW_HEIGHT }}
+                    // Rows are reachable with Tab too; Enter opens the focused one (see the window's key handler).
+                    tabIndex={0}
+                    onFocus={() => setSelected(item.index)}
                     onClick={() => navigate(`/bookings/${row.original.id}`)}
                     aria-selected={item.index === selected}
                   >
-                    <RowCells row={row} />
+                    <RowCells row={row} visible={visible} />
                   </div>
                 );
               })}

@@ -13,6 +13,7 @@ import {
   type PayoutRun,
   type PayoutRunAction,
 } from './common';
+import { PayoutLink, TeacherLink } from '../people/links';
 
 /** What each confirmed action does, in the dialog that asks for it. */
 const EXPLAIN: Partial<Record<PayoutRunAction, string>> = {
@@ -174,7 +175,8 @@ export function PayoutRunPage({ id }: { id: number }) {
             {run.lines.map((line) => (
               <tr key={line.id} data-testid={`run-line-${line.teacherId}`}>
                 <td>
-                  <a href={`#/payouts/teachers/${line.teacherId}`}>{line.teacherName}</a>
+                  <TeacherLink id={line.teacherId} name={line.teacherName} /> ·{' '}
+                  <PayoutLink id={line.teacherId} name={line.teacherName} />
                 </td>
                 <td className="num">{money(line.sessionsMinor)}</td>
                 <td className="num">{money(-line.refundsMinor)}</td>

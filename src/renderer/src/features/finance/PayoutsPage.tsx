@@ -15,6 +15,7 @@ import {
   toDateTimeLocal,
   useFinanceRefresh,
 } from './common';
+import { PayoutLink, TeacherLink } from '../people/links';
 
 const RUN_FILTERS = ['ALL', 'DRAFT', 'APPROVED', 'SENDING', 'SENT', 'PARTIALLY_FAILED', 'DISCARDED'] as const;
 type RunFilter = (typeof RUN_FILTERS)[number];
@@ -138,7 +139,8 @@ function PreviewCard() {
                 {preview.data.lines.map((line) => (
                   <tr key={line.teacherId} data-testid={`preview-line-${line.teacherId}`}>
                     <td>
-                      <a href={`#/payouts/teachers/${line.teacherId}`}>{line.teacherName}</a>
+                      <TeacherLink id={line.teacherId} name={line.teacherName} /> ·{' '}
+                      <PayoutLink id={line.teacherId} name={line.teacherName} />
                     </td>
                     <td className="num">{line.sessions}</td>
                     <td className="num">{formatMoney(line.sessionsMinor, asked.currency)}</td>
@@ -293,6 +295,9 @@ function TeacherFinder() {
           {found.data.map((teacher) => (
             <li key={teacher.id}>
               <a href={`#/payouts/teachers/${teacher.id}`}>{teacher.name}</a>{' '}
+              <span className="muted">
+                (<TeacherLink id={teacher.id} name="teacher page" />)
+              </span>{' '}
               <span className="muted">{teacher.email}</span>
             </li>
           ))}

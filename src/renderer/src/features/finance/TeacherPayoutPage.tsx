@@ -5,6 +5,7 @@ import type { CurrencyCode } from '../../../../shared/currency';
 import { formatDateTime, formatMoney } from '../../format';
 import { useSession } from '../../session';
 import { useTRPC, type RouterOutputs } from '../../trpc';
+import { TeacherLink } from '../people/links';
 import { download } from '../revenue/csv';
 import { CurrencySelect, dayStart, isoDay, PAYOUT_STATUS_LABEL, useFinanceRefresh } from './common';
 import {
@@ -52,7 +53,11 @@ export function TeacherPayoutPage({ id }: { id: number }) {
         <a href="#/payouts">← All payouts</a>
       </div>
       {teacher.isError ? <InlineError error={teacher.error} /> : null}
-      {teacher.data ? <p className="muted">{teacher.data.email}</p> : null}
+      {teacher.data ? (
+        <p className="muted">
+          {teacher.data.email} · <TeacherLink id={id} name="teacher page (bookings, gigs)" />
+        </p>
+      ) : null}
       <ConnectCard teacherId={id} />
       <section className="card" aria-label="Statement">
         <div className="card-head">

@@ -1,6 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Dialog, InlineError, Spinner, StatusBadge } from '../../components/ui';
+import { describeError } from '../../errors';
 import { formatDateTime, formatMoney, parseMoney } from '../../format';
 import { useSession } from '../../session';
 import { useTRPC, type RouterOutputs } from '../../trpc';
@@ -33,6 +34,29 @@ export function refundableMinor(payment: Payment): number {
 function cardText(attempt: Payment['attempts'][number]): string {
   if (attempt.card) return `${attempt.card.brand} •••• ${attempt.card.last4}`;
   return attempt.stripePaymentMethodId ? 'card' : '—';
+}
+
+/**
+ * A Stripe id, linked to Stripe's dashboard only when the host uses real Stripe credentials (the
+ * local sandbox's ids mean nothing there); plain text otherwise.
+ */
+function StripeId({ id, kind }: { id: string | null; kind: 'payments' | 'refunds' }) {
+  const trpc = useTRPC();
+  const { can } = useSession();
+  const dashboard = useQuery({
+    ...trpc.system.stripeDashboard.queryOptions(),
+    enabled: can('payments.read') && id !== null,
+    staleTime: Infinity,
+  });
+  if (id === null) return <>—</>;
+  const base = dashboard.data?.url;
+  return base ? (
+    <a href={`${base}/${kind}/${encodeURIComponent(id)}`} target="_blank" rel="noopener noreferrer">
+      {id}
+    </a>
+  ) : (
+    <>{id}</>
+  );
 }
 
 interface Props {
@@ -103,7 +127,8 @@ export function PaymentPanel({ bookingId, studentId, status, paymentStatus }: Pr
                 </p>
               ) : null}
               <p className="muted code">
-                intent {payment.stripePaymentIntentId ?? '—'} · charge {payment.stripeChargeId ?? '—'}
+                intent <StripeId id={payment.stripePaymentIntentId} kind="payments" /> · charge{' '}
+                <StripeId id={payment.stripeChargeId} kind="payments" />
               </p>
               {payment.attempts.length > 0 ? (
                 <table className="data" aria-label="Payment attempts">
@@ -151,7 +176,9 @@ export function PaymentPanel({ bookingId, studentId, status, paymentStatus }: Pr
                           <RefundStatusCell refund={refund} />
                         </td>
                         <td>{refund.reason}</td>
-                        <td className="code">{refund.stripeRefundId ?? '—'}</td>
+                        <td className="code">
+                          <StripeId id={refund.stripeRefundId} kind="refunds" />
+                        </td>
                         <td>
                           <div className="actions">
                             {refund === failedFullRefund ? null : <RefundProcessButton refund={refund} />}
@@ -195,23 +222,69 @@ function useRefreshMoney(bookingId: number) {
   };
 }
 
+/** The take-payment dialog's choice for "type a payment method id" (no saved card has this id). */
+const NEW_CARD = 'new';
+
+/** A saved card as the student would recognise it: brand, last 4, expiry, and whether it is their default. */
+function cardLabel(method: { brand: string; last4: string; expMonth: number; expYear: number; isDefault: boolean }) {
+  return `${method.brand} •••• ${method.last4} · expires ${String(method.expMonth).padStart(2, '0')}/${method.expYear}${method.isDefault ? ' (default)' : ''}`;
+}
+
+interface PaymentOutcome {
+  tone: 'success' | 'error' | 'waiting';
+  text: string;
+}
+
+/** A paid charge reads as success, a decline as an error, anything else as a wait — never one style for all. */
+const OUTCOME_CLASS: Record<PaymentOutcome['tone'], string> = {
+  success: 'callout-success',
+  error: 'callout-error',
+  waiting: 'notice',
+};
+
+/** What Stripe's answer to a charge means, in words. */
+function outcomeOf(
+  result: { status: string; stripeStatus: string | null; message: string | null },
+  amount: string,
+): PaymentOutcome {
+  if (result.status === 'PAID' || result.status === 'PARTIALLY_REFUNDED' || result.status === 'REFUNDED')
+    return { tone: 'success', text: `Paid: ${amount} was charged.` };
+  if (result.status === 'FAILED' || result.status === 'CANCELED')
+    return {
+      tone: 'error',
+      text: `The payment did not go through: ${result.message ?? 'the card was declined'}. Choose another card.`,
+    };
+  const waiting = result.stripeStatus ? STRIPE_STATUS_TEXT[result.stripeStatus] : undefined;
+  return { tone: 'waiting', text: `${waiting ?? 'In progress'}${result.message ? ` — ${result.message}` : ''}.` };
+}
+
 /** Charges the booking's quoted total through Stripe (opened from the action bar's "Take payment"). */
 export function TakePaymentDialog({
   bookingId,
   studentId,
+  studentName,
+  amountMinor,
+  currency,
   onClose,
 }: {
   bookingId: number;
   studentId: number;
+  /** Whose card is charged, and how much: said in the dialog before anyone presses "Charge card". */
+  studentName: string;
+  amountMinor: number;
+  currency: string;
   onClose: () => void;
 }) {
   const trpc = useTRPC();
   const { can } = useSession();
   const refresh = useRefreshMoney(bookingId);
   const methods = useQuery({ ...trpc.payments.listMethods.queryOptions({ studentId }), enabled: can('payments.read') });
-  const [card, setCard] = useState('');
+  // The student's saved cards come first, the default chosen; typing a payment method id stays possible.
+  const [chosen, setChosen] = useState<string | null>(null);
+  const defaultCard = methods.data?.find((method) => method.isDefault) ?? methods.data?.[0];
+  const card = chosen ?? defaultCard?.paymentMethodId ?? NEW_CARD;
   const [token, setToken] = useState('pm_card_visa');
-  const [outcome, setOutcome] = useState<string | null>(null);
+  const [outcome, setOutcome] = useState<PaymentOutcome | null>(null);
   const attach = useMutation(trpc.payments.attachMethod.mutationOptions());
   const createIntent = useMutation(trpc.payments.createIntent.mutationOptions());
   const confirm = useMutation(trpc.payments.confirm.mutationOptions({ onSettled: refresh }));
@@ -224,11 +297,18 @@ export function TakePaymentDialog({
     createIntent.reset();
     confirm.reset();
     let paymentMethodId = card;
-    if (!paymentMethodId)
+    if (paymentMethodId === NEW_CARD)
       paymentMethodId = (await attach.mutateAsync({ studentId, paymentMethodId: token.trim() })).paymentMethodId;
     const intent = await createIntent.mutateAsync({ bookingId, paymentMethodId });
     const result = await confirm.mutateAsync({ paymentIntentId: intent.paymentIntentId, paymentMethodId });
-    setOutcome(`${result.status}: ${result.message}`);
+    const words = outcomeOf(result, formatMoney(amountMinor, currency));
+    setOutcome(words);
+    // A declined card is not offered again by default: whoever retries picks or types another one.
+    if (words.tone === 'error') clearCard();
+  };
+  const clearCard = () => {
+    setChosen(NEW_CARD);
+    setToken('');
   };
 
   return (
@@ -236,22 +316,45 @@ export function TakePaymentDialog({
       <form
         onSubmit={(event) => {
           event.preventDefault();
-          void takePayment().catch(() => undefined);
+          void takePayment().catch((error: unknown) => {
+            // The error shows below; a declined card is cleared so it is not charged again by mistake.
+            if (describeError(error).code === 'PAYMENT_DECLINED') clearCard();
+          });
         }}
       >
-        <p>The amount is the booking’s quoted total; the card is charged through Stripe.</p>
-        <label>
-          Card
-          <select value={card} onChange={(event) => setCard(event.target.value)} aria-label="Card">
-            <option value="">Add a card by payment method id</option>
-            {methods.data?.map((method) => (
-              <option key={method.id} value={method.paymentMethodId}>
-                {method.brand} •••• {method.last4}
-              </option>
-            ))}
-          </select>
-        </label>
-        {card === '' ? (
+        <p data-testid="charge-summary">
+          Charge <strong>{formatMoney(amountMinor, currency)}</strong> to <strong>{studentName}</strong>’s card for
+          booking #{bookingId} (its quoted total), through Stripe.
+        </p>
+        {methods.isPending && can('payments.read') ? <Spinner label="Loading the student’s saved cards…" /> : null}
+        <fieldset className="card-choice" data-testid="card-choice">
+          <legend>Card</legend>
+          {methods.data?.map((method) => (
+            <label key={method.id} className="inline-label">
+              <input
+                type="radio"
+                name="card"
+                value={method.paymentMethodId}
+                checked={card === method.paymentMethodId}
+                onChange={() => setChosen(method.paymentMethodId)}
+              />{' '}
+              {cardLabel(method)}
+            </label>
+          ))}
+          <label className="inline-label">
+            <input
+              type="radio"
+              name="card"
+              value={NEW_CARD}
+              checked={card === NEW_CARD}
+              onChange={() => setChosen(NEW_CARD)}
+            />{' '}
+            {methods.data && methods.data.length > 0
+              ? 'Another card (type its pm_… id below)'
+              : 'A new card (type its pm_… id below)'}
+          </label>
+        </fieldset>
+        {card === NEW_CARD ? (
           <label>
             Payment method id (pm_…; in the sandbox, Stripe’s test cards such as pm_card_visa)
             <input value={token} onChange={(event) => setToken(event.target.value)} aria-label="Payment method id" />
@@ -259,8 +362,12 @@ export function TakePaymentDialog({
         ) : null}
         <InlineError error={payError} />
         {outcome ? (
-          <p className="notice" data-testid="payment-outcome">
-            {outcome}
+          <p
+            className={OUTCOME_CLASS[outcome.tone]}
+            role={outcome.tone === 'error' ? 'alert' : 'status'}
+            data-testid="payment-outcome"
+          >
+            {outcome.text}
           </p>
         ) : null}
         <div className="dialog-actions">

@@ -1,9 +1,11 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { EmptyState, ErrorState, InlineError, NoteDialog, Spinner, StatusBadge } from '../../components/ui';
 import { formatDateTime, formatMoney } from '../../format';
 import { useSession } from '../../session';
-import { useTRPC } from '../../trpc';
+import { useTRPC, type RouterOutputs } from '../../trpc';
+import { StudentLink, TeacherLink } from '../people/links';
+import { RefundApprovals, RefundMoneyCells, RefundMoneyHeads, RefundPeople } from './RefundContext';
 import { RefundProcessButton, RefundStatusCell } from './RefundStatus';
 
 const PAYMENT_FILTERS = [
@@ -52,28 +54,65 @@ function Tabs<T extends string>({
   );
 }
 
+type PaymentItem = RouterOutputs['payments']['list']['items'][number];
+
+/** The Payments filter: a payment's or booking's id ("#12", "12") or part of the student's or teacher's name. */
+function paymentMatches(payment: PaymentItem, search: string): boolean {
+  const text = search.trim().toLowerCase();
+  if (!text) return true;
+  const id = /^#?(\d+)$/.exec(text)?.[1];
+  if (id) return String(payment.id) === id || String(payment.bookingId) === id;
+  return [payment.student?.name, payment.teacher?.name].some((name) => name?.toLowerCase().includes(text));
+}
+
 export function PaymentsPage() {
   const trpc = useTRPC();
   const [status, setStatus] = useState<(typeof PAYMENT_FILTERS)[number]['id']>('PENDING');
-  const list = useQuery(trpc.payments.list.queryOptions({ status, limit: 200 }));
+  const [search, setSearch] = useState('');
+  // Pages of 50, newest first, as the server pages them (cursor = the last payment's id).
+  const list = useInfiniteQuery(
+    trpc.payments.list.infiniteQueryOptions(
+      { status, limit: 50 },
+      { getNextPageParam: (page) => page.nextCursor ?? undefined },
+    ),
+  );
+  const loaded = list.data?.pages.flatMap((page) => page.items) ?? [];
+  const items = loaded.filter((payment) => paymentMatches(payment, search));
   return (
     <section aria-label="Payments">
       <div className="page-head">
         <h1>Payments</h1>
-        <Tabs options={PAYMENT_FILTERS} value={status} onChange={setStatus} />
+        <div className="filters">
+          <input
+            type="search"
+            value={search}
+            onChange={(event) => setSearch(event.target.value)}
+            placeholder="Filter: student, teacher, #payment or booking id"
+            aria-label="Filter payments"
+          />
+          <Tabs options={PAYMENT_FILTERS} value={status} onChange={setStatus} />
+        </div>
       </div>
       {list.isPending ? (
         <Spinner />
       ) : list.isError ? (
         <ErrorState error={list.error} onRetry={() => void list.refetch()} />
-      ) : list.data.items.length === 0 ? (
-        <EmptyState>No payments here.</EmptyState>
+      ) : items.length === 0 ? (
+        <EmptyState>
+          {search && list.hasNextPage
+            ? 'No payment loaded so far matches; load more to look further.'
+            : search
+              ? 'No payment matches.'
+              : 'No payments here.'}
+        </EmptyState>
       ) : (
         <table className="data card" data-testid="payments-table">
           <thead>
             <tr>
               <th>Payment</th>
               <th>Booking</th>
+              <th>Student</th>
+              <th>Teacher</th>
               <th className="num">Amount</th>
               <th>Status</th>
               <th>Stripe</th>
@@ -82,12 +121,14 @@ export function PaymentsPage() {
             </tr>
           </thead>
           <tbody>
-            {list.data.items.map((payment) => (
+            {items.map((payment) => (
               <tr key={payment.id}>
                 <td>#{payment.id}</td>
                 <td>
                   <a href={`#/bookings/${payment.bookingId}`}>#{payment.bookingId}</a>
                 </td>
+                <td>{payment.student ? <StudentLink id={payment.student.id} name={payment.student.name} /> : '—'}</td>
+                <td>{payment.teacher ? <TeacherLink id={payment.teacher.id} name={payment.teacher.name} /> : '—'}</td>
                 <td className="num">{formatMoney(payment.amountMinor, payment.currency)}</td>
                 <td>
                   <StatusBadge value={payment.status} kind="payment" />
@@ -104,6 +145,23 @@ export function PaymentsPage() {
           </tbody>
         </table>
       )}
+      {list.data ? (
+        <p className="muted" data-testid="payments-paging">
+          {loaded.length} loaded{search ? `, ${items.length} matching` : ''}{' '}
+          {list.hasNextPage ? (
+            <button
+              type="button"
+              className="button"
+              onClick={() => void list.fetchNextPage()}
+              disabled={list.isFetchingNextPage}
+            >
+              {list.isFetchingNextPage ? 'Loading…' : 'Load more'}
+            </button>
+          ) : (
+            '· all shown'
+          )}
+        </p>
+      ) : null}
     </section>
   );
 }
@@ -115,7 +173,20 @@ export function RefundsPage() {
   const [status, setStatus] = useState<(typeof REFUND_FILTERS)[number]['id']>('OPEN');
   const list = useQuery(trpc.refunds.list.queryOptions(status === 'ALL' ? { limit: 200 } : { status, limit: 200 }));
   const refresh = () => void queryClient.invalidateQueries();
-  const approve = useMutation(trpc.refunds.approve.mutationOptions({ onSettled: refresh }));
+  // After a first approval above the four-eyes threshold, the approver is told it is not done yet.
+  const [approved, setApproved] = useState<string | null>(null);
+  const approve = useMutation(
+    trpc.refunds.approve.mutationOptions({
+      onMutate: () => setApproved(null),
+      onSuccess: (request) =>
+        setApproved(
+          request.status === 'AWAITING_SECOND_APPROVAL'
+            ? `You approved refund request #${request.id}. It is above the four-eyes threshold, so it now awaits a second approver before anything is refunded.`
+            : `You approved refund request #${request.id}; it is being sent to Stripe.`,
+        ),
+      onSettled: refresh,
+    }),
+  );
   const reject = useMutation(
     trpc.refunds.reject.mutationOptions({
       onSuccess: () => {
@@ -132,6 +203,11 @@ export function RefundsPage() {
         <Tabs options={REFUND_FILTERS} value={status} onChange={setStatus} />
       </div>
       <InlineError error={approve.error} />
+      {approved ? (
+        <p className="notice" role="status" data-testid="approve-outcome">
+          {approved}
+        </p>
+      ) : null}
       {list.isPending ? (
         <Spinner />
       ) : list.isError ? (
@@ -144,9 +220,12 @@ export function RefundsPage() {
             <tr>
               <th>Request</th>
               <th>Booking</th>
+              <th>Student and teacher</th>
               <th className="num">Amount</th>
               <th>Reason</th>
               <th>Status</th>
+              <th>Asked and approved</th>
+              <RefundMoneyHeads />
               <th>Filed</th>
               <th />
             </tr>
@@ -165,11 +244,18 @@ export function RefundsPage() {
                   <td>
                     <a href={`#/bookings/${request.bookingId}`}>#{request.bookingId}</a>
                   </td>
+                  <td>
+                    <RefundPeople refund={request} />
+                  </td>
                   <td className="num">{formatMoney(request.amountMinor, request.currency)}</td>
                   <td>{request.reason}</td>
                   <td>
                     <RefundStatusCell refund={request} />
                   </td>
+                  <td>
+                    <RefundApprovals refund={request} />
+                  </td>
+                  <RefundMoneyCells refund={request} />
                   <td>{formatDateTime(request.createdAt)}</td>
                   <td>
                     <div className="actions">

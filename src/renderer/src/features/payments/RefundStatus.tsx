@@ -3,8 +3,8 @@ import { InlineError } from '../../components/ui';
 import { useSession } from '../../session';
 import { useTRPC, type RouterOutputs } from '../../trpc';
 
-/** A refund request as the lists and the payment panel receive it. */
-export type RefundRequest = RouterOutputs['refunds']['list']['items'][number];
+/** A refund request as the payment panel receives it (the lists add its context). */
+export type RefundRequest = RouterOutputs['payments']['forBooking'][number]['refunds'][number];
 
 type Tone = 'waiting' | 'pending' | 'success' | 'error' | 'muted';
 

@@ -16,7 +16,8 @@ export function SettingsPage() {
   const { can } = useSession();
   const editable = can('settings.write');
   const settings = useQuery(trpc.settings.get.queryOptions());
-  const integrations = useQuery(trpc.system.integrations.queryOptions());
+  // Masked credentials are still secrets (R34): only roles that may see secrets ask for them.
+  const integrations = useQuery(trpc.system.integrations.queryOptions(undefined, { enabled: can('secrets.read') }));
   // Inside the desktop app only: whether it uses its own database or a team server.
   const connection = useQuery(trpc.desktop.connection.queryOptions(undefined, { enabled: IN_DESKTOP }));
   const onTeamServer = connection.data?.current.kind === 'remote';
@@ -87,7 +88,7 @@ export function SettingsPage() {
       {!editable ? <p className="notice">Only admins can change settings.</p> : null}
       <form className="card form-grid settings" onSubmit={submit}>
         <fieldset disabled={!editable}>
-          <legend>Pricing (R4)</legend>
+          <legend>Platform fee</legend>
           <label>
             Platform fee (%)
             <input
@@ -102,7 +103,7 @@ export function SettingsPage() {
           </p>
         </fieldset>
         <fieldset disabled={!editable}>
-          <legend>Payment window (R16)</legend>
+          <legend>Payment window after confirmation</legend>
           <label>
             Minutes before the start by which payment must arrive
             <input
@@ -120,7 +121,7 @@ export function SettingsPage() {
               <tr>
                 <th>Currency</th>
                 <th>Minimum fee</th>
-                <th>Four-eyes refund threshold (R24)</th>
+                <th>Four-eyes refund threshold</th>
               </tr>
             </thead>
             <tbody>
@@ -157,7 +158,9 @@ export function SettingsPage() {
       </form>
       <div className="card">
         <h2>Integrations</h2>
-        {integrations.data ? (
+        {!can('secrets.read') ? (
+          <p className="muted">Which integrations are configured is shown to admins.</p>
+        ) : integrations.data ? (
           <ul className="plain" data-testid="integrations">
             {integrations.data.map((integration) => (
               <li key={integration.name}>
