@@ -231,7 +231,12 @@ export const loginInput = z.object({
   password: secretText(200).min(1, 'password is required'),
 });
 
-export const BOOKING_SORTS = ['startsAt', '-startsAt', 'createdAt', '-createdAt'] as const;
+/**
+ * 'upcoming': bookings starting now or later first (soonest first), then past ones (most recent
+ * first) — what someone searching usually wants; the default when `search` is given without a sort.
+ */
+export const BOOKING_SORTS = ['startsAt', '-startsAt', 'createdAt', '-createdAt', 'upcoming'] as const;
+export type BookingSort = (typeof BOOKING_SORTS)[number];
 export const listBookingsInput = z.object({
   queue: z
     .enum([

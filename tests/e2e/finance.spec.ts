@@ -58,7 +58,7 @@ test('a support user has no Payouts or Ledger link, and the finance pages say th
     await page.goto(`${baseUrl()}/${hash}`);
     const refusal = page.getByTestId('not-available');
     await expect(refusal).toContainText('Not available to your role');
-    await expect(refusal).toContainText('SUPPORT');
+    await expect(refusal).toContainText('support staff');
   }
   await screenshot(page, 'finance-support-refused');
   // The server refuses the support user's own token anyway.

@@ -121,25 +121,55 @@ export function bookingListSql(query: BookingListQuery): { text: string; values:
       OR b."teacherId" IN (SELECT id FROM "Teacher" WHERE name ILIKE ${pattern} OR email ILIKE ${pattern}))`;
     conditions.push(idMatch?.[1] ? `(b.id = ${sql.param(Number(idMatch[1]), 'int')} OR ${byName})` : byName);
   }
-  const column = query.sort.endsWith('createdAt') ? 'b."createdAt"' : 'b."startsAt"';
-  const direction = query.sort.startsWith('-') ? 'DESC' : 'ASC';
-  if (query.after) {
-    conditions.push(
-      `(${column}, b.id) ${direction === 'DESC' ? '<' : '>'} (${sql.param(query.after.at, 'timestamp(3)')}, ${sql.param(query.after.id, 'int')})`,
-    );
+  const where = (extra: string[]) => {
+    const all = [...conditions, ...extra];
+    return all.length > 0 ? `WHERE ${all.join(' AND ')}` : '';
+  };
+  const limit = sql.param(query.limit, 'int');
+  const offset = query.offset ? `OFFSET ${sql.param(query.offset, 'int')}` : '';
+  let page: string;
+  let order: string;
+  if (query.sort === 'upcoming') {
+    // Two key ranges, each an index range in its own order: upcoming (start >= pivot) ascending,
+    // then past (start < pivot) descending. A cursor in the upcoming part continues it and then takes
+    // the past from its start; a cursor in the past part continues only the past.
+    const pivot = sql.param(query.pivot ?? query.now, 'timestamp(3)');
+    const soon = [`b."startsAt" >= ${pivot}`];
+    const past = [`b."startsAt" < ${pivot}`];
+    if (query.after) {
+      const at = sql.param(query.after.at, 'timestamp(3)');
+      const id = sql.param(query.after.id, 'int');
+      soon.push(`${at} >= ${pivot}`, `(b."startsAt", b.id) > (${at}, ${id})`);
+      past.push(`(${at} >= ${pivot} OR (b."startsAt", b.id) < (${at}, ${id}))`);
+    }
+    // Each part needs at most the rows the page (and any offset) could take from it.
+    const each = query.offset ? sql.param(query.limit + query.offset, 'int') : limit;
+    order = `ORDER BY b."part", CASE WHEN b."part" = 0 THEN b."startsAt" END ASC,
+      CASE WHEN b."part" = 1 THEN b."startsAt" END DESC, CASE WHEN b."part" = 0 THEN b.id ELSE -b.id END ASC`;
+    page = `
+      SELECT b.* FROM (
+        (SELECT b.*, 0 AS "part" FROM "Booking" b ${where(soon)} ORDER BY b."startsAt" ASC, b.id ASC LIMIT ${each})
+        UNION ALL
+        (SELECT b.*, 1 AS "part" FROM "Booking" b ${where(past)} ORDER BY b."startsAt" DESC, b.id DESC LIMIT ${each})
+      ) b ${order}
+      LIMIT ${limit} ${offset}`;
+  } else {
+    const column = query.sort.endsWith('createdAt') ? 'b."createdAt"' : 'b."startsAt"';
+    const direction = query.sort.startsWith('-') ? 'DESC' : 'ASC';
+    const keyset = query.after
+      ? [
+          `(${column}, b.id) ${direction === 'DESC' ? '<' : '>'} (${sql.param(query.after.at, 'timestamp(3)')}, ${sql.param(query.after.id, 'int')})`,
+        ]
+      : [];
+    order = `ORDER BY ${column} ${direction}, b.id ${direction}`;
+    page = `SELECT b.* FROM "Booking" b ${where(keyset)} ${order} LIMIT ${limit} ${offset}`;
   }
-  const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
-  const order = `ORDER BY ${column} ${direction}, b.id ${direction}`;
   // Page the bookings first (an index range in key order), then join the names for just that page,
   // so the plan does not depend on statistics being fresh.
   const text = `
     SELECT b.*, s.name AS "studentName", s.email AS "studentEmail", t.name AS "teacherName",
            g.title AS "gigTitle", g.language AS "language", m."joinUrl" AS "meetingJoinUrl"
-    FROM (
-      SELECT b.* FROM "Booking" b ${where} ${order}
-      LIMIT ${sql.param(query.limit, 'int')}
-      ${query.offset ? `OFFSET ${sql.param(query.offset, 'int')}` : ''}
-    ) b
+    FROM (${page}) b
     JOIN "Student" s ON s.id = b."studentId"
     JOIN "Teacher" t ON t.id = b."teacherId"
     JOIN "Gig" g ON g.id = b."gigId"
@@ -241,18 +271,13 @@ export class PrismaBookingRepository implements BookingStore {
     booking: NewBooking,
     transition: NewTransition,
   ): Promise<{ booking: BookingRecord; transitionId: number }> {
-    const row = await this.db.booking.create({
-      data: {
-        ...booking,
-        queue: queueOf(booking),
-        transitions: { create: { ...transition } },
-      },
-      include: { transitions: { select: { id: true } } },
+    // Two INSERT … RETURNING: a nested create with an include costs two more reads (flow step "book").
+    const row = await this.db.booking.create({ data: { ...booking, queue: queueOf(booking) } });
+    const written = await this.db.bookingTransition.create({
+      data: { ...transition, bookingId: row.id },
+      select: { id: true },
     });
-    const transitionId = row.transitions[0]?.id;
-    if (transitionId === undefined) throw new Error('The creation transition was not written');
-    const { transitions: _transitions, ...bookingRow } = row;
-    return { booking: toBookingRecord(bookingRow), transitionId };
+    return { booking: toBookingRecord(row), transitionId: written.id };
   }
 
   async applyTransition(
@@ -262,7 +287,8 @@ export class PrismaBookingRepository implements BookingStore {
     changes: { cancelReason?: string | null; moveTo?: { startsAt: Date; endsAt: Date }; updatedAt: Date },
     transition: NewTransition,
   ): Promise<{ booking: BookingRecord; transitionId: number } | null> {
-    const updated = await this.db.booking.updateMany({
+    // The changed row comes back from the UPDATE itself (RETURNING) rather than from a read after it.
+    const [updated] = await this.db.booking.updateManyAndReturn({
       where: { id, version: expectedVersion },
       data: {
         status: to.status,
@@ -276,10 +302,12 @@ export class PrismaBookingRepository implements BookingStore {
           : {}),
       },
     });
-    if (updated.count === 0) return null;
-    const written = await this.db.bookingTransition.create({ data: { ...transition, bookingId: id } });
-    const booking = await this.db.booking.findUniqueOrThrow({ where: { id } });
-    return { booking: toBookingRecord(booking), transitionId: written.id };
+    if (!updated) return null;
+    const written = await this.db.bookingTransition.create({
+      data: { ...transition, bookingId: id },
+      select: { id: true },
+    });
+    return { booking: toBookingRecord(updated), transitionId: written.id };
   }
 
   async hasTeacherOverlap(teacherId: number, startsAt: Date, endsAt: Date, exceptBookingId?: number): Promise<boolean> {

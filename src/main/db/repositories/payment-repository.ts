@@ -16,6 +16,26 @@ import type { Payment, Prisma } from '../generated/client.ts';
 import type { Db } from './prisma-types';
 import { appendLifecycleTransition } from './transition-log-repository';
 
+/** What a Payments search matches: the people by name or email, an id, or a Stripe intent id. */
+function paymentSearch(text: string): Prisma.PaymentWhereInput[] {
+  // Prisma's `contains` is a LIKE that passes % and _ through as wildcards: typed, they mean themselves.
+  const literal = text.replace(/[\\%_]/g, (char) => `\\${char}`);
+  const person = {
+    OR: [
+      { name: { contains: literal, mode: 'insensitive' as const } },
+      { email: { contains: literal, mode: 'insensitive' as const } },
+    ],
+  };
+  const id = /^#?(\d{1,9})$/.exec(text)?.[1];
+  return [
+    ...(id ? [{ id: Number(id) }, { bookingId: Number(id) }] : []),
+    // Stripe's ids are case-sensitive; a pasted one matches as typed.
+    { stripePaymentIntentId: { contains: literal } },
+    { booking: { student: person } },
+    { booking: { teacher: person } },
+  ];
+}
+
 const toPayment = (row: Payment): PaymentRecord => ({
   id: row.id,
   bookingId: row.bookingId,
@@ -88,10 +108,12 @@ export class PrismaPaymentRepository implements PaymentStore {
     return toPayment(await this.db.payment.update({ where: { id }, data: { ...facts, updatedAt: at } }));
   }
   async list(query: PaymentListQuery): Promise<PaymentRecord[]> {
+    const search = query.search?.trim();
     const where: Prisma.PaymentWhereInput = {
       ...(query.statuses ? { status: { in: [...query.statuses] } } : {}),
       ...(query.requiresAction ? { status: 'PENDING', stripeStatus: 'requires_action' } : {}),
       ...(query.beforeId ? { id: { lt: query.beforeId } } : {}),
+      ...(search ? { OR: paymentSearch(search) } : {}),
     };
     const rows = await this.db.payment.findMany({ where, orderBy: { id: 'desc' }, take: query.limit });
     return rows.map(toPayment);

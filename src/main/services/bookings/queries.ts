@@ -12,16 +12,22 @@ import { quoteFor } from './quotes';
 import { rescheduleStatusOf } from './reschedule';
 import { BOOKING_USE_CASES } from './specs';
 
-const CURSOR_SCHEMA = z.object({ at: z.iso.datetime(), id: z.number().int().positive() });
+const CURSOR_SCHEMA = z.object({
+  at: z.iso.datetime(),
+  id: z.number().int().positive(),
+  /** The 'upcoming' sort's dividing instant, fixed by its first page. */
+  pivot: z.iso.datetime().optional(),
+});
 
-export function encodeCursor(at: Date, id: number): string {
-  return Buffer.from(JSON.stringify({ at: at.toISOString(), id })).toString('base64url');
+export function encodeCursor(at: Date, id: number, pivot?: Date): string {
+  const key = { at: at.toISOString(), id, ...(pivot ? { pivot: pivot.toISOString() } : {}) };
+  return Buffer.from(JSON.stringify(key)).toString('base64url');
 }
 
-function decodeCursor(cursor: string): { at: Date; id: number } {
+function decodeCursor(cursor: string): { at: Date; id: number; pivot?: Date } {
   try {
     const parsed = CURSOR_SCHEMA.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
-    return { at: new Date(parsed.at), id: parsed.id };
+    return { at: new Date(parsed.at), id: parsed.id, ...(parsed.pivot ? { pivot: new Date(parsed.pivot) } : {}) };
   } catch {
     throw new DomainError('VALIDATION', 'Invalid cursor: use the nextCursor value of the previous page', {
       fields: { cursor: ['use the nextCursor value of the previous page'] },
@@ -129,7 +135,15 @@ export function createBookingQueries(deps: ServiceDeps) {
   /** Keyset-paged queues and searches. */
   const list = implement(BOOKING_USE_CASES.list, async (actor, input): Promise<BookingPage> => {
     const limit = input.limit ?? 50;
-    const sort = input.sort ?? 'startsAt';
+    // Someone searching mostly wants what is coming up, not the oldest match (issue 12, point 9).
+    const sort = input.sort ?? (input.search?.trim() ? 'upcoming' : 'startsAt');
+    const after = input.cursor ? decodeCursor(input.cursor) : undefined;
+    const now = clock.now();
+    if (sort === 'upcoming' && after && !after.pivot)
+      throw new DomainError('VALIDATION', 'Invalid cursor: use the nextCursor value of the previous page', {
+        fields: { cursor: ['this cursor belongs to another sort order; use the nextCursor of the previous page'] },
+      });
+    const pivot = sort === 'upcoming' ? (after?.pivot ?? now) : undefined;
     const rows = await uow.read.bookings.list({
       queue: input.queue,
       status: input.status,
@@ -140,15 +154,16 @@ export function createBookingQueries(deps: ServiceDeps) {
       from: input.from,
       to: input.to,
       sort,
-      after: input.cursor ? decodeCursor(input.cursor) : undefined,
+      after,
+      pivot,
       limit: limit + 1,
-      now: clock.now(),
+      now,
     });
     const items = rows.slice(0, limit);
     const last = items.at(-1);
     const nextCursor =
       rows.length > limit && last
-        ? encodeCursor(sort.endsWith('createdAt') ? last.createdAt : last.startsAt, last.id)
+        ? encodeCursor(sort.endsWith('createdAt') ? last.createdAt : last.startsAt, last.id, pivot)
         : null;
     return { items, nextCursor };
   });

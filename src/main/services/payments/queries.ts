@@ -58,6 +58,7 @@ export function createPaymentQueries(deps: ServiceDeps) {
     const rows = await uow.read.payments.list({
       statuses: input.status && input.status !== 'REQUIRES_ACTION' ? [input.status] : undefined,
       requiresAction: input.status === 'REQUIRES_ACTION',
+      search: input.search || undefined,
       beforeId: input.cursor,
       limit: limit + 1,
     });

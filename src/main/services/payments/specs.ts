@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { idSchema } from '../../../shared/schemas';
+import { idSchema, textSchema } from '../../../shared/schemas';
 import { spec } from '../use-case';
 
 const paymentMethodId = z
@@ -44,6 +44,8 @@ export const PAYMENT_USE_CASES = {
     'payments.read',
     z.object({
       status: z.enum(PAYMENT_LIST_STATUSES).optional(),
+      /** Name or email of the student or teacher, "#id" of the payment or booking, or a pi_ id. */
+      search: textSchema(200, { required: false }).optional(),
       cursor: idSchema.optional(),
       limit: z.number().int().min(1).max(200).optional(),
     }),

@@ -136,8 +136,13 @@ export interface BookingListQuery {
   search?: string | undefined;
   from?: Date | undefined;
   to?: Date | undefined;
-  sort: 'startsAt' | '-startsAt' | 'createdAt' | '-createdAt';
+  sort: 'startsAt' | '-startsAt' | 'createdAt' | '-createdAt' | 'upcoming';
   after?: { at: Date; id: number } | undefined;
+  /**
+   * For 'upcoming': the instant dividing upcoming from past bookings. The first page's `now`, carried
+   * in the cursor, so a booking that starts while someone pages is neither shown twice nor skipped.
+   */
+  pivot?: Date | undefined;
   /** Rows to skip, for comparison with keyset paging in the benchmark; the console never uses it. */
   offset?: number | undefined;
   limit: number;

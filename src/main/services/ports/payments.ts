@@ -70,6 +70,11 @@ export interface PaymentListQuery {
   statuses?: readonly PaymentStatus[] | undefined;
   /** Only intents waiting for the student's 3-D Secure (filtered before the page limit). */
   requiresAction?: boolean | undefined;
+  /**
+   * Part of the student's or teacher's name or email, a payment or booking id ("#12", "12"), or
+   * part of a Stripe payment intent id ("pi_…"); filtered before the page limit.
+   */
+  search?: string | undefined;
   beforeId?: number | undefined;
   limit: number;
 }

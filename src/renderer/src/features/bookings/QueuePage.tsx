@@ -19,6 +19,7 @@ import { queueTable } from './queue-csv';
 import { StudentLink, TeacherLink } from '../people/links';
 import { queueColumns, queueGrid, type QueueColumnId } from './queue-columns';
 import type { AppRouter } from '../../../../main/api/root';
+import type { BookingSort } from '../../../../shared/schemas';
 import type { inferRouterOutputs } from '@trpc/server';
 
 type BookingRow = inferRouterOutputs<AppRouter>['bookings']['list']['items'][number];
@@ -129,9 +130,10 @@ const RowCells = memo(function RowCells({ row, visible }: { row: Row<typeof feat
 });
 const empty: BookingRow[] = [];
 
-function toSort(sorting: SortingState): 'startsAt' | '-startsAt' | 'createdAt' | '-createdAt' {
+/** A column the user sorted by; otherwise a search lists upcoming bookings first (soonest), then past ones. */
+function toSort(sorting: SortingState, searching: boolean): BookingSort {
   const first = sorting[0];
-  if (!first) return 'startsAt';
+  if (!first) return searching ? 'upcoming' : 'startsAt';
   const column = first.id === 'createdAt' ? 'createdAt' : 'startsAt';
   return first.desc ? `-${column}` : column;
 }
@@ -191,7 +193,7 @@ export function QueuePage({ queue, search }: { queue: string; search: string }) 
     search: text.trim() || undefined,
     from: toDate(from),
     to: toDate(to, true),
-    sort: toSort(sorting),
+    sort: toSort(sorting, text.trim() !== ''),
     limit: 100,
   };
   const query = useInfiniteQuery(

@@ -1,9 +1,9 @@
-import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { keepPreviousData, useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useState } from 'react';
 import { EmptyState, ErrorState, InlineError, NoteDialog, Spinner, StatusBadge } from '../../components/ui';
 import { formatDateTime, formatMoney } from '../../format';
 import { useSession } from '../../session';
-import { useTRPC, type RouterOutputs } from '../../trpc';
+import { useTRPC } from '../../trpc';
 import { StudentLink, TeacherLink } from '../people/links';
 import { RefundApprovals, RefundMoneyCells, RefundMoneyHeads, RefundPeople } from './RefundContext';
 import { RefundProcessButton, RefundStatusCell } from './RefundStatus';
@@ -54,30 +54,30 @@ function Tabs<T extends string>({
   );
 }
 
-type PaymentItem = RouterOutputs['payments']['list']['items'][number];
-
-/** The Payments filter: a payment's or booking's id ("#12", "12") or part of the student's or teacher's name. */
-function paymentMatches(payment: PaymentItem, search: string): boolean {
-  const text = search.trim().toLowerCase();
-  if (!text) return true;
-  const id = /^#?(\d+)$/.exec(text)?.[1];
-  if (id) return String(payment.id) === id || String(payment.bookingId) === id;
-  return [payment.student?.name, payment.teacher?.name].some((name) => name?.toLowerCase().includes(text));
+/** Waits for typing to pause, so the server is asked once per pause rather than once per key. */
+function useSettled(value: string, ms = 250): string {
+  const [settled, setSettled] = useState(value);
+  useEffect(() => {
+    const timer = setTimeout(() => setSettled(value), ms);
+    return () => clearTimeout(timer);
+  }, [value, ms]);
+  return settled;
 }
 
 export function PaymentsPage() {
   const trpc = useTRPC();
   const [status, setStatus] = useState<(typeof PAYMENT_FILTERS)[number]['id']>('PENDING');
   const [search, setSearch] = useState('');
+  // The server searches every payment (names, emails, ids, pi_ ids), not only the pages loaded so far.
+  const wanted = useSettled(search.trim());
   // Pages of 50, newest first, as the server pages them (cursor = the last payment's id).
   const list = useInfiniteQuery(
     trpc.payments.list.infiniteQueryOptions(
-      { status, limit: 50 },
-      { getNextPageParam: (page) => page.nextCursor ?? undefined },
+      { status, limit: 50, ...(wanted ? { search: wanted } : {}) },
+      { getNextPageParam: (page) => page.nextCursor ?? undefined, placeholderData: keepPreviousData },
     ),
   );
-  const loaded = list.data?.pages.flatMap((page) => page.items) ?? [];
-  const items = loaded.filter((payment) => paymentMatches(payment, search));
+  const items = list.data?.pages.flatMap((page) => page.items) ?? [];
   return (
     <section aria-label="Payments">
       <div className="page-head">
@@ -87,8 +87,8 @@ export function PaymentsPage() {
             type="search"
             value={search}
             onChange={(event) => setSearch(event.target.value)}
-            placeholder="Filter: student, teacher, #payment or booking id"
-            aria-label="Filter payments"
+            placeholder="Search: student, teacher, email, #payment or booking id, pi_…"
+            aria-label="Search payments"
           />
           <Tabs options={PAYMENT_FILTERS} value={status} onChange={setStatus} />
         </div>
@@ -98,15 +98,10 @@ export function PaymentsPage() {
       ) : list.isError ? (
         <ErrorState error={list.error} onRetry={() => void list.refetch()} />
       ) : items.length === 0 ? (
-        <EmptyState>
-          {search && list.hasNextPage
-            ? 'No payment loaded so far matches; load more to look further.'
-            : search
-              ? 'No payment matches.'
-              : 'No payments here.'}
-        </EmptyState>
+        <EmptyState>{wanted ? 'No payment matches.' : 'No payments here.'}</EmptyState>
       ) : (
-        <table className="data card" data-testid="payments-table">
+        // The previous results stay on screen while a new search loads, marked busy.
+        <table className="data card" data-testid="payments-table" aria-busy={list.isPlaceholderData}>
           <thead>
             <tr>
               <th>Payment</th>
@@ -147,7 +142,7 @@ export function PaymentsPage() {
       )}
       {list.data ? (
         <p className="muted" data-testid="payments-paging">
-          {loaded.length} loaded{search ? `, ${items.length} matching` : ''}{' '}
+          {items.length} {wanted ? 'matching, ' : ''}shown{' '}
           {list.hasNextPage ? (
             <button
               type="button"
