@@ -2,15 +2,16 @@
  * npm run bench:start [-- --restarts N] — how long a start takes until the console is usable
  * (issue 10, point 8). Not a test: it prints what it measured.
  *
- * 1. A first start on a fresh data folder (the headless host, `scripts/serve.ts --verbose`, as
- *    `npm start` runs it without Electron), waiting until its demo set is made.
+ * 1. A first start on a fresh data folder (the headless host, `out/serve/serve.mjs --verbose`, the
+ *    prebuilt bundle `npm start` runs without Electron — built first if a source changed), waiting
+ *    until its demo set is made.
  * 2. N times: the host is killed with SIGKILL (a crash: no clean shutdown, the embedded database's
  *    write-ahead log left to recover), then started again on the same folder; timed from the spawn of
  *    the process until the console is usable — the page is served and a sign-in (auth.login, which
  *    reads the database) is answered.
  * Each restart's phases (database open, migrations check, sandboxes, …) are printed from --verbose.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,6 +19,8 @@ import { argValue } from '../src/main/config/config';
 
 const TARGET_MS = 2000;
 const root = path.resolve(import.meta.dirname, '..');
+/** What `npm start` spawns where Electron is not installed (scripts/start.mjs, scripts/build-serve.mjs). */
+const SERVE_BUNDLE = path.join(root, 'out', 'serve', 'serve.mjs');
 
 interface Started {
   child: ChildProcess;
@@ -26,11 +29,11 @@ interface Started {
 }
 
 function start(dataDir: string): Promise<Started> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'scripts/serve.ts', '--data-dir', dataDir, '--port', '0', '--verbose'],
-    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'warn' } },
-  );
+  const child = spawn(process.execPath, [SERVE_BUNDLE, '--data-dir', dataDir, '--port', '0', '--verbose'], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, LOG_LEVEL: 'warn' },
+  });
   let output = '';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`No console within 5 minutes:\n${output}`)), 300_000);
@@ -82,6 +85,9 @@ const phasesOf = (output: string): string[] => {
 
 async function main(): Promise<void> {
   const restarts = Number(argValue(process.argv.slice(2), 'restarts') ?? '3');
+  // The same build check as npm start's: the bundle is rebuilt only when a source changed.
+  const built = spawnSync(process.execPath, ['scripts/build-serve.mjs'], { cwd: root, stdio: 'inherit' });
+  if (built.status !== 0) throw new Error('Building out/serve/serve.mjs failed');
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'linguaflex-bench-start-'));
   try {
     console.log(`Start time of the console (data folder ${dataDir})`);
@@ -105,7 +111,7 @@ async function main(): Promise<void> {
       const ms = performance.now() - t0;
       times.push(ms);
       console.log(
-        `restart ${run} after kill -9: console usable after ${Math.round(ms)} ms (spawn → page and sign-in answered)`,
+        `restart ${run} after kill -9: console usable after ${Math.round(ms)} ms (spawn → page and sign-in answered; load ${os.loadavg()[0]?.toFixed(1) ?? '?'})`,
       );
       for (const line of phasesOf(again.output())) console.log(`    ${line}`);
       // Let what runs after the start (reconciliation) finish or not: a crash can come at any time.

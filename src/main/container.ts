@@ -5,6 +5,8 @@ import { openDatabase, type Database } from './db/database';
 import { describePrivateFolder, makeFolderPrivate } from './db/paths';
 import { createRateLimits } from './db/rate-limits';
 import { applyPendingMigrations } from './db/migrate';
+import { migrationsDir } from './db/paths';
+import { readMigrationsDirectory } from './db/schema-engine';
 import { prismaUnitOfWork } from './db/repositories';
 import { EVENT_CHANNEL } from './db/repositories/event-log-repository';
 import {
@@ -72,20 +74,49 @@ export async function createContainer(options: ContainerOptions): Promise<Contai
   }
   const time = <T>(name: string, work: () => Promise<T>): Promise<T> =>
     options.timer ? options.timer.time(name, work) : work();
-  const db = await time('database open', () =>
-    openDatabase(options.config.database, { warn: (line) => logger.warn(line) }),
+  // What does not need the database starts while it opens (issue 10, point 8): the migrations folder
+  // is read and the local sandboxes start (their state is files and ports, not tables). Opening the
+  // embedded database waits on files and WebAssembly compilation, and this work fills those waits.
+  const target = options.config.database;
+  // The data folder was just made private, the database's folder with it when it lies inside.
+  const inside = target.kind === 'pglite' ? path.relative(options.config.dataDir, target.dataDir) : '..';
+  const madePrivate = !inside.startsWith('..') && !path.isAbsolute(inside);
+  let lockHeld: () => void = () => undefined;
+  const locked = new Promise<void>((resolve) => (lockHeld = resolve));
+  const opening = time('database open', () =>
+    openDatabase(target, { warn: (line) => logger.warn(line), folderMadePrivate: madePrivate, onLocked: lockHeld }),
   );
-  let integrations: Integrations | null = null;
-  try {
-    const appliedMigrations = await time('migrations check', () => applyPendingMigrations(db));
-    // A data folder on disk keeps the sandboxes' state beside the database's (an in-memory test database has none).
-    const stateDir =
-      options.config.database.kind === 'pglite-memory' ? undefined : path.join(options.config.dataDir, 'sandboxes');
-    integrations = await time('integrations (local sandboxes start)', () =>
+  const migrations = readMigrationsDirectory(migrationsDir());
+  // A data folder on disk keeps the sandboxes' state beside the database's (an in-memory test database has none).
+  const stateDir =
+    options.config.database.kind === 'pglite-memory' ? undefined : path.join(options.config.dataDir, 'sandboxes');
+  // Only once the folder is ours: a second start on a folder in use must not touch the sandboxes' files
+  // (it fails on the lock, and that failure is what it reports).
+  const starting = Promise.race([locked, opening]).then(() =>
+    time('integrations (local sandboxes start, while the database opens)', () =>
       createIntegrations(
         { ...credentialsFromEnv(env), ...options.credentials },
         { ...(stateDir ? { stateDir } : {}), ...options.integrations },
       ),
+    ),
+  );
+  // Its error, if any, is reported by the migrations check; not an unhandled rejection if we fail before.
+  migrations.catch(() => undefined);
+  // Both settle before anything goes on, so that whichever failed, the other is closed again.
+  const [dbResult, integrationsResult] = await Promise.allSettled([opening, starting]);
+  if (dbResult.status === 'rejected') {
+    if (integrationsResult.status === 'fulfilled') await integrationsResult.value.close();
+    throw dbResult.reason as Error;
+  }
+  const db = dbResult.value;
+  if (integrationsResult.status === 'rejected') {
+    await db.close();
+    throw integrationsResult.reason as Error;
+  }
+  const integrations = integrationsResult.value;
+  try {
+    const appliedMigrations = await time('migrations check', () =>
+      applyPendingMigrations(db, migrationsDir(), migrations),
     );
     // Several hosts may share PostgreSQL; the embedded database (locked to this process) has one writer.
     const shared = options.config.database.kind === 'postgres';
@@ -147,7 +178,7 @@ export async function createContainer(options: ContainerOptions): Promise<Contai
       },
     };
   } catch (error) {
-    await integrations?.close();
+    await integrations.close();
     await db.close();
     throw error;
   }

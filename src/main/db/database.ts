@@ -2,11 +2,12 @@ import { PGlite } from '@electric-sql/pglite';
 import { NodeFS } from '@electric-sql/pglite/nodefs';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import { mkdirSync } from 'node:fs';
 import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaClient } from './generated/client.ts';
 import { acquireDataDirLock } from './lock';
-import { describePrivateFolder, makeFolderPrivate } from './paths';
+import { describePrivateFolder, makeFolderPrivate, PRIVATE_DIR_MODE } from './paths';
 
 export type DatabaseTarget =
   | { readonly kind: 'pglite'; readonly dataDir: string }
@@ -207,6 +208,14 @@ class PrivateNodeFS extends NodeFS {
 export interface OpenOptions {
   /** Where the one line goes that says an embedded data folder had to be made private (default: console.warn). */
   warn?: (line: string) => void;
+  /** The caller has just made the folder private (the app's data folder holds it): not walked twice. */
+  folderMadePrivate?: boolean;
+  /**
+   * Called once this process holds the data folder's lock, before the database's files are read (at
+   * once for a database without a folder): what must not run beside another process on the same
+   * folder (the sandboxes' state files) may start from then on, while the database opens.
+   */
+  onLocked?: () => void;
 }
 
 export async function openDatabase(target: DatabaseTarget, options: OpenOptions = {}): Promise<Database> {
@@ -228,6 +237,7 @@ export async function openDatabase(target: DatabaseTarget, options: OpenOptions 
       console.warn(`PostgreSQL connection lost: ${error.message}`);
     });
     const prisma = new PrismaClient({ adapter: factory });
+    options.onLocked?.(); // PostgreSQL is shared by design: no folder, no lock
     return {
       prisma,
       target,
@@ -265,9 +275,14 @@ export async function openDatabase(target: DatabaseTarget, options: OpenOptions 
   let client: PGlite;
   if (target.kind === 'pglite') {
     // Owner-only: created 0700, or repaired (and said so, once) when an earlier start left it open.
-    const repair = describePrivateFolder(target.dataDir, makeFolderPrivate(target.dataDir));
-    if (repair) (options.warn ?? ((line: string) => console.warn(line)))(repair);
+    if (options.folderMadePrivate) {
+      mkdirSync(target.dataDir, { recursive: true, mode: PRIVATE_DIR_MODE }); // new on a first start
+    } else {
+      const repair = describePrivateFolder(target.dataDir, makeFolderPrivate(target.dataDir));
+      if (repair) (options.warn ?? ((line: string) => console.warn(line)))(repair);
+    }
     release = acquireDataDirLock(target.dataDir);
+    options.onLocked?.();
     try {
       client = await PGlite.create({ fs: new PrivateNodeFS(target.dataDir) });
     } catch (error) {
@@ -275,6 +290,7 @@ export async function openDatabase(target: DatabaseTarget, options: OpenOptions 
       throw error;
     }
   } else {
+    options.onLocked?.();
     client = await PGlite.create();
   }
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(client) });

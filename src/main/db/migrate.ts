@@ -38,9 +38,16 @@ async function everyMigrationApplied(db: Database, migrationsList: MigrationList
   );
 }
 
-/** Applies every migration not yet applied (the app does this at start-up). Returns their names. */
-export async function applyPendingMigrations(db: Database, dir = defaultMigrationsDir()): Promise<string[]> {
-  const migrationsList = await readMigrationsDirectory(dir);
+/**
+ * Applies every migration not yet applied (the app does this at start-up). Returns their names.
+ * `migrations` is the folder already read (a start reads it while the database opens), else it is read here.
+ */
+export async function applyPendingMigrations(
+  db: Database,
+  dir = defaultMigrationsDir(),
+  migrations?: Promise<MigrationList>,
+): Promise<string[]> {
+  const migrationsList = await (migrations ?? readMigrationsDirectory(dir));
   if (await everyMigrationApplied(db, migrationsList)) return [];
   const handle = await openSchemaEngine(db.migrationAdapterFactory());
   try {
