@@ -13,6 +13,8 @@ import { implement, spec } from './use-case';
 import { parseInput } from './validation';
 
 export const STAFF_SESSION_TTL_MS = 12 * 60 * 60 * 1000;
+/** How stale a session's `lastSeenAt` may get before a call records it again. */
+const TOUCH_EVERY_MS = 60_000;
 
 export const AUTH_USE_CASES = {
   /** R34: everyone changes their own password, giving the current one; their other sessions end. */
@@ -89,28 +91,32 @@ export function createAuthService(deps: ServiceDeps, staff: StaffService, limits
       });
   }
 
+  /**
+   * Checked on every console call, so one read: the session and its account together. Nothing is
+   * cached — a sign-out or a disabled account on any host refuses the very next call here.
+   */
   async function session(token: string | null | undefined) {
     if (!token) return null;
-    const found = await uow.read.sessions.findByTokenHash(tokenHash(token));
+    const found = await uow.read.sessions.findStaffSession(tokenHash(token));
     const now = clock.now();
-    if (!found || found.kind !== 'STAFF')
+    if (!found || found.session.kind !== 'STAFF')
       throw new DomainError('UNAUTHENTICATED', 'Your session is not valid (signed out or expired); sign in again');
-    if (found.revokedAt)
+    const { session: current, staff: account } = found;
+    if (current.revokedAt)
       throw new DomainError(
         'UNAUTHENTICATED',
-        `You were signed out (${found.revokeReason ?? 'session ended'}); sign in again`,
+        `You were signed out (${current.revokeReason ?? 'session ended'}); sign in again`,
       );
-    if (found.expiresAt <= now) throw new DomainError('UNAUTHENTICATED', 'Your session expired; sign in again');
-    const [current, mustChangePassword] = await Promise.all([
-      staff.findActive(found.subjectId),
-      uow.read.staff.mustChangePassword(found.subjectId),
-    ]);
-    if (!current) {
-      await revoke(one(found.id, 'account disabled'));
+    if (current.expiresAt <= now) throw new DomainError('UNAUTHENTICATED', 'Your session expired; sign in again');
+    if (!account?.active) {
+      await revoke(one(current.id, 'account disabled'));
       throw new DomainError('UNAUTHENTICATED', 'This staff account is disabled');
     }
-    await uow.read.sessions.touch(found.id, now);
-    return { session: found, staff: current, mustChangePassword };
+    // A write at most once a minute per session, not on every call.
+    const seenBefore = new Date(now.getTime() - TOUCH_EVERY_MS);
+    if (current.lastSeenAt < seenBefore) await uow.read.sessions.touch(current.id, now, seenBefore);
+    const { mustChangePassword, ...staffRecord } = account;
+    return { session: current, staff: staffRecord, mustChangePassword };
   }
 
   return {

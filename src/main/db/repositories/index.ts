@@ -42,7 +42,7 @@ export function repositoriesFor(db: Db, read?: ReadQuery, shared = true): Reposi
     audit: new PrismaAuditRepository(db),
     settings: new PrismaSettingsRepository(db),
     reports: new PrismaReportRepository(db),
-    sessions: new PrismaSessionRepository(db),
+    sessions: new PrismaSessionRepository(db, read),
     eventLog: new PrismaEventLogRepository(db, shared),
     ledger: new PrismaLedgerRepository(db),
     payouts: new PrismaPayoutRepository(db),

@@ -1,10 +1,47 @@
-import type { RefreshTokenRecord, SessionKind, SessionRecord, SessionStore } from '../../services/ports';
-import type { AuthSession } from '../generated/client.ts';
+import type {
+  RefreshTokenRecord,
+  SessionKind,
+  SessionRecord,
+  SessionStore,
+  StaffSessionRecord,
+} from '../../services/ports';
+import type { StaffRole } from '../generated/client.ts';
+import type { ReadQuery } from '../database';
 import type { Db } from './prisma-types';
 
-const TOUCH_EVERY_MS = 60_000;
+/** A session row, with its staff account's columns when it has one (LEFT JOIN: null otherwise). */
+interface SessionRow {
+  id: string;
+  kind: SessionKind;
+  subjectId: number;
+  createdAt: Date;
+  expiresAt: Date;
+  lastSeenAt: Date;
+  revokedAt: Date | null;
+  revokeReason: string | null;
+  staffId: number | null;
+  staffEmail: string | null;
+  staffName: string | null;
+  staffRole: StaffRole | null;
+  staffActive: boolean | null;
+  staffMustChangePassword: boolean | null;
+  staffCreatedAt: Date | null;
+}
 
-const toSession = (row: AuthSession): SessionRecord => ({
+/**
+ * Every authenticated call reads its session, so this is one indexed query on the driver (see
+ * Database.readQuery): the staff account comes with it, joined, rather than in further round trips.
+ */
+const sessionSql = (where: string) => `
+  SELECT s.id, s.kind, s."subjectId", s."createdAt", s."expiresAt", s."lastSeenAt", s."revokedAt", s."revokeReason",
+         st.id AS "staffId", st.email AS "staffEmail", st.name AS "staffName", st.role AS "staffRole",
+         st.active AS "staffActive", st."mustChangePassword" AS "staffMustChangePassword",
+         st."createdAt" AS "staffCreatedAt"
+  FROM "AuthSession" s
+  LEFT JOIN "Staff" st ON s.kind = 'STAFF' AND st.id = s."subjectId"
+  WHERE ${where}`;
+
+const toSession = (row: SessionRow): SessionRecord => ({
   id: row.id,
   kind: row.kind,
   subjectId: row.subjectId,
@@ -15,8 +52,40 @@ const toSession = (row: AuthSession): SessionRecord => ({
   revokeReason: row.revokeReason,
 });
 
+const toStaffSession = (row: SessionRow): StaffSessionRecord => ({
+  session: toSession(row),
+  staff:
+    row.staffId !== null &&
+    row.staffEmail !== null &&
+    row.staffName !== null &&
+    row.staffRole !== null &&
+    row.staffCreatedAt !== null
+      ? {
+          id: row.staffId,
+          email: row.staffEmail,
+          name: row.staffName,
+          role: row.staffRole,
+          active: row.staffActive === true,
+          createdAt: row.staffCreatedAt,
+          mustChangePassword: row.staffMustChangePassword === true,
+        }
+      : null,
+});
+
 export class PrismaSessionRepository implements SessionStore {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly read?: ReadQuery,
+  ) {}
+
+  /** Outside a transaction through the driver (Prisma's query path costs several times the CPU). */
+  private async one(where: string, value: string): Promise<SessionRow | null> {
+    const sql = sessionSql(where);
+    const rows = this.read
+      ? await this.read<SessionRow>(sql, [value])
+      : await this.db.$queryRawUnsafe<SessionRow[]>(sql, value);
+    return rows[0] ?? null;
+  }
 
   async create(session: {
     id: string;
@@ -29,16 +98,21 @@ export class PrismaSessionRepository implements SessionStore {
     await this.db.authSession.create({ data: { ...session, lastSeenAt: session.createdAt } });
   }
   async find(id: string): Promise<SessionRecord | null> {
-    const row = await this.db.authSession.findUnique({ where: { id } });
+    const row = await this.one('s.id = $1::text', id);
     return row ? toSession(row) : null;
   }
   async findByTokenHash(tokenHash: string): Promise<SessionRecord | null> {
-    const row = await this.db.authSession.findUnique({ where: { tokenHash } });
+    const row = await this.one('s."tokenHash" = $1::text', tokenHash);
     return row ? toSession(row) : null;
   }
-  async touch(id: string, at: Date): Promise<void> {
+  async findStaffSession(tokenHash: string): Promise<StaffSessionRecord | null> {
+    const row = await this.one('s."tokenHash" = $1::text', tokenHash);
+    return row ? toStaffSession(row) : null;
+  }
+  async touch(id: string, at: Date, seenBefore: Date): Promise<void> {
+    // The guard holds across hosts: of several hosts seeing a stale session at once, one writes.
     await this.db.authSession.updateMany({
-      where: { id, lastSeenAt: { lt: new Date(at.getTime() - TOUCH_EVERY_MS) } },
+      where: { id, lastSeenAt: { lt: seenBefore } },
       data: { lastSeenAt: at },
     });
   }

@@ -1,3 +1,5 @@
+import type { StaffRecord } from './people';
+
 /** Sign-ins that every host of a deployment sees: staff consoles and students' and teachers' apps. */
 export type SessionKind = 'STAFF' | 'STUDENT' | 'TEACHER';
 
@@ -10,6 +12,15 @@ export interface SessionRecord {
   lastSeenAt: Date;
   revokedAt: Date | null;
   revokeReason: string | null;
+}
+
+/**
+ * A staff sign-in with its account, read together on every console call: the account is null when
+ * the session is not a staff one or its account is gone.
+ */
+export interface StaffSessionRecord {
+  session: SessionRecord;
+  staff: (StaffRecord & { mustChangePassword: boolean }) | null;
 }
 
 export interface RefreshTokenRecord {
@@ -30,8 +41,13 @@ export interface SessionStore {
   }): Promise<void>;
   find(id: string): Promise<SessionRecord | null>;
   findByTokenHash(tokenHash: string): Promise<SessionRecord | null>;
-  /** Records use at most once a minute, so a busy console does not write on every call. */
-  touch(id: string, at: Date): Promise<void>;
+  /** The session of a console token and its staff account, in one query (checked on every console call). */
+  findStaffSession(tokenHash: string): Promise<StaffSessionRecord | null>;
+  /**
+   * Records use at `at` unless a use at or after `seenBefore` is already recorded (by this host or
+   * another), so a busy console does not write on every call.
+   */
+  touch(id: string, at: Date, seenBefore: Date): Promise<void>;
   revoke(id: string, reason: string, at: Date): Promise<boolean>;
   /** Ends every open session of the subject (but `except`, the caller's own, when given); returns their ids. */
   revokeAllOf(kind: SessionKind, subjectId: number, reason: string, at: Date, except?: string): Promise<string[]>;
