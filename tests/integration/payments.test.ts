@@ -396,6 +396,31 @@ describe.each(DB_KINDS)('payments end to end against the sandboxes on %s', (kind
     expect(mailsAbout(id).filter((mail) => mail.subject.includes('is paid'))).toHaveLength(2);
   });
 
+  it('an email waiting for its meeting spends none of its attempts and is never listed as failing; it follows the retried meeting', async () => {
+    const { s, id, intent } = await readyToPay();
+    zoom.faults.failNext(50, { kind: 'status', status: 503 });
+    await container.services.payments.confirm(s.admin, { paymentIntentId: intent.paymentIntentId });
+    // Many more passes than a row has attempts (10): the meeting's creation gives up, the emails wait.
+    for (let pass = 0; pass < 25; pass += 1) {
+      clock.advance(2 * HOUR_MS);
+      await container.outbox.drain();
+    }
+    const listed = (await container.services.deliveries.failures(s.admin, {})).filter((row) => row.bookingId === id);
+    expect(listed.map((row) => [row.kind, row.status])).toEqual([['zoom.create_meeting', 'FAILED']]);
+    expect(mailsAbout(id).filter((mail) => mail.subject.includes('is paid'))).toHaveLength(0);
+    // Zoom is back; staff retry the creation from Reconciliation: the meeting is made and the emails follow.
+    zoom.faults.clear();
+    const creation = listed[0];
+    if (!creation) throw new Error('the failed creation should be listed');
+    await container.services.deliveries.retry(s.admin, { id: creation.id });
+    for (let round = 0; round < 3; round += 1) {
+      clock.advance(2 * 60_000);
+      await container.outbox.drain();
+    }
+    expect(await container.uow.read.deliveries.findMeeting(id)).not.toBeNull();
+    expect(mailsAbout(id).filter((mail) => mail.subject.includes('is paid'))).toHaveLength(2);
+  });
+
   it('a refund made in Stripe’s dashboard becomes a mismatch for staff, not a silent change', async () => {
     const { s, intent, paymentId } = await completedAndPaid();
     await container.integrations.gateway.createRefund(

@@ -51,6 +51,28 @@ describe('Zoom: looking up a meeting by its marker', () => {
     expect(last?.joinUrl).toMatch(/^https:\/\//);
   });
 
+  it('reads only meetings whose topic could be the booking’s, and booking 1 is not booking 11', async () => {
+    const eleven = await meeting(11, 3 * HOUR_MS);
+    const details: string[] = [];
+    const realFetch = globalThis.fetch;
+    const spy = (input: string | URL | Request, init?: RequestInit) => {
+      const url = String(input instanceof Request ? input.url : input);
+      if (/\/v2\/meetings\/\d+$/.test(url)) details.push(url);
+      return realFetch(input, init);
+    };
+    globalThis.fetch = spy;
+    try {
+      const found = await gateway.findMeeting('linguaflex:booking:11', ' — booking #11');
+      expect(found?.id).toBe(eleven.id);
+      expect(details).toHaveLength(1);
+      // Booking 1's marker is a prefix of 11's: it still finds booking 1's own meeting.
+      const one = await gateway.findMeeting('linguaflex:booking:1', ' — booking #1');
+      expect(one?.id).not.toBe(eleven.id);
+    } finally {
+      globalThis.fetch = realFetch;
+    }
+  });
+
   it('the loopback Zoom reads `type` as Zoom does', async () => {
     const token = await fetch(`${zoom.url}/oauth/token?grant_type=account_credentials&account_id=${zoom.accountId}`, {
       method: 'POST',

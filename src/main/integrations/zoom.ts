@@ -15,6 +15,7 @@ interface MeetingResponse {
   start_url: string;
   password?: string;
   agenda?: string;
+  topic?: string;
 }
 
 /** Zoom through Server-to-Server OAuth over fetch; the token is cached until shortly before it expires. */
@@ -105,9 +106,10 @@ export class ZoomMeetingGateway implements MeetingGateway {
    * The meeting whose agenda carries `marker`, for a create whose answer was lost. Listed with
    * `type=scheduled`: Zoom's `upcoming` leaves out meetings whose time has come, and a retry may run
    * after the session started; `scheduled` holds the unexpired past, live and upcoming ones. The
-   * list has no agenda, so each listed meeting's details are read; all pages are walked.
+   * list has no agenda, so the details of each listed meeting whose topic could be ours (`topicSuffix`,
+   * when given) are read — never the whole account's; all pages are walked.
    */
-  async findMeeting(marker: string): Promise<MeetingDetails | null> {
+  async findMeeting(marker: string, topicSuffix?: string): Promise<MeetingDetails | null> {
     let pageToken = '';
     do {
       const query = `type=scheduled&page_size=300${pageToken ? `&next_page_token=${encodeURIComponent(pageToken)}` : ''}`;
@@ -116,10 +118,12 @@ export class ZoomMeetingGateway implements MeetingGateway {
       if (!response.ok) throw new GatewayUnavailable(`Zoom could not list the meetings (${response.status})`);
       const body = (await response.json()) as { meetings?: MeetingResponse[]; next_page_token?: string };
       for (const listed of body.meetings ?? []) {
+        if (topicSuffix !== undefined && !(listed.topic ?? '').endsWith(topicSuffix)) continue;
         const detail = await this.api(`/v2/meetings/${listed.id}`, { method: 'GET' });
         if (!detail.ok) continue;
         const meeting = (await detail.json()) as MeetingResponse;
-        if (meeting.agenda?.includes(marker))
+        // A whole word: booking 1's marker is a prefix of booking 11's.
+        if ((meeting.agenda ?? '').split(/\s+/).includes(marker))
           return {
             id: String(meeting.id),
             joinUrl: meeting.join_url,

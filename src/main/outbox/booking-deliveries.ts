@@ -11,7 +11,15 @@ import { renderEmail } from './templates';
 export type Finish = (repos: Repositories) => Promise<void>;
 
 /** Waiting for another effect (the meeting) is not a failure: the worker looks again shortly. */
-export class WaitFor extends Error {}
+/** The row waits for another to be delivered first; it is looked at again after `retryInMs`. */
+export class WaitFor extends Error {
+  constructor(
+    message: string,
+    readonly retryInMs = 500,
+  ) {
+    super(message);
+  }
+}
 
 export interface BookingDeliveryDeps {
   uow: UnitOfWork;
@@ -22,6 +30,8 @@ export interface BookingDeliveryDeps {
 
 /** Written into each meeting's agenda, so a meeting whose create answer was lost can be found at Zoom. */
 const meetingMarker = (bookingId: number) => `linguaflex:booking:${bookingId}`;
+/** How our meetings' topics end: a lost-answer look-up reads the details of those only. */
+const meetingTopicSuffix = (bookingId: number) => ` — booking #${bookingId}`;
 
 /** The Message-ID derives from the outbox key, so a re-sent copy is recognisably the same mail. */
 export const messageIdFor = (key: string) => `<${key.replace(/[^A-Za-z0-9.:_-]/g, '-')}@linguaflex.ops>`;
@@ -44,8 +54,13 @@ export function createBookingDeliveries(deps: BookingDeliveryDeps) {
     // still wants one. The receipt itself is owed once the payment succeeded (R14: once each), so a
     // booking cancelled or completed before this row ran still gets it, without a link.
     const wanted = meetingWanted(booking);
-    if (payload.template === 'payment_received' && wanted && (!meeting || meeting.deletedAt))
-      throw new WaitFor('waiting for the Zoom meeting before sending the join link');
+    if (payload.template === 'payment_received' && wanted && (!meeting || meeting.deletedAt)) {
+      // A creation that gave up is listed for staff; once retried and made, this email follows.
+      const creation = await uow.read.outbox.statusOf(meetingCreateKey(booking.id));
+      throw creation === 'FAILED'
+        ? new WaitFor('waiting for the Zoom meeting, whose creation failed: retry it under Reconciliation', 60_000)
+        : new WaitFor('waiting for the Zoom meeting before sending the join link');
+    }
     const recipient = payload.to === 'student' ? student : teacher;
     const rendered = renderEmail(payload.template, payload.to, {
       bookingId: booking.id,
@@ -103,11 +118,11 @@ export function createBookingDeliveries(deps: BookingDeliveryDeps) {
     // it): adopt that meeting instead of making another. The claim's lease is the mark written
     // before the call, so a crash is recognised as well as a failure.
     const mayExist = message.attempts > 0 || message.interrupted === true;
-    const adopted = mayExist ? await deps.meetings.findMeeting(marker) : null;
+    const adopted = mayExist ? await deps.meetings.findMeeting(marker, meetingTopicSuffix(bookingId)) : null;
     const meeting =
       adopted ??
       (await deps.meetings.createMeeting({
-        topic: `${gig.title} (${gig.language}) — booking #${bookingId}`,
+        topic: `${gig.title} (${gig.language})${meetingTopicSuffix(bookingId)}`,
         startsAt: booking.startsAt,
         minutes: booking.minutes,
         timezone: teacher.timezone,
@@ -137,7 +152,11 @@ export function createBookingDeliveries(deps: BookingDeliveryDeps) {
     if (!context || !meetingWanted(context.booking)) return undefined;
     const meeting = await uow.read.deliveries.findMeeting(bookingId);
     // Being created (from before the move): wait for it, then move it; a deleted one stays deleted.
-    if (!meeting) throw new WaitFor('waiting for the Zoom meeting before moving it');
+    // A creation that gave up makes the meeting at the booking's time when it is retried: nothing to move.
+    if (!meeting) {
+      if ((await uow.read.outbox.statusOf(meetingCreateKey(bookingId))) === 'FAILED') return undefined;
+      throw new WaitFor('waiting for the Zoom meeting before moving it');
+    }
     if (meeting.deletedAt) return undefined;
     const { booking, teacher } = context;
     if (meeting.startsAt.getTime() === booking.startsAt.getTime() && meeting.minutes === booking.minutes)
@@ -168,7 +187,7 @@ export function createBookingDeliveries(deps: BookingDeliveryDeps) {
       return;
     }
     if (creation !== 'FAILED') return;
-    const orphan = await deps.meetings.findMeeting(meetingMarker(bookingId));
+    const orphan = await deps.meetings.findMeeting(meetingMarker(bookingId), meetingTopicSuffix(bookingId));
     if (orphan) await deps.meetings.deleteMeeting(orphan.id);
   }
 

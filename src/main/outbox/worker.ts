@@ -75,10 +75,15 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
       announce(deps, rows);
     } catch (error) {
       const text = error instanceof Error ? error.message : String(error);
-      const giveUp = error instanceof GatewayRefused || message.attempts + 1 >= MAX_ATTEMPTS;
-      const delay = error instanceof WaitFor ? 500 : backoffMs(message.attempts);
+      const now = clock.now().getTime();
+      // A row waiting for another (a delete for its create, an email for its meeting) is not failing:
+      // it spends none of its attempts however long the other one's backoff lasts, and is never given
+      // up on its own — the row it waits for is, and is listed for staff; it looks again when told.
+      const waiting = error instanceof WaitFor;
+      const giveUp = !waiting && (error instanceof GatewayRefused || message.attempts + 1 >= MAX_ATTEMPTS);
+      const delay = waiting ? error.retryInMs : backoffMs(message.attempts);
       await uow.transaction((repos) =>
-        repos.outboxWork.markFailed(message.id, text, new Date(clock.now().getTime() + delay), giveUp),
+        repos.outboxWork.markFailed(message.id, text, new Date(now + delay), giveUp, !waiting),
       );
       if (!(error instanceof WaitFor))
         logger.warn(`Delivery of ${message.kind} ${message.key} failed (attempt ${message.attempts + 1}): ${text}`);

@@ -203,7 +203,8 @@ export interface MeetingGateway {
     agenda: string;
   }): Promise<MeetingDetails>;
   /** A meeting made earlier for this marker (in its agenda), so a retry never makes a second one. */
-  findMeeting(marker: string): Promise<MeetingDetails | null>;
+  /** The meeting whose agenda carries `marker`; `topicSuffix` narrows which listed meetings are read. */
+  findMeeting(marker: string, topicSuffix?: string): Promise<MeetingDetails | null>;
   /** Deleting a meeting that no longer exists is not an error. */
   deleteMeeting(id: string): Promise<void>;
   /**

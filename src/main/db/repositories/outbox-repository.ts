@@ -76,12 +76,18 @@ export class PrismaOutboxWorkRepository implements OutboxWorkStore {
       data: { status: 'DELIVERED', deliveredAt: at, lockedUntil: null, lastError: null },
     });
   }
-  async markFailed(id: number, error: string, nextAttemptAt: Date, giveUp: boolean): Promise<void> {
+  async markFailed(
+    id: number,
+    error: string,
+    nextAttemptAt: Date,
+    giveUp: boolean,
+    countAttempt = true,
+  ): Promise<void> {
     await this.db.outboxMessage.update({
       where: { id },
       data: {
         status: giveUp ? 'FAILED' : 'PENDING',
-        attempts: { increment: 1 },
+        ...(countAttempt ? { attempts: { increment: 1 } } : {}),
         lastError: error.slice(0, 1000),
         nextAttemptAt,
         lockedUntil: null,

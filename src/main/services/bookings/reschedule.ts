@@ -231,12 +231,10 @@ export function createRescheduleCommands(deps: ServiceDeps) {
           expired += 1;
         });
       } catch (error) {
-        // A booking that left CONFIRMED meanwhile (cancelled, completed): its request closes with it.
+        // Refused by the table (the booking changed meanwhile): nothing is written outside it. A booking
+        // that leaves CONFIRMED closes its open request in that same transition (lifecycle/booking.ts),
+        // so this request is either closed already or expired on a later pass.
         if (!(error instanceof DomainError)) throw error;
-        await uow.transaction(async (repos) => {
-          const open = await repos.bookings.openReschedule(id);
-          if (open) await closeOpen(repos, open, 'EXPIRED', SYSTEM, error.message);
-        });
       }
     }
     return expired;

@@ -65,7 +65,11 @@ export interface OutboxWorkStore {
   /** Claims up to `limit` due rows for `leaseMs` (so a second worker skips them). */
   claimDue(now: Date, leaseMs: number, limit: number): Promise<OutboxRecord[]>;
   markDelivered(id: number, at: Date): Promise<void>;
-  markFailed(id: number, error: string, nextAttemptAt: Date, giveUp: boolean): Promise<void>;
+  /**
+   * The row is tried again at `nextAttemptAt` (or given up). `countAttempt: false` for a row that only
+   * waited for another (WaitFor): waiting is not failing, so it spends none of the row's attempts.
+   */
+  markFailed(id: number, error: string, nextAttemptAt: Date, giveUp: boolean, countAttempt?: boolean): Promise<void>;
   retry(id: number, at: Date): Promise<OutboxRecord | null>;
   failures(limit: number): Promise<OutboxRecord[]>;
   find(id: number): Promise<OutboxRecord | null>;
