@@ -26,7 +26,11 @@ describe('Stripe webhooks on the headless host', () => {
       staticDir: dataDir,
       integrations: { sandboxes: { stripe } },
       pollIntervalMs: 3_600_000,
+      backgroundDelayMs: 0,
     });
+    // The start-up reconciliation runs after the host answers: let it finish, or it could settle a
+    // payment "paid behind our back" before a test's webhook does.
+    await host.background;
     stripe.setWebhook(null); // these tests deliver events themselves
   });
   afterAll(async () => {
