@@ -1,14 +1,8 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useCallback, useState } from 'react';
+import { ActionBar } from '../../components/ActionBar';
 import { Dialog, ErrorState, InlineError, Spinner, StatusBadge } from '../../components/ui';
-import {
-  formatDateTime,
-  formatMoney,
-  formatRelative,
-  formatTime,
-  localizeInstants,
-  viewerTimeZone,
-} from '../../format';
+import { formatDateTime, formatMoney, formatRelative, formatTime, viewerTimeZone } from '../../format';
 import { describeError } from '../../errors';
 import { useTRPC, type RouterOutputs } from '../../trpc';
 import { PaymentPanel, RequestRefundDialog, TakePaymentDialog } from '../payments/PaymentPanel';
@@ -62,41 +56,6 @@ const BOOKING_DIALOGS: Record<BookingActionName, { title: string; needsReason: b
 };
 
 const isBookingAction = (action: ConsoleAction): action is BookingActionName => action in BOOKING_DIALOGS;
-
-/**
- * The booking's one action bar: exactly the actions the server offers this user now, each open one
- * a button, each closed one disabled with the server's reason beside it (and as its description).
- */
-function ActionBar({ offers, onChoose }: { offers: readonly Offer[]; onChoose: (action: ConsoleAction) => void }) {
-  return (
-    <div className="actions action-bar" role="group" aria-label="Actions" data-testid="action-bar">
-      {offers.length === 0 ? <span className="muted">No action is open to you for this booking.</span> : null}
-      {offers.map((offer) => {
-        const reasonId = `action-reason-${offer.action}`;
-        const tone = TONE[offer.action];
-        return (
-          <div key={offer.action} className={offer.open ? 'action' : 'action action-closed'}>
-            <button
-              type="button"
-              className={tone === 'plain' ? 'button' : `button ${tone}`}
-              disabled={!offer.open}
-              aria-describedby={offer.open ? undefined : reasonId}
-              data-testid={`action-${offer.action}`}
-              onClick={() => onChoose(offer.action)}
-            >
-              {offer.label}
-            </button>
-            {offer.open ? null : (
-              <span id={reasonId} className="action-reason" data-testid={`action-reason-${offer.action}`}>
-                {offer.reason ? localizeInstants(offer.reason) : 'Not available now.'}
-              </span>
-            )}
-          </div>
-        );
-      })}
-    </div>
-  );
-}
 
 /** The meeting's join link: a link that opens it, and a button that copies it for a chat or an email. */
 function JoinLink({ url }: { url: string }) {
@@ -180,7 +139,12 @@ export function BookingDetail({ id }: { id: number }) {
           Booking #{booking.id} <StatusBadge value={booking.status} paymentStatus={booking.paymentStatus} />{' '}
           <StatusBadge value={booking.paymentStatus} kind="payment" />
         </h1>
-        <ActionBar offers={booking.actions} onChoose={choose} />
+        <ActionBar
+          offers={booking.actions}
+          look={(offer) => ({ label: offer.label, tone: TONE[offer.action] })}
+          nothingOpen="No action is open to you for this booking."
+          onChoose={choose}
+        />
       </div>
       <p className="next-step" data-testid="next-step">
         <strong>Next step:</strong> {booking.nextStep.text}

@@ -1,7 +1,7 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useCallback } from 'react';
 import { CURRENCY_CODES, isCurrencyCode, type CurrencyCode } from '../../../../shared/currency';
-import { localizeInstants } from '../../format';
+import { ActionBar } from '../../components/ActionBar';
 import { useTRPC, type RouterOutputs } from '../../trpc';
 
 /** What the finance procedures answer, as the renderer receives them. */
@@ -57,47 +57,21 @@ export const RUN_ACTION_LOOK: Record<PayoutRunAction, { label: string; tone: 'pr
   retry: { label: 'Retry failed lines', tone: 'primary' },
 };
 
-type Offer = PayoutRun['actions'][number];
-
-/**
- * The run's one action bar, as the booking page's: exactly the actions the server offers this user
- * now, each open one a button, each closed one disabled with the server's reason beside it (and as
- * its accessible description).
- */
+/** The run's one action bar, as the booking page's (components/ActionBar): the server's offers only. */
 export function RunActionBar({
   offers,
   onChoose,
 }: {
-  offers: readonly Offer[];
+  offers: PayoutRun['actions'];
   onChoose: (action: PayoutRunAction) => void;
 }) {
   return (
-    <div className="actions action-bar" role="group" aria-label="Actions" data-testid="action-bar">
-      {offers.length === 0 ? <span className="muted">No action is open to you for this run.</span> : null}
-      {offers.map((offer) => {
-        const reasonId = `action-reason-${offer.action}`;
-        const look = RUN_ACTION_LOOK[offer.action];
-        return (
-          <div key={offer.action} className={offer.open ? 'action' : 'action action-closed'}>
-            <button
-              type="button"
-              className={look.tone === 'plain' ? 'button' : `button ${look.tone}`}
-              disabled={!offer.open}
-              aria-describedby={offer.open ? undefined : reasonId}
-              data-testid={`action-${offer.action}`}
-              onClick={() => onChoose(offer.action)}
-            >
-              {look.label}
-            </button>
-            {offer.open ? null : (
-              <span id={reasonId} className="action-reason" data-testid={`action-reason-${offer.action}`}>
-                {offer.reason ? localizeInstants(offer.reason) : 'Not available now.'}
-              </span>
-            )}
-          </div>
-        );
-      })}
-    </div>
+    <ActionBar
+      offers={offers}
+      look={(offer) => RUN_ACTION_LOOK[offer.action]}
+      nothingOpen="No action is open to you for this run."
+      onChoose={onChoose}
+    />
   );
 }
 
