@@ -1,5 +1,4 @@
 import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink, type TRPCClient } from '@trpc/client';
-import type { inferRouterOutputs } from '@trpc/server';
 import { createTRPCContext } from '@trpc/tanstack-react-query';
 import { EventSource } from 'eventsource';
 import superjson from 'superjson';
@@ -58,4 +57,4 @@ export function createClient(getToken: () => string | null): TRPCClient<AppRoute
 }
 
 /** What each procedure answers, as the renderer receives it (after superjson). */
-export type RouterOutputs = inferRouterOutputs<AppRouter>;
+export type { RouterOutputs } from './router-types';

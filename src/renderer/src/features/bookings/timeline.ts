@@ -1,5 +1,5 @@
 import { formatDateTime, formatMoney } from '../../format';
-import type { RouterOutputs } from '../../trpc';
+import type { RouterOutputs } from '../../router-types';
 
 type Detail = RouterOutputs['bookings']['get'];
 type BookingTransition = Detail['transitions'][number];
