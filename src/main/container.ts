@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { AppConfig } from './config/config';
 import type { Clock } from './domain/clock';
@@ -8,7 +9,7 @@ import { applyPendingMigrations } from './db/migrate';
 import { migrationsDir } from './db/paths';
 import { readMigrationsDirectory } from './db/schema-engine';
 import { prismaUnitOfWork } from './db/repositories';
-import { EVENT_CHANNEL } from './db/repositories/event-log-repository';
+import { EVENT_CHANNEL, type EventLogWriters } from './db/repositories/event-log-repository';
 import {
   createIntegrations,
   credentialsFromEnv,
@@ -120,11 +121,16 @@ export async function createContainer(options: ContainerOptions): Promise<Contai
     );
     // Several hosts may share PostgreSQL; the embedded database (locked to this process) has one writer.
     const shared = options.config.database.kind === 'postgres';
-    const uow = prismaUnitOfWork(db.prisma, db.readQuery, shared);
+    const writers: EventLogWriters = shared ? { shared, host: randomUUID() } : { shared };
+    const uow = prismaUnitOfWork(db.prisma, db.readQuery, writers);
     const events = new EventBus(uow.read.eventLog, !shared);
     await time('event log', () => events.open());
-    // Changes committed by other hosts (or other connections) arrive as NOTIFY on the event log.
-    const unlisten = await db.listen(EVENT_CHANNEL, () => void events.poke().catch(() => undefined));
+    // Changes committed by other hosts (or other connections) arrive as NOTIFY on the event log; this
+    // host's own commits name it and were read already, as each commit here announces what it logged.
+    const unlisten = await db.listen(EVENT_CHANNEL, (from) => {
+      if (writers.shared && from === writers.host) return;
+      void events.poke().catch(() => undefined);
+    });
     const deliveryKick: { kick: () => void } = { kick: () => undefined };
     const services = createServices(
       { uow, clock, events },

@@ -16,17 +16,20 @@ import { PrismaRefundRepository } from './refund-repository';
 import { PrismaReportRepository } from './report-repository';
 import { PrismaSettingsRepository } from './settings-repository';
 import { PrismaSessionRepository } from './session-repository';
-import { PrismaEventLogRepository } from './event-log-repository';
+import { PrismaEventLogRepository, type EventLogWriters } from './event-log-repository';
 import { PrismaStaffRepository } from './staff-repository';
 import { PrismaStripeEventRepository } from './stripe-event-repository';
 import { PrismaTransitionLogRepository } from './transition-log-repository';
 
+/** Several hosts, none named (scripts and tests that do not listen to the log). */
+const UNNAMED_SHARED: EventLogWriters = { shared: true, host: '' };
+
 /**
- * `read`: driver-level queries for reads outside transactions (see Database.readQuery). `shared`:
+ * `read`: driver-level queries for reads outside transactions (see Database.readQuery). `writers`:
  * several hosts write to this database (PostgreSQL), so the event log orders its writers and
  * notifies the others; the embedded database has one writer.
  */
-export function repositoriesFor(db: Db, read?: ReadQuery, shared = true): Repositories {
+export function repositoriesFor(db: Db, read?: ReadQuery, writers: EventLogWriters = UNNAMED_SHARED): Repositories {
   return {
     staff: new PrismaStaffRepository(db),
     people: new PrismaPeopleRepository(db),
@@ -43,18 +46,22 @@ export function repositoriesFor(db: Db, read?: ReadQuery, shared = true): Reposi
     settings: new PrismaSettingsRepository(db),
     reports: new PrismaReportRepository(db),
     sessions: new PrismaSessionRepository(db, read),
-    eventLog: new PrismaEventLogRepository(db, shared),
+    eventLog: new PrismaEventLogRepository(db, writers, read),
     ledger: new PrismaLedgerRepository(db),
     payouts: new PrismaPayoutRepository(db),
   };
 }
 
-export function prismaUnitOfWork(prisma: PrismaClient, read?: ReadQuery, shared = true): UnitOfWork {
+export function prismaUnitOfWork(
+  prisma: PrismaClient,
+  read?: ReadQuery,
+  writers: EventLogWriters = UNNAMED_SHARED,
+): UnitOfWork {
   return {
-    read: repositoriesFor(prisma, read, shared),
+    read: repositoriesFor(prisma, read, writers),
     transaction: (work) =>
       raceAsConflict(() =>
-        prisma.$transaction((tx) => work(repositoriesFor(tx, undefined, shared)), {
+        prisma.$transaction((tx) => work(repositoriesFor(tx, undefined, writers)), {
           maxWait: 10_000,
           timeout: 30_000,
         }),
