@@ -12,6 +12,8 @@ import { createMoneyDeliveries } from './money-deliveries';
 const LEASE_MS = 60_000;
 const MAX_ATTEMPTS = 10;
 const CONCURRENCY = 8;
+/** Rows claimed per pass. */
+const CLAIM = 50;
 
 /** 2 s, 4 s, 8 s … capped at an hour, with jitter so a recovering service is not hit all at once. */
 export function backoffMs(attempts: number, random = Math.random): number {
@@ -97,7 +99,8 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
   }
 
   async function runOnce(): Promise<number> {
-    const due = await uow.transaction((repos) => repos.outboxWork.claimDue(clock.now(), LEASE_MS, 50));
+    // One statement claims the rows and sets their lease: it needs no transaction around it.
+    const due = await uow.read.outboxWork.claimDue(clock.now(), LEASE_MS, CLAIM);
     // Rows are independent, so they go out several at a time; meetings and Stripe calls first,
     // because the payment emails carry the meeting's join link.
     await inParallel(due.filter((message) => message.kind !== 'email'));
@@ -118,7 +121,8 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
           kicked = false;
           const handled = await runOnce();
           total += handled;
-          if (handled === 0 && !wasKicked()) break;
+          // A short pass took everything due; rows written since come with a kick (or the timer's pass).
+          if (handled < CLAIM && !wasKicked()) break;
         }
       } finally {
         running = null;
