@@ -248,6 +248,9 @@ type RawListRow = Booking & {
   meetingJoinUrl: string | null;
 };
 
+/** One booking as its student or teacher sees it, by id: the API's most frequent read. */
+const PARTY_VIEW_SQL = partySql('WHERE b.id = $1::int', '');
+
 export class PrismaBookingRepository implements BookingStore {
   constructor(
     private readonly db: Db,
@@ -263,8 +266,10 @@ export class PrismaBookingRepository implements BookingStore {
     return row ? toBookingRecord(row) : null;
   }
 
-  async lock(id: number): Promise<void> {
-    await this.db.$queryRaw`SELECT id FROM "Booking" WHERE id = ${id} FOR UPDATE`;
+  async lock(id: number): Promise<BookingRecord | null> {
+    // Lock and read in one statement: the use cases read what they locked.
+    const [row] = await this.db.$queryRaw<Booking[]>`SELECT * FROM "Booking" WHERE id = ${id} FOR UPDATE`;
+    return row ? toBookingRecord(row) : null;
   }
 
   async insert(
@@ -398,12 +403,12 @@ export class PrismaBookingRepository implements BookingStore {
     }));
   }
 
-  private async query<Row>(text: string, values: unknown[]): Promise<Row[]> {
-    return this.read ? this.read<Row>(text, values) : this.db.$queryRawUnsafe<Row[]>(text, ...values);
+  private async query<Row>(text: string, values: unknown[], prepared = false): Promise<Row[]> {
+    return this.read ? this.read<Row>(text, values, prepared) : this.db.$queryRawUnsafe<Row[]>(text, ...values);
   }
 
   async partyView(id: number): Promise<BookingPartyRow | null> {
-    const [row] = await this.query<RawPartyRow>(partySql('WHERE b.id = $1::int', ''), [id]);
+    const [row] = await this.query<RawPartyRow>(PARTY_VIEW_SQL, [id], true);
     return row ? toPartyRow(row) : null;
   }
 

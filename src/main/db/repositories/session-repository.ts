@@ -82,7 +82,7 @@ export class PrismaSessionRepository implements SessionStore {
   private async one(where: string, value: string): Promise<SessionRow | null> {
     const sql = sessionSql(where);
     const rows = this.read
-      ? await this.read<SessionRow>(sql, [value])
+      ? await this.read<SessionRow>(sql, [value], true)
       : await this.db.$queryRawUnsafe<SessionRow[]>(sql, value);
     return rows[0] ?? null;
   }
