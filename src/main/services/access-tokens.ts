@@ -6,6 +6,8 @@ import type { Repositories } from './ports';
 const ISSUER = 'linguaflex-ops';
 const AUDIENCE = 'linguaflex-marketplace';
 const KEY_SETTING = 'auth.accessTokenKey';
+/** Tokens whose signature was checked, kept (bounded) for the rest of their life. */
+const VERIFIED_CAPACITY = 10_000;
 
 export interface AccessClaims {
   sessionId: string;
@@ -30,6 +32,17 @@ export async function createAccessTokens(repos: Repositories, configured: string
     false,
     ['sign', 'verify'],
   );
+  // A client sends the same token with every call until it expires: its signature (an HMAC through
+  // WebCrypto, a tenth of a read's CPU) is checked once, and the exact token string remembered with
+  // its claims and expiry. Only a token that was verified matches; expiry is still checked per call.
+  const verified = new Map<string, { claims: AccessClaims; expiresAt: number }>();
+  const remember = (token: string, claims: AccessClaims, expiresAt: number) => {
+    if (verified.size >= VERIFIED_CAPACITY) {
+      const oldest = verified.keys().next().value;
+      if (oldest !== undefined) verified.delete(oldest);
+    }
+    verified.set(token, { claims, expiresAt });
+  };
   return {
     ttlSeconds,
     async sign(claims: AccessClaims, now: Date): Promise<string> {
@@ -45,6 +58,13 @@ export async function createAccessTokens(repos: Repositories, configured: string
     },
     /** The claims of a valid token; UNAUTHENTICATED naming what is wrong otherwise. */
     async verify(token: string, now: Date): Promise<AccessClaims> {
+      const known = verified.get(token);
+      if (known) {
+        // jose's rule: expired once the clock reaches `exp`.
+        if (Math.floor(now.getTime() / 1000) < known.expiresAt) return known.claims;
+        verified.delete(token);
+        throw new DomainError('UNAUTHENTICATED', 'The access token expired; refresh it');
+      }
       try {
         const { payload } = await jwtVerify(token, key, {
           issuer: ISSUER,
@@ -57,7 +77,9 @@ export async function createAccessTokens(repos: Repositories, configured: string
         const sid = payload['sid'];
         if (!Number.isSafeInteger(subjectId) || (role !== 'STUDENT' && role !== 'TEACHER') || typeof sid !== 'string')
           throw new DomainError('UNAUTHENTICATED', 'The access token is not one of ours');
-        return { sessionId: sid, kind: role, subjectId };
+        const claims: AccessClaims = { sessionId: sid, kind: role, subjectId };
+        if (typeof payload.exp === 'number') remember(token, claims, payload.exp);
+        return claims;
       } catch (error) {
         if (error instanceof DomainError) throw error;
         if (error instanceof joseErrors.JWTExpired)
