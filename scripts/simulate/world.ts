@@ -146,8 +146,24 @@ function crashableGateway(inner: PaymentGateway, world: World, life: Life): Paym
 
 /** A dead process commits nothing: its transactions fail from the crash on. */
 function crashableUow(inner: UnitOfWork, life: Life): UnitOfWork {
+  // Statements outside transactions (reads, and single-statement writes such as a claim or a recorded
+  // Stripe id) fail too once the process is dead.
+  const dead = () => Promise.reject(new SimulatedCrash('the crashed process ran a statement'));
+  const read = new Proxy(inner.read, {
+    get: (repositories, name, receiver) => {
+      const repository = Reflect.get(repositories, name, receiver) as object;
+      return new Proxy(repository, {
+        get: (target, method, self) => {
+          const value = Reflect.get(target, method, self) as unknown;
+          if (typeof value !== 'function') return value;
+          return (...args: unknown[]) =>
+            life.dead ? dead() : (value as (...a: unknown[]) => unknown).apply(target, args);
+        },
+      });
+    },
+  });
   return {
-    read: inner.read,
+    read,
     transaction: (work) =>
       life.dead ? Promise.reject(new SimulatedCrash('the crashed process tried to commit')) : inner.transaction(work),
   };

@@ -60,8 +60,10 @@ const toPayment = (row: Payment): PaymentRecord => ({
 export class PrismaPaymentRepository implements PaymentStore {
   constructor(private readonly db: Db) {}
 
-  async lock(paymentId: number): Promise<void> {
-    await this.db.$queryRaw`SELECT id FROM "Payment" WHERE id = ${paymentId} FOR UPDATE`;
+  async lock(paymentId: number): Promise<PaymentRecord | null> {
+    // Lock and read in one statement: the use cases read what they locked.
+    const [row] = await this.db.$queryRaw<Payment[]>`SELECT * FROM "Payment" WHERE id = ${paymentId} FOR UPDATE`;
+    return row ? toPayment(row) : null;
   }
   async findById(id: number): Promise<PaymentRecord | null> {
     const row = await this.db.payment.findUnique({ where: { id } });

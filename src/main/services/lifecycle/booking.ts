@@ -54,6 +54,11 @@ export interface BookingStep {
    * its emails; `apply` moves the booking to it (same duration) and counts one move.
    */
   move?: { from: Date; to: Date; endsAt: Date; apply: boolean } | undefined;
+  /**
+   * The booking as this transaction read it under its row lock, when the caller has it (saves reading
+   * it again); the write is versioned, so a stale copy ends in CONFLICT, never in a lost update.
+   */
+  locked?: BookingRecord | undefined;
 }
 
 /**
@@ -127,7 +132,7 @@ export async function applyBookingTransition(
   step: BookingStep,
   changes: Changes,
 ): Promise<{ booking: BookingRecord; from: BookingRecord }> {
-  const booking = await repos.bookings.findById(id);
+  const booking = step.locked?.id === id ? step.locked : await repos.bookings.findById(id);
   if (!booking) throw new DomainError('NOT_FOUND', `Booking ${id} does not exist`);
   assertOwnBooking(actor, booking);
   if (step.expectedVersion !== undefined && step.expectedVersion !== booking.version) {

@@ -1,13 +1,15 @@
 import type { LedgerEffect } from '../../domain/effects';
 import { DomainError } from '../../domain/errors';
 import { paymentSucceeded, refundFailed, refundSplit, refundSucceeded, type LedgerPosting } from '../../domain/ledger';
-import type { PaymentRecord, Repositories } from '../ports';
+import type { BookingRecord, PaymentRecord, Repositories } from '../ports';
 
 export interface LedgerFacts {
   /** The refund request behind a refund posting (to reverse exactly that posting if it fails). */
   refundRequestId?: number | undefined;
   refundAmountMinor?: number | undefined;
   reversedAmountMinor?: number | undefined;
+  /** The payment's booking, when the caller read it in this transaction (its quote never changes). */
+  booking?: BookingRecord | undefined;
 }
 
 /**
@@ -22,7 +24,8 @@ export async function postLedgerEffects(
   facts: LedgerFacts,
 ): Promise<void> {
   if (effects.length === 0) return;
-  const booking = await repos.bookings.findById(before.bookingId);
+  const booking =
+    facts.booking?.id === before.bookingId ? facts.booking : await repos.bookings.findById(before.bookingId);
   if (!booking) throw new Error(`Payment ${before.id} refers to a missing booking`);
   const quote = {
     currency: before.currency,

@@ -2,7 +2,7 @@ import type { Actor } from '../../domain/actors';
 import { DomainError } from '../../domain/errors';
 import { decidePaymentTransition, type PaymentAction, type PaymentContext } from '../../domain/payment-machine';
 import type { Changes } from '../context';
-import type { PaymentRecord, PaymentTransitionChanges, Repositories } from '../ports';
+import type { BookingRecord, PaymentRecord, PaymentTransitionChanges, Repositories } from '../ports';
 import { postLedgerEffects } from './ledger';
 import { paymentEffectDrafts } from './outbox-drafts';
 import { lifecycleRecord } from './records';
@@ -17,6 +17,8 @@ export interface PaymentStep {
   data?: Record<string, unknown>;
   /** The refund request behind a refund transition, for its ledger posting. */
   refundRequestId?: number;
+  /** The payment's booking as this transaction read it (its quote prices the ledger posting). */
+  booking?: BookingRecord;
 }
 
 /**
@@ -66,6 +68,7 @@ export async function applyPaymentTransition(
       refundRequestId: step.refundRequestId,
       refundAmountMinor: step.ctx?.refundAmountMinor,
       reversedAmountMinor: step.ctx?.reversedAmountMinor,
+      booking: step.booking,
     },
   );
   const drafts = paymentEffectDrafts(written, decision.effects);

@@ -54,10 +54,8 @@ export async function syncIntent(
 ): Promise<PaymentRecord> {
   const unlocked = await repos.payments.findById(paymentId);
   if (!unlocked) throw new Error(`Payment ${paymentId} vanished`);
-  await lockInOrder(repos, { bookingId: unlocked.bookingId, paymentId });
-  const payment = await repos.payments.findById(paymentId);
+  const { booking, payment } = await lockInOrder(repos, { bookingId: unlocked.bookingId, paymentId });
   if (!payment) throw new Error(`Payment ${paymentId} vanished`);
-  const booking = await repos.bookings.findById(payment.bookingId);
   if (!booking) throw new Error(`Payment ${payment.id} refers to a missing booking`);
   const action = actionFor(snapshot);
   const facts = factsOf(snapshot);
@@ -70,13 +68,13 @@ export async function syncIntent(
     now,
     STRIPE,
     payment,
-    { action, changes: { ...facts, ...(action === 'succeed' ? { paidAt: now } : {}) } },
+    { action, changes: { ...facts, ...(action === 'succeed' ? { paidAt: now } : {}) }, booking },
     changes,
   );
   const bookingAction = BOOKING_STEP[action];
   const state = { status: booking.status, paymentStatus: booking.paymentStatus };
   if (bookingAction && bookingActionOpenFrom(bookingAction, state)) {
-    await applyBookingTransition(repos, now, STRIPE, booking.id, { action: bookingAction }, changes);
+    await applyBookingTransition(repos, now, STRIPE, booking.id, { action: bookingAction, locked: booking }, changes);
   } else if (action === 'succeed') {
     await repos.mismatches.open({
       paymentId: payment.id,

@@ -14,7 +14,7 @@ import { applyPaymentTransition } from '../lifecycle/payment';
 import { lockInOrder } from '../lifecycle/locks';
 import { lifecycleRecord } from '../lifecycle/records';
 import { moneyCall, refusalError } from '../money-calls';
-import type { PaymentRecord, Repositories } from '../ports';
+import type { BookingRecord, PaymentRecord, Repositories } from '../ports';
 import { implement } from '../use-case';
 import { customerFor } from './customers';
 import { syncIntent } from './intent-sync';
@@ -70,13 +70,18 @@ export function createIntentUseCases(deps: PaymentDeps) {
    * payment before the call; an attempt whose answer was lost is looked up by metadata before it is
    * sent again; a refused attempt burns its key, so the next try gets a new one.
    */
-  async function ensureIntent(payment: PaymentRecord, paymentMethodId: string | null): Promise<IntentSnapshot> {
+  async function ensureIntent(
+    payment: PaymentRecord,
+    paymentMethodId: string | null,
+    /** The payment's booking, when the caller just read it. */
+    known?: BookingRecord,
+  ): Promise<IntentSnapshot> {
     if (payment.stripePaymentIntentId) {
       return gateway.retrievePaymentIntent(payment.stripePaymentIntentId).catch((error: unknown) => {
         throw readFailed(null, error);
       });
     }
-    const booking = await uow.read.bookings.findById(payment.bookingId);
+    const booking = known?.id === payment.bookingId ? known : await uow.read.bookings.findById(payment.bookingId);
     if (!booking) throw new DomainError('NOT_FOUND', `Booking ${payment.bookingId} does not exist`);
     const customerId = await customerFor(deps, booking.studentId);
     const result = await moneyCall({
@@ -84,9 +89,7 @@ export function createIntentUseCases(deps: PaymentDeps) {
       maySendAgain: payment.intentSentAt !== null || payment.intentAttempt > 1,
       lookup: () => gateway.findPaymentIntent(customerId, payment.id),
       markSent: async () => {
-        await uow.transaction((repos) =>
-          repos.payments.recordStripeFacts(payment.id, { intentSentAt: clock.now() }, clock.now()),
-        );
+        await uow.read.payments.recordStripeFacts(payment.id, { intentSentAt: clock.now() }, clock.now());
       },
       send: () =>
         gateway.createPaymentIntent(
@@ -118,12 +121,10 @@ export function createIntentUseCases(deps: PaymentDeps) {
       );
       throw refusalError(`Stripe refused to create the payment for booking ${booking.id}`, result.error);
     }
-    await uow.transaction((repos) =>
-      repos.payments.recordStripeFacts(
-        payment.id,
-        { stripePaymentIntentId: result.value.id, stripeStatus: result.value.status },
-        clock.now(),
-      ),
+    await uow.read.payments.recordStripeFacts(
+      payment.id,
+      { stripePaymentIntentId: result.value.id, stripeStatus: result.value.status },
+      clock.now(),
     );
     return result.value;
   }
@@ -172,18 +173,24 @@ export function createIntentUseCases(deps: PaymentDeps) {
 
   /** R21–R23: one payment per booking; a second request returns the first intent, never a second charge. */
   const createIntent = implement(PAYMENT_USE_CASES.createIntent, async (actor, input) => {
-    const { payment, created } = await inTransaction(deps, async (repos, changes) => {
-      await repos.bookings.lock(input.bookingId);
-      const booking = await repos.bookings.findById(input.bookingId);
+    const { payment, created, booking } = await inTransaction(deps, async (repos, changes) => {
+      const booking = await repos.bookings.lock(input.bookingId);
       if (!booking) throw new DomainError('NOT_FOUND', `Booking ${input.bookingId} does not exist`);
       assertOwnBooking(actor, booking);
       const payments = await repos.payments.forBooking(booking.id);
       const existing = payments.find(
         (candidate) => paymentStillOpen(candidate.status) || paymentTookMoney(candidate.status),
       );
-      if (existing) return { payment: existing, created: false };
+      if (existing) return { payment: existing, created: false, booking };
       const now = clock.now();
-      await applyBookingTransition(repos, now, actor, booking.id, { action: 'start_payment' }, changes);
+      await applyBookingTransition(
+        repos,
+        now,
+        actor,
+        booking.id,
+        { action: 'start_payment', locked: booking },
+        changes,
+      );
       const decision = decidePaymentTransition('create', actor, {
         status: null,
         amountMinor: booking.totalMinor,
@@ -211,9 +218,9 @@ export function createIntentUseCases(deps: PaymentDeps) {
           amountMinor: inserted.amountMinor,
         }),
       );
-      return { payment: inserted, created: true };
+      return { payment: inserted, created: true, booking };
     });
-    const snapshot = await ensureIntent(payment, input.paymentMethodId ?? null);
+    const snapshot = await ensureIntent(payment, input.paymentMethodId ?? null, booking);
     const current = (await uow.read.payments.findById(payment.id)) ?? payment;
     return {
       paymentId: payment.id,
@@ -233,18 +240,25 @@ export function createIntentUseCases(deps: PaymentDeps) {
     const prepared = await inTransaction(deps, async (repos, changes) => {
       const found = await repos.payments.findByIntentId(input.paymentIntentId);
       if (!found) throw new DomainError('NOT_FOUND', `No payment here has the intent ${input.paymentIntentId}`);
-      const booking = await repos.bookings.findById(found.bookingId);
+      // A retry moves the booking too (start_payment): its row first, as cancelling locks it (R13).
+      const locked = await lockInOrder(repos, { bookingId: found.bookingId, paymentId: found.id });
+      const booking = locked.booking;
       if (!booking) throw new DomainError('NOT_FOUND', `Booking ${found.bookingId} does not exist`);
       assertOwnBooking(actor, booking);
-      // A retry moves the booking too (start_payment): its row first, as cancelling locks it (R13).
-      await lockInOrder(repos, { bookingId: found.bookingId, paymentId: found.id });
-      let payment = (await repos.payments.findById(found.id)) ?? found;
+      let payment = locked.payment ?? found;
       if (paymentTookMoney(payment.status)) return { payment, attempt: null, earlier: 0 };
       const now = clock.now();
       if (paymentActionOpenFrom('retry', payment.status)) {
         // R15: the student may retry: FAILED → PENDING with a new attempt.
         payment = await applyPaymentTransition(repos, now, actor, payment, { action: 'retry' }, changes);
-        await applyBookingTransition(repos, now, actor, payment.bookingId, { action: 'start_payment' }, changes);
+        await applyBookingTransition(
+          repos,
+          now,
+          actor,
+          payment.bookingId,
+          { action: 'start_payment', locked: booking },
+          changes,
+        );
       } else if (!paymentStillOpen(payment.status)) {
         throw new DomainError(
           'ILLEGAL_TRANSITION',

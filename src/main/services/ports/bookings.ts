@@ -152,8 +152,11 @@ export interface BookingListQuery {
 export interface BookingStore {
   count(): Promise<number>;
   findById(id: number): Promise<BookingRecord | null>;
-  /** Locks the booking's row until the transaction ends (one payment per booking, R21). */
-  lock(id: number): Promise<void>;
+  /**
+   * Locks the booking's row until the transaction ends (one payment per booking, R21) and reads it as
+   * it is under the lock (null: no such booking).
+   */
+  lock(id: number): Promise<BookingRecord | null>;
   insert(booking: NewBooking, transition: NewTransition): Promise<{ booking: BookingRecord; transitionId: number }>;
   /**
    * The only write of a booking's state: the decided transition, if the booking is still at

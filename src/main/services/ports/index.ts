@@ -38,6 +38,10 @@ export interface Repositories {
 
 /** Runs a use case's writes in one transaction: all of them commit, or none. */
 export interface UnitOfWork {
+  /**
+   * The repositories outside any transaction: reads, and writes of one statement that need nothing
+   * else to commit with them (a claim, a Stripe id recorded as soon as it is known).
+   */
   readonly read: Repositories;
   transaction<T>(work: (repos: Repositories) => Promise<T>): Promise<T>;
 }

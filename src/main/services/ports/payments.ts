@@ -107,7 +107,8 @@ export interface PaymentContext {
 }
 
 export interface PaymentStore {
-  lock(paymentId: number): Promise<void>;
+  /** Locks the payment's row until the transaction ends and reads it as it is under the lock. */
+  lock(paymentId: number): Promise<PaymentRecord | null>;
   findById(id: number): Promise<PaymentRecord | null>;
   findByIntentId(intentId: string): Promise<PaymentRecord | null>;
   forBooking(bookingId: number): Promise<PaymentRecord[]>;
