@@ -21,7 +21,7 @@
  *   --profile           V8 CPU profiles of the hosts (kept), summarized by package at the end
  * Rate limits are scaled up (LINGUAFLEX_RATE_LIMIT_FACTOR=1000): all the load comes from one address.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -31,6 +31,7 @@ import { argValue } from '../src/main/config/config';
 import { openDatabase } from '../src/main/db/database';
 import { applyPendingMigrations } from '../src/main/db/migrate';
 import { startPostgres, type PostgresServer } from '../tests/support/postgres-server';
+import { machineTicks, postgresPids, procStat, TICKS_PER_SECOND } from './bench-cpu';
 
 // ---- autocannon (no type declarations ship with it: the part of its API used here) -------------
 
@@ -106,49 +107,6 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const)
   });
 
 // ---- CPU per process, from /proc ----------------------------------------------------------------
-
-const TICKS_PER_SECOND = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
-
-/** utime + stime (clock ticks) and the parent pid of a process; null when it is gone. */
-function procStat(pid: number): { ticks: number; ppid: number } | null {
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name may hold spaces and parentheses: the fields start after the last ')'.
-    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    return { ticks: Number(fields[11]) + Number(fields[12]), ppid: Number(fields[1]) };
-  } catch {
-    return null;
-  }
-}
-
-const allPids = () =>
-  readdirSync('/proc')
-    .filter((name) => /^\d+$/.test(name))
-    .map(Number);
-
-/** The postmaster listening on `port`, and its children (one backend per connection, plus its workers). */
-function postgresPids(port: number): number[] {
-  const pids = allPids();
-  const postmaster = pids.find((pid) => {
-    try {
-      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-      return path.basename(argv[0] ?? '') === 'postgres' && argv.includes(String(port));
-    } catch {
-      return false;
-    }
-  });
-  if (postmaster === undefined) return [];
-  return [postmaster, ...pids.filter((pid) => procStat(pid)?.ppid === postmaster)];
-}
-
-/** Busy and total jiffies of the whole machine (all cores). */
-function machineTicks(): { busy: number; total: number } {
-  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
-  const values = line.trim().split(/\s+/).slice(1).map(Number);
-  const total = values.slice(0, 8).reduce((sum, value) => sum + value, 0);
-  const idle = (values[3] ?? 0) + (values[4] ?? 0);
-  return { busy: total - idle, total };
-}
 
 interface CpuGroups {
   hosts: ChildProcess[];

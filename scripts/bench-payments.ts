@@ -1,5 +1,5 @@
 /**
- * npm run bench:payments [-- --flows 200] [--concurrency 4]
+ * npm run bench:payments [-- --flows 200] [--concurrency 4] [--db pglite|postgres]
  * The seed's whole flow against the local sandboxes, on PGlite and on PostgreSQL: booking created,
  * teacher confirms, card attached, intent, payment, then the Zoom meeting and both emails delivered
  * by the outbox worker. Prints flows per second and the worker's delivery latency (commit → sent).
@@ -12,6 +12,7 @@ import { argValue } from '../src/main/config/config';
 import { createContainer, type Container } from '../src/main/container';
 import { HOUR_MS } from '../src/main/domain/clock';
 import { startPostgres } from '../tests/support/postgres-server';
+import { postgresCpuMs } from './bench-cpu';
 import { instrument, type Timing } from './bench-timing';
 
 const pct = (samples: number[], p: number) => {
@@ -26,7 +27,8 @@ async function runFlows(
   tag: string,
   timing: Timing,
   waitEach = false,
-): Promise<{ seconds: number; latencies: number[]; requestMs: number[] }> {
+  postgresPort: number | null = null,
+): Promise<{ seconds: number; latencies: number[]; requestMs: number[]; cpuMs: number; postgresMs: number | null }> {
   const watermark = (await container.db.prisma.outboxMessage.aggregate({ _max: { id: true } }))._max.id ?? 0;
   const admin = { kind: 'STAFF' as const, id: 1, role: 'ADMIN' as const };
   const { services } = container;
@@ -61,6 +63,8 @@ async function runFlows(
   const requestMs: number[] = [];
   timing.reset();
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
+  const postgresBefore = postgresPort === null ? 0 : postgresCpuMs(postgresPort);
   const worker = async () => {
     for (;;) {
       const index = next++;
@@ -98,12 +102,15 @@ async function runFlows(
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
+  const cpuMs = (cpu.user + cpu.system) / 1000;
+  const postgresMs = postgresPort === null ? null : postgresCpuMs(postgresPort) - postgresBefore;
   const rows = await container.db.prisma.outboxMessage.findMany({
     where: { status: 'DELIVERED', id: { gt: watermark } },
     select: { createdAt: true, deliveredAt: true },
   });
   const latencies = rows.map((row) => (row.deliveredAt?.getTime() ?? 0) - row.createdAt.getTime());
-  return { seconds, latencies, requestMs };
+  return { seconds, latencies, requestMs, cpuMs, postgresMs };
 }
 
 /** Per flow, in ms: the request path (its database, Stripe and the rest) and the outbox's work. */
@@ -127,7 +134,8 @@ async function main(): Promise<void> {
   const server = await startPostgres({ durable: true });
   try {
     console.log(`${flows} seed flows, ${concurrency} at a time, against the Stripe, Zoom and SMTP sandboxes:\n`);
-    for (const kind of ['pglite', 'postgres'] as const) {
+    const only = argValue(argv, 'db');
+    for (const kind of (['pglite', 'postgres'] as const).filter((name) => only === undefined || name === only)) {
       let database;
       if (kind === 'postgres') {
         const admin = new pg.Client({ connectionString: server.url('postgres') });
@@ -143,11 +151,24 @@ async function main(): Promise<void> {
       try {
         await container.services.staff.ensureFirstAdmin({ email: 'bench@ops.test', password: 'bench password' });
         const timing = instrument(container);
-        const burst = await runFlows(container, flows, concurrency, 'burst', timing);
+        const burst = await runFlows(
+          container,
+          flows,
+          concurrency,
+          'burst',
+          timing,
+          false,
+          kind === 'postgres' ? server.port : null,
+        );
         console.log(
           `${kind.padEnd(9)} burst:  ${(flows / burst.seconds).toFixed(1)} flows/s (${burst.seconds.toFixed(1)} s)  ·  delivery latency under that load p50 ${pct(burst.latencies, 50).toFixed(0)} ms, p95 ${pct(burst.latencies, 95).toFixed(0)} ms (${burst.latencies.length} deliveries)`,
         );
         console.log(breakdown(kind, flows, timing, burst.requestMs));
+        // This process's CPU (app, its database on PGlite, the sandboxes): steadier than wall time on a busy machine.
+        console.log(
+          `${kind.padEnd(9)} CPU per flow: this process (app${kind === 'pglite' ? ', its database' : ''} and the sandboxes) ${(burst.cpuMs / flows).toFixed(1)} ms` +
+            (burst.postgresMs === null ? '' : ` · PostgreSQL ${(burst.postgresMs / flows).toFixed(1)} ms`),
+        );
         const steady = await runFlows(container, 40, 1, 'steady', timing, true);
         console.log(
           `${kind.padEnd(9)} steady: one flow at a time, ${(40 / steady.seconds).toFixed(1)} flows/s  ·  delivery latency p50 ${pct(steady.latencies, 50).toFixed(0)} ms, p95 ${pct(steady.latencies, 95).toFixed(0)} ms (${steady.latencies.length} deliveries)`,
