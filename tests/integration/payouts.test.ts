@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Container } from '../../src/main/container';
 import type { Actor } from '../../src/main/domain/actors';
 import { DAY_MS, fixedClock, HOUR_MS } from '../../src/main/domain/clock';
+import { quoteSession } from '../../src/main/domain/pricing';
 import type { DomainError } from '../../src/main/domain/errors';
 import { pollStripeEvents } from '../../src/main/jobs';
 import { silentLogger } from '../../src/main/log';
@@ -11,6 +12,7 @@ import { ZoomSandbox } from '../../src/main/sandbox/zoom';
 import { transferGroupOf } from '../../src/main/services/payouts/keys';
 import { buildScenario } from '../factories/scenario';
 import { DB_KINDS, openTestContainer } from '../support/test-db';
+import { sdkFor } from './sandbox-support';
 
 const START = new Date('2026-12-01T09:00:00Z');
 
@@ -136,6 +138,88 @@ describe.each(DB_KINDS)('teacher payouts and the ledger, on %s', (kind) => {
 
   const transfersOf = (runId: number) =>
     stripe.snapshot().transfers.filter((transfer) => transfer['transfer_group'] === transferGroupOf(runId));
+
+  /**
+   * `count` new teachers, each with one completed, paid one-hour USD session past the payout hold,
+   * written in bulk as the benchmark writes them (the ledger from the migration's own back-fill, R40),
+   * each connected at the local Stripe, and the platform's balance there funded to pay them all.
+   */
+  async function manyTeachers(s: World, count: number): Promise<number[]> {
+    const quote = quoteSession({ currency: 'USD', hourlyRateMinor: 3000, minutes: 60 });
+    const now = clock.now().toISOString();
+    const tag = `bulk-${clock.now().getTime()}`;
+    const ids = await container.db.nativeTransaction(async (query) => {
+      const teachers = await query<{ id: number }>(
+        `INSERT INTO "Teacher" (email, name, timezone, "createdAt")
+         SELECT $1 || '-' || g || '@payouts.test', 'Bulk teacher ' || g, 'UTC', $2::timestamp(3)
+         FROM generate_series(1, $3::int) AS g RETURNING id`,
+        [tag, now, count],
+      );
+      const teacherIds = teachers.map((row) => row.id);
+      await query(
+        `WITH gigs AS (
+           INSERT INTO "Gig" ("teacherId", title, language, "hourlyRateMinor", currency, active, "createdAt")
+           SELECT id, 'Conversation', 'Spanish', $2, 'USD', true, $3::timestamp(3) FROM unnest($1::int[]) AS t(id)
+           RETURNING id, "teacherId"
+         )
+         INSERT INTO "Booking" ("studentId", "teacherId", "gigId", "startsAt", "endsAt", minutes, status,
+           "paymentStatus", queue, currency, "hourlyRateMinor", "baseMinor", "feeMinor", "totalMinor", "teacherMinor",
+           "platformMinor", "feeRateBps", "minimumFeeMinor", version, "createdAt", "updatedAt")
+         SELECT $4, g."teacherId", g.id, $3::timestamp(3) - interval '4 days 1 hour' - g.id * interval '1 minute',
+           $3::timestamp(3) - interval '4 days' - g.id * interval '1 minute', 60, 'COMPLETED', 'PAID', 'COMPLETED',
+           'USD', $2, $5, $6, $7, $5, $6, $8, $9, 4, $3::timestamp(3) - interval '8 days', $3::timestamp(3)
+         FROM gigs g`,
+        [
+          teacherIds,
+          quote.hourlyRateMinor,
+          now,
+          s.students.bob.id,
+          quote.baseMinor,
+          quote.feeMinor,
+          quote.totalMinor,
+          quote.feeRateBps,
+          quote.minimumFeeMinor,
+        ],
+      );
+      await query(
+        `INSERT INTO "Payment" ("bookingId", "amountMinor", currency, status, "refundedMinor", "idempotencyKey",
+           "stripeStatus", "paidAt", version, "createdAt", "updatedAt")
+         SELECT b.id, b."totalMinor", b.currency, 'PAID', 0, $2 || ':booking:' || b.id, 'succeeded',
+           b."startsAt" - interval '7 days', 2, b."startsAt" - interval '7 days', b."startsAt" - interval '7 days'
+         FROM "Booking" b WHERE b."teacherId" = ANY($1::int[])`,
+        [teacherIds, tag],
+      );
+      await query('SELECT "ledger_backfill"()');
+      return teacherIds;
+    });
+    for (const teacherId of ids) await services().teachers.connect(s.staff.fay, { teacherId });
+    // The sessions were paid outside the local Stripe: fund its balance (available at once) to pay them.
+    const sdk = sdkFor(stripe);
+    const customer = await sdk.customers.create({ email: `${tag}@payouts.test`, name: 'Funding' });
+    const method = await sdk.paymentMethods.attach('pm_card_bypassPending', { customer: customer.id });
+    await sdk.paymentIntents.create({
+      amount: count * quote.baseMinor,
+      currency: 'usd',
+      customer: customer.id,
+      payment_method: method.id,
+      confirm: true,
+      automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
+    });
+    await ledgerHolds();
+    return ids;
+  }
+
+  const namingLine = (runId: number, lineId: number) =>
+    transfersOf(runId).filter(
+      (transfer) => (transfer['metadata'] as Record<string, string>)['payoutLineId'] === String(lineId),
+    );
+  const transferPosts = (lineId: number, attempt = 1) =>
+    stripe.requests.filter(
+      (request) =>
+        request.method === 'POST' &&
+        request.path === '/v1/transfers' &&
+        request.idempotencyKey === `payout-line:${lineId}:transfer:${attempt}`,
+    ).length;
 
   it('preview → draft → approved by someone else → sent: one transfer per teacher, keyed and named by the line; the ledger and statements follow', async () => {
     const { s, bookings } = await world({ sessions: { ana: 2, ben: 1 } });
@@ -521,5 +605,127 @@ describe.each(DB_KINDS)('teacher payouts and the ledger, on %s', (kind) => {
     ).toHaveLength(2);
     // Our records were not overwritten: the ledger still says what we did, and holds.
     await ledgerHolds();
+  });
+
+  it('R44: 250 lines are sent in pages and recorded in batches — a teacher without an account and a refused transfer fail alone; each SENT line has exactly one transfer; the ledger holds', async () => {
+    const s = await people();
+    const ids = await manyTeachers(s, 250);
+    const run = await approvedRun(s);
+    const ours = <T extends { teacherId: number }>(lines: T[]) => lines.filter((line) => ids.includes(line.teacherId));
+    expect(ours(run.lines).every((line) => line.state === 'READY')).toBe(true);
+    const [gone, refused] = ids;
+    // After approval: one teacher's account is no longer on record; Stripe refuses transfers to another's.
+    await container.db.prisma.$executeRawUnsafe('UPDATE "Teacher" SET "stripeAccountId" = NULL WHERE id = $1', gone);
+    const refusedAccount = (await services().teachers.payoutStatus(s.staff.fay, { teacherId: refused ?? 0 }))
+      .stripeAccountId;
+    stripe.setTransfersCapability(refusedAccount ?? '', 'inactive');
+
+    const sent = await services().payouts.send(s.staff.fay, { id: run.id });
+    expect(sent.status).toBe('PARTIALLY_FAILED');
+    const lines = ours(sent.lines);
+    expect(lines).toHaveLength(250);
+    expect(lines.find((line) => line.teacherId === gone)).toMatchObject({ state: 'FAILED', transferIds: [] });
+    expect(lines.find((line) => line.teacherId === gone)?.error).toMatch(/no connected Stripe account/);
+    expect(lines.find((line) => line.teacherId === refused)).toMatchObject({ state: 'FAILED', transferIds: [] });
+    expect(lines.find((line) => line.teacherId === refused)?.error).toMatch(
+      /Stripe refused the transfer: .*capabilit/i,
+    );
+    const paid = lines.filter((line) => line.teacherId !== gone && line.teacherId !== refused);
+    expect(paid.every((line) => line.state === 'SENT')).toBe(true);
+    for (const line of paid) {
+      const naming = namingLine(run.id, line.id);
+      expect(naming).toHaveLength(1);
+      expect(naming[0]).toMatchObject({ id: line.stripeTransferId, amount: line.netMinor });
+      expect(transferPosts(line.id)).toBe(1);
+    }
+    expect(transfersOf(run.id)).toHaveLength(sent.lines.filter((line) => line.state === 'SENT').length);
+    // Each line's life is in its transition records, the batch's as any other's.
+    const last = paid.at(-1);
+    const history = await container.uow.read.transitions.forAggregate('payout_line', last?.id ?? 0);
+    expect(history.map((row) => [row.action, row.fromState, row.toState])).toEqual([
+      ['start', 'READY', 'SENDING'],
+      ['succeed', 'SENDING', 'SENT'],
+    ]);
+    expect(history[1]?.data).toEqual({ stripeTransferId: last?.stripeTransferId, amountMinor: last?.netMinor });
+    await ledgerHolds();
+    const balances = await services().ledger.balances(s.staff.fay, { currency: 'USD' });
+    const owed = (teacherId: number | undefined) =>
+      balances.accounts.find((row) => row.account === `teacher_payable:${teacherId}`)?.naturalMinor ?? 0;
+    expect(paid.every((line) => owed(line.teacherId) === 0)).toBe(true);
+    expect(owed(gone)).toBe(lines.find((line) => line.teacherId === gone)?.netMinor);
+    stripe.setTransfersCapability(refusedAccount ?? '', 'active');
+  });
+
+  it('R28: Stripe answered but the batch never committed (the host died while recording) — the next send adopts every transfer by metadata and sends none twice', async () => {
+    const s = await people();
+    const ids = await manyTeachers(s, 150);
+    const run = await approvedRun(s);
+    const ours = <T extends { teacherId: number }>(lines: T[]) => lines.filter((line) => ids.includes(line.teacherId));
+    const sql = (statement: string) => container.db.prisma.$executeRawUnsafe(statement);
+    // Recording dies as the host would: no batch that posts a payout commits.
+    await sql(`CREATE FUNCTION "test_host_dies"() RETURNS trigger LANGUAGE plpgsql AS $$
+               BEGIN RAISE EXCEPTION 'the host died while recording'; END; $$`);
+    await sql(`CREATE TRIGGER "test_host_dies" BEFORE INSERT ON "LedgerEntry" FOR EACH ROW
+               WHEN (NEW.kind = 'payout_sent') EXECUTE FUNCTION "test_host_dies"()`);
+    let crashed: DomainError;
+    try {
+      crashed = await refusal(services().payouts.send(s.staff.fay, { id: run.id }));
+    } finally {
+      await sql('DROP TRIGGER "test_host_dies" ON "LedgerEntry"');
+      await sql('DROP FUNCTION "test_host_dies"()');
+    }
+    expect(crashed.message).toMatch(/the host died while recording/);
+    const midway = await services().payouts.get(s.staff.fay, { id: run.id });
+    expect(midway.status).toBe('SENDING');
+    expect(ours(midway.lines).every((line) => line.state === 'SENDING' && line.submittedAt !== null)).toBe(true);
+    const made = transfersOf(run.id);
+    // At least the first batch went out before its recording failed; no transfer started after that.
+    expect(made.length).toBeGreaterThanOrEqual(100);
+    await ledgerHolds();
+
+    const resumed = await services().payouts.send(s.staff.fay, { id: run.id });
+    expect(resumed.status).toBe('SENT');
+    const lines = ours(resumed.lines);
+    expect(lines.every((line) => line.state === 'SENT')).toBe(true);
+    for (const line of lines) {
+      expect(namingLine(run.id, line.id).map((transfer) => transfer['id'])).toEqual([line.stripeTransferId]);
+      expect(transferPosts(line.id)).toBe(1);
+    }
+    for (const transfer of made) {
+      const lineId = (transfer['metadata'] as Record<string, string>)['payoutLineId'];
+      expect(resumed.lines.find((line) => String(line.id) === lineId)?.stripeTransferId).toBe(transfer['id']);
+    }
+    expect(transfersOf(run.id)).toHaveLength(resumed.lines.filter((line) => line.state === 'SENT').length);
+    await ledgerHolds();
+  });
+
+  it('R44: a line someone else records while its batch waits (a transfer event adopting it) is skipped by the batch — recorded and posted once', async () => {
+    const { s } = await world({ sessions: { ana: 1, ben: 1 } });
+    const run = await approvedRun(s);
+    const benLine = run.lines.find((line) => line.teacherId === s.teachers.ben.id);
+    const gateway = container.integrations.gateway;
+    const createTransfer = gateway.createTransfer.bind(gateway);
+    // Stripe's transfer.created event for Ben's line is handled between Stripe's answer and the batch.
+    gateway.createTransfer = async (input, key) => {
+      const transfer = await createTransfer(input, key);
+      if (input.metadata['payoutLineId'] === String(benLine?.id))
+        expect(await services().payouts.transfers.settleFromTransfer(transfer)).toBe(true);
+      return transfer;
+    };
+    let sent: Awaited<ReturnType<ReturnType<typeof services>['payouts']['send']>>;
+    try {
+      sent = await services().payouts.send(s.staff.fay, { id: run.id });
+    } finally {
+      gateway.createTransfer = createTransfer;
+    }
+    expect(sent.status).toBe('SENT');
+    const line = sent.lines.find((candidate) => candidate.id === benLine?.id);
+    expect(line).toMatchObject({ state: 'SENT', transferIds: [namingLine(run.id, benLine?.id ?? 0)[0]?.['id']] });
+    const history = await container.uow.read.transitions.forAggregate('payout_line', benLine?.id ?? 0);
+    expect(history.map((row) => row.action)).toEqual(['start', 'succeed']);
+    expect(transferPosts(benLine?.id ?? 0)).toBe(1);
+    // Posted once: R46's payable check would see a second payout of the line.
+    await ledgerHolds();
+    expect(await payable(s, 'ben')).toBe(0);
   });
 });

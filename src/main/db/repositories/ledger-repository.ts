@@ -36,6 +36,58 @@ export class PrismaLedgerRepository implements LedgerStore {
     return created.id;
   }
 
+  async postMany(
+    postings: readonly {
+      entry: LedgerEntryRef & { kind: LedgerEntryKind; currency: string; at: Date };
+      lines: readonly LedgerLine[];
+    }[],
+  ): Promise<number[]> {
+    if (postings.length === 0) return [];
+    // One JSON parameter for the entries and one for their lines, tied by the posting's index `k`.
+    const entries = postings.map(({ entry }, k) => ({
+      k,
+      kind: entry.kind,
+      currency: entry.currency,
+      bookingId: entry.bookingId ?? null,
+      paymentId: entry.paymentId ?? null,
+      refundRequestId: entry.refundRequestId ?? null,
+      payoutLineId: entry.payoutLineId ?? null,
+      transferReversalId: entry.transferReversalId ?? null,
+      teacherId: entry.teacherId ?? null,
+      at: entry.at.toISOString(),
+    }));
+    const lines = postings.flatMap((posting, k) =>
+      posting.lines.map((line) => ({ k, account: line.account, amount: line.amountMinor })),
+    );
+    // The entry ids are drawn first so the lines can name them in the same statement; the lines'
+    // foreign key is checked at its end, when the entries exist.
+    const rows = await this.db.$queryRaw<{ id: number }[]>`
+      WITH e AS (
+        SELECT * FROM jsonb_to_recordset(${JSON.stringify(entries)}::jsonb) AS e(
+          k int, kind text, currency text, "bookingId" int, "paymentId" int, "refundRequestId" int,
+          "payoutLineId" int, "transferReversalId" int, "teacherId" int, at text)
+      ),
+      ids AS MATERIALIZED (
+        SELECT k, nextval(pg_get_serial_sequence('"LedgerEntry"', 'id'))::int AS id FROM e ORDER BY k
+      ),
+      entries AS (
+        INSERT INTO "LedgerEntry"
+          (id, kind, currency, "bookingId", "paymentId", "refundRequestId", "payoutLineId", "transferReversalId",
+           "teacherId", at)
+        SELECT ids.id, e.kind, e.currency, e."bookingId", e."paymentId", e."refundRequestId", e."payoutLineId",
+               e."transferReversalId", e."teacherId", e.at::timestamp(3)
+        FROM e JOIN ids ON ids.k = e.k
+      ),
+      lines AS (
+        INSERT INTO "LedgerLine" ("entryId", account, currency, "amountMinor", at)
+        SELECT ids.id, l.account, e.currency, l.amount, e.at::timestamp(3)
+        FROM jsonb_to_recordset(${JSON.stringify(lines)}::jsonb) AS l(k int, account text, amount int)
+        JOIN e ON e.k = l.k JOIN ids ON ids.k = l.k
+      )
+      SELECT id FROM ids ORDER BY k`;
+    return rows.map((row) => row.id);
+  }
+
   async refundEntry(refundRequestId: number): Promise<LedgerEntryRecord | null> {
     const row = await this.db.ledgerEntry.findFirst({
       where: { refundRequestId, kind: 'refund_succeeded' },

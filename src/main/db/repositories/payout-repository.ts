@@ -1,11 +1,13 @@
 import type { PayoutLineStatus, PayoutRunStatus } from '../../domain/payout-machine';
 import type {
+  LineOutcomeWrite,
   NewLifecycleTransition,
   PayoutLinePlanRow,
   PayoutLineRecord,
   PayoutRunRecord,
   PayoutStore,
   PayoutTotals,
+  SendingLine,
   TransferReversalRecord,
 } from '../../services/ports';
 import { Prisma, type PayoutLine, type PayoutRun, type TransferReversal } from '../generated/client.ts';
@@ -285,8 +287,77 @@ export class PrismaPayoutRepository implements PayoutStore {
       RETURNING "aggregateId" AS id`;
     return rows.map((row) => row.id);
   }
-  async recordLineSubmission(id: number, at: Date): Promise<void> {
-    await this.db.payoutLine.update({ where: { id }, data: { submittedAt: at } });
+  async sendingLines(query: {
+    runId: number;
+    afterId: number;
+    limit: number;
+    lineIds?: readonly number[] | undefined;
+  }): Promise<SendingLine[]> {
+    const only = query.lineIds ? Prisma.sql`AND l.id = ANY(${[...query.lineIds]}::int[])` : Prisma.empty;
+    const rows = await this.db.$queryRaw<(PayoutLine & { destination: string | null })[]>`
+      SELECT l.*, t."stripeAccountId" AS destination
+      FROM "PayoutLine" l LEFT JOIN "Teacher" t ON t.id = l."teacherId"
+      WHERE l."runId" = ${query.runId} AND l.status = 'SENDING' AND l.id > ${query.afterId} ${only}
+      ORDER BY l.id LIMIT ${query.limit}`;
+    return rows.map((row) => ({ ...toLine(row), destination: row.destination }));
+  }
+  async markLinesSubmitted(ids: readonly number[], at: Date): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db.$executeRaw`
+      UPDATE "PayoutLine" SET "submittedAt" = ${at} WHERE id = ANY(${[...ids]}::int[]) AND status = 'SENDING'`;
+  }
+  async lockLines(ids: readonly number[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db.$queryRaw`SELECT id FROM "PayoutLine" WHERE id = ANY(${[...ids]}::int[]) ORDER BY id FOR UPDATE`;
+  }
+  async findLines(ids: readonly number[]): Promise<PayoutLineRecord[]> {
+    if (ids.length === 0) return [];
+    return (await this.db.payoutLine.findMany({ where: { id: { in: [...ids] } }, orderBy: { id: 'asc' } })).map(toLine);
+  }
+  async recordLineOutcomes(rows: readonly LineOutcomeWrite[]): Promise<number[]> {
+    if (rows.length === 0) return [];
+    // One JSON parameter for every line (never one bind parameter per value: the protocol counts them in 16 bits).
+    const values = rows.map((row) => ({
+      id: row.id,
+      version: row.expectedVersion,
+      status: row.to,
+      transfer: row.stripeTransferId,
+      sent_at: row.sentAt?.toISOString() ?? null,
+      error: row.error,
+      action: row.transition.action,
+      from_state: row.transition.fromState,
+      to_state: row.transition.toState,
+      actor_kind: row.transition.actorKind,
+      actor_id: row.transition.actorId,
+      actor_role: row.transition.actorRole,
+      reason: row.transition.reason,
+      data: row.transition.data,
+      at: row.transition.at.toISOString(),
+    }));
+    // Timestamps travel as ISO text in UTC; the columns are timestamp(3) without a zone, as Prisma writes them.
+    const written = await this.db.$queryRaw<{ id: number }[]>`
+      WITH v AS (
+        SELECT * FROM jsonb_to_recordset(${JSON.stringify(values)}::jsonb) AS v(
+          id int, version int, status text, transfer text, sent_at text, error text, action text, from_state text,
+          to_state text, actor_kind text, actor_id int, actor_role text, reason text, data jsonb, at text)
+      ),
+      updated AS (
+        UPDATE "PayoutLine" l
+        SET status = v.status::"PayoutLineStatus", version = l.version + 1, "updatedAt" = v.at::timestamp(3),
+            "stripeTransferId" = coalesce(v.transfer, l."stripeTransferId"),
+            "sentAt" = coalesce(v.sent_at::timestamp(3), l."sentAt"), error = v.error
+        FROM v WHERE l.id = v.id AND l.version = v.version
+        RETURNING l.id
+      )
+      INSERT INTO "LifecycleTransition"
+        (aggregate, "aggregateId", "bookingId", action, "fromState", "toState", "actorKind", "actorId", "actorRole",
+         reason, data, at)
+      SELECT 'payout_line', v.id, NULL, v.action, v.from_state, v.to_state, v.actor_kind::"ActorKind", v.actor_id,
+             v.actor_role, v.reason, nullif(v.data, 'null'::jsonb), v.at::timestamp(3)
+      FROM updated JOIN v ON v.id = updated.id
+      ORDER BY v.id
+      RETURNING "aggregateId" AS id`;
+    return written.map((row) => row.id);
   }
   async claimItems(runId: number): Promise<boolean> {
     try {

@@ -17,8 +17,6 @@ import { PAYOUT_USE_CASES } from './specs';
 import type { TransferSender } from './transfers';
 import { applyLineTransition, applyRunTransition, runContext } from './transitions';
 
-const SEND_CONCURRENCY = 8;
-
 const planOf = (totals: PayoutTotals, minimumMinor: number) =>
   planLine(
     {
@@ -88,9 +86,10 @@ export function createPayoutRuns(deps: ServiceDeps, sender: TransferSender) {
   }
 
   /**
-   * Sends every line that is ready (or was left sending) with 8 transfers in flight, then settles the
-   * run. The READY lines start together: the table decides `start` once (the same for every line)
-   * and one statement moves them, each with its transition record.
+   * Sends every line that is ready (or was left sending) — in pages, 8 transfers in flight, outcomes
+   * recorded in batches (transfers.ts) — then settles the run. The READY lines start together: the
+   * table decides `start` once (the same for every line) and one statement moves them, each with its
+   * transition record.
    */
   async function sendLines(actor: Actor, runId: number): Promise<void> {
     await inTransaction(deps, async (repos, changes) => {
@@ -103,16 +102,12 @@ export function createPayoutRuns(deps: ServiceDeps, sender: TransferSender) {
       );
       for (const id of started) changes.payoutLine(runId, id, decision.to);
     });
-    const todo = (await uow.read.payouts.lines(runId)).filter((line) => line.status === 'SENDING');
-    const errors: unknown[] = [];
-    let next = 0;
-    const worker = async () => {
-      for (let line = todo[next++]; line; line = todo[next++])
-        await sender.send(line.id).catch((error: unknown) => errors.push(error));
-    };
-    await Promise.all(Array.from({ length: Math.min(SEND_CONCURRENCY, todo.length) }, worker));
-    await finish(runId);
-    if (errors.length > 0) throw errors[0] instanceof Error ? errors[0] : new Error(String(errors[0]));
+    try {
+      await sender.send(runId);
+    } finally {
+      // The run settles from what was recorded (it stays SENDING while a line awaits its answer).
+      await finish(runId);
+    }
   }
 
   /** SENDING → SENT or PARTIALLY_FAILED once no line is still waiting for Stripe's answer. */
@@ -273,7 +268,7 @@ export function createPayoutRuns(deps: ServiceDeps, sender: TransferSender) {
     /** R44: a failed line is retried as a new transfer with a new key (after looking the old one up). */
     retryLine: implement(PAYOUT_USE_CASES.retryLine, async (actor, input) => {
       const line = await retryOne(actor, input.lineId);
-      await sender.send(line.id).catch(() => undefined);
+      await sender.send(line.runId, [line.id]).catch(() => undefined);
       await finish(line.runId);
       return (await uow.read.payouts.findLine(line.id)) ?? line;
     }),

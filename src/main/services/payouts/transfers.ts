@@ -1,100 +1,175 @@
-import type { Actor } from '../../domain/actors';
-import { payoutSent, transferReversed } from '../../domain/ledger';
+import { transferReversed } from '../../domain/ledger';
 import { payoutLineActionOpenFrom } from '../../domain/payout-machine';
-import { inTransaction, type Changes, type ServiceDeps } from '../context';
+import { inTransaction, type ServiceDeps } from '../context';
 import type { PaymentGateway, TransferSnapshot } from '../gateways';
 import { moneyCall } from '../money-calls';
-import type { PayoutLineRecord, Repositories } from '../ports';
+import type { SendingLine } from '../ports';
 import { transferGroupOf } from './keys';
-import { applyLineTransition } from './transitions';
+import { createOutcomeRecorder, type LineOutcome } from './outcomes';
 
-const STRIPE: Actor = { kind: 'SYSTEM', process: 'stripe' };
+/** Transfers in flight at once (the issue's "8 at a time"). */
+const SEND_CONCURRENCY = 8;
+/** Lines loaded (with their accounts) and marked submitted per page. */
+const PAGE_SIZE = 200;
+/** Outcomes recorded per transaction. */
+const RECORD_BATCH = 100;
+
+const NO_ACCOUNT = 'The teacher has no connected Stripe account';
 
 /**
- * R44/R28: one line's transfer to the teacher's connected account, in the run's currency, grouped by
- * the run, keyed by the line's attempt and naming the line in its metadata. A line whose answer was
- * lost (or whose process crashed after Stripe answered) is looked up by its group and metadata first
- * and adopted — never sent twice. Stripe's refusal fails only this line, with Stripe's reason.
+ * R44/R28: lines' transfers to the teachers' connected accounts, in the run's currency, grouped by
+ * the run, keyed by the line's attempt and naming the line in their metadata. A line whose answer
+ * may have been lost (or whose process crashed after Stripe answered) is looked up by its group and
+ * metadata first and adopted — never sent twice. Stripe's refusal fails only its line, with Stripe's
+ * reason.
  */
 export function createTransferSender(deps: ServiceDeps & { gateway: PaymentGateway }) {
   const { uow, clock, gateway } = deps;
+  const recordOutcomes = createOutcomeRecorder(deps);
 
-  const findSent = async (line: PayoutLineRecord): Promise<TransferSnapshot | null> =>
-    (await gateway.findTransfers({ transferGroup: transferGroupOf(line.runId) })).find(
-      (transfer) => transfer.metadata['payoutLineId'] === String(line.id),
-    ) ?? null;
+  /** The run's transfers at Stripe by the line their metadata names (one listing of the group). */
+  const transfersByLine = async (runId: number): Promise<Map<string, TransferSnapshot>> => {
+    const byLine = new Map<string, TransferSnapshot>();
+    for (const transfer of await gateway.findTransfers({ transferGroup: transferGroupOf(runId) })) {
+      const lineId = transfer.metadata['payoutLineId'];
+      if (lineId !== undefined && !byLine.has(lineId)) byLine.set(lineId, transfer);
+    }
+    return byLine;
+  };
 
-  /** Records a transfer Stripe made for the line: SENT, and the payout posted to the ledger (R40). */
-  async function recordSent(
-    repos: Repositories,
-    changes: Changes,
-    lineId: number,
-    transfer: TransferSnapshot,
-  ): Promise<PayoutLineRecord> {
-    await repos.payouts.lockLine(lineId);
-    const line = await repos.payouts.findLine(lineId);
-    if (!line) throw new Error(`Payout line ${lineId} vanished`);
-    if (!payoutLineActionOpenFrom('succeed', line.status)) return line;
-    const now = clock.now();
-    const sent = await applyLineTransition(
-      repos,
-      changes,
-      now,
-      STRIPE,
-      line,
-      'succeed',
-      { stripeTransferId: transfer.id, sentAt: now, error: null },
-      { stripeTransferId: transfer.id, amountMinor: transfer.amountMinor },
-    );
-    const posting = payoutSent(line.currency, line.teacherId, line.netMinor);
-    await repos.ledger.post(
-      { kind: posting.kind, currency: posting.currency, payoutLineId: line.id, teacherId: line.teacherId, at: now },
-      posting.lines,
-    );
-    return sent;
+  /** One line's transfer as `moneyCall` makes it; its outcome, or a throw when Stripe stayed silent. */
+  async function transferOf(
+    line: SendingLine & { destination: string },
+    listedBefore: () => Promise<Map<string, TransferSnapshot>>,
+  ): Promise<LineOutcome> {
+    let sent = false;
+    const result = await moneyCall({
+      what: `Payout line ${line.id}`,
+      maySendAgain: line.submittedAt !== null || line.attempt > 1,
+      // Before sending, the page's one listing of the group; after a lost answer, the group as it is now.
+      lookup: async () => (await (sent ? transfersByLine(line.runId) : listedBefore())).get(String(line.id)) ?? null,
+      // The page was marked submitted before any of its lines went out.
+      markSent: () => Promise.resolve(),
+      send: () => {
+        sent = true;
+        return gateway.createTransfer(
+          {
+            amountMinor: line.netMinor,
+            currency: line.currency,
+            destination: line.destination,
+            transferGroup: transferGroupOf(line.runId),
+            metadata: {
+              payoutLineId: String(line.id),
+              payoutRunId: String(line.runId),
+              teacherId: String(line.teacherId),
+            },
+          },
+          line.idempotencyKey,
+        );
+      },
+    });
+    if (result.kind === 'answered') return { lineId: line.id, kind: 'sent', transfer: result.value };
+    const { message, code } = result.error;
+    return {
+      lineId: line.id,
+      kind: 'failed',
+      error: `Stripe refused the transfer: ${message}${code ? ` (${code})` : ''}`,
+    };
   }
 
-  /** Sends a line that is SENDING (it was started or retried); returns the line as it ended. */
-  async function send(lineId: number): Promise<PayoutLineRecord> {
-    const line = await uow.read.payouts.findLine(lineId);
-    if (!line) throw new Error(`Payout line ${lineId} vanished`);
-    if (line.status !== 'SENDING') return line;
-    const account = await uow.read.payouts.teacherAccount(line.teacherId);
-    const destination = account?.stripeAccountId;
-    const result = destination
-      ? await moneyCall({
-          what: `Payout line ${line.id}`,
-          maySendAgain: line.submittedAt !== null || line.attempt > 1,
-          lookup: () => findSent(line),
-          markSent: () => uow.transaction((repos) => repos.payouts.recordLineSubmission(line.id, clock.now())),
-          send: () =>
-            gateway.createTransfer(
-              {
-                amountMinor: line.netMinor,
-                currency: line.currency,
-                destination,
-                transferGroup: transferGroupOf(line.runId),
-                metadata: {
-                  payoutLineId: String(line.id),
-                  payoutRunId: String(line.runId),
-                  teacherId: String(line.teacherId),
-                },
-              },
-              line.idempotencyKey,
-            ),
-        })
-      : null;
-    return inTransaction(deps, async (repos, changes) => {
-      if (result?.kind === 'answered') return recordSent(repos, changes, line.id, result.value);
-      await repos.payouts.lockLine(line.id);
-      const current = (await repos.payouts.findLine(line.id)) ?? line;
-      if (!payoutLineActionOpenFrom('fail', current.status)) return current;
-      const error =
-        result === null
-          ? 'The teacher has no connected Stripe account'
-          : `Stripe refused the transfer: ${result.error.message}${result.error.code ? ` (${result.error.code})` : ''}`;
-      return applyLineTransition(repos, changes, clock.now(), STRIPE, current, 'fail', { error });
-    });
+  /**
+   * Sends the run's SENDING lines (or only `lineIds` of them), loaded a page at a time in id order.
+   * A page's lines are marked submitted in one statement before any of them goes out (R28: a marked
+   * line is looked up before it is ever sent again — marking early only costs a look-up after a
+   * crash); the next page is loaded while the current one is still sending, so 8 transfers stay in
+   * flight throughout. Outcomes are recorded in batches, each one transaction. Once recording fails
+   * no further transfer starts: what was sent stays SENDING and submitted, to be adopted by the next
+   * send or reconciliation. Throws the first error once everything answered is recorded.
+   */
+  async function send(runId: number, lineIds?: readonly number[]): Promise<void> {
+    const errors: unknown[] = [];
+    let stopped = false;
+
+    let pending: LineOutcome[] = [];
+    let recording = Promise.resolve();
+    const flush = (): Promise<void> => {
+      const batch = pending;
+      pending = [];
+      if (batch.length > 0)
+        recording = recording.then(() =>
+          recordOutcomes(batch).then(
+            () => undefined,
+            (error: unknown) => {
+              stopped = true;
+              errors.push(error);
+            },
+          ),
+        );
+      return recording;
+    };
+    const answered = (outcome: LineOutcome) => {
+      pending.push(outcome);
+      if (pending.length >= RECORD_BATCH) void flush();
+    };
+
+    type Queued = {
+      line: SendingLine & { destination: string };
+      listedBefore: () => Promise<Map<string, TransferSnapshot>>;
+    };
+    const queue: Queued[] = [];
+    let afterId = 0;
+    let exhausted = false;
+    let loading: Promise<void> | null = null;
+    const loadPage = async () => {
+      const page = await uow.read.payouts.sendingLines({ runId, afterId, limit: PAGE_SIZE, lineIds });
+      afterId = page.at(-1)?.id ?? afterId;
+      exhausted = page.length < PAGE_SIZE;
+      const sendable: Queued['line'][] = [];
+      for (const line of page)
+        if (line.destination === null) answered({ lineId: line.id, kind: 'failed', error: NO_ACCOUNT });
+        else sendable.push({ ...line, destination: line.destination });
+      if (sendable.length === 0) return;
+      const ids = sendable.map((line) => line.id);
+      await uow.transaction((repos) => repos.payouts.markLinesSubmitted(ids, clock.now()));
+      // Lines that may have gone out already are looked up in one listing of the group per page.
+      let listing: Promise<Map<string, TransferSnapshot>> | null = null;
+      const listedBefore = () => (listing ??= transfersByLine(runId));
+      for (const line of sendable) queue.push({ line, listedBefore });
+    };
+    /** The next line to send: the next page is loaded (once) when the queue runs below half a page. */
+    const take = async (): Promise<Queued | undefined> => {
+      for (;;) {
+        if (stopped) return undefined;
+        if (!loading && !exhausted && queue.length <= PAGE_SIZE / 2)
+          loading = loadPage()
+            .catch((error: unknown) => {
+              stopped = true;
+              errors.push(error);
+            })
+            .finally(() => {
+              loading = null;
+            });
+        const next = queue.shift();
+        if (next) return next;
+        if (!loading) return undefined;
+        await loading;
+      }
+    };
+    const worker = async () => {
+      for (let next = await take(); next; next = await take())
+        try {
+          answered(await transferOf(next.line, next.listedBefore));
+        } catch (error) {
+          errors.push(error);
+        }
+    };
+
+    try {
+      await Promise.all(Array.from({ length: SEND_CONCURRENCY }, worker));
+    } finally {
+      await flush();
+    }
+    if (errors.length > 0) throw errors[0] instanceof Error ? errors[0] : new Error(String(errors[0]));
   }
 
   /** A line still waiting to hear of its transfer adopts the transfer that names it. */
@@ -103,8 +178,7 @@ export function createTransferSender(deps: ServiceDeps & { gateway: PaymentGatew
     if (!Number.isSafeInteger(lineId) || lineId <= 0) return false;
     const line = await uow.read.payouts.findLine(lineId);
     if (!line || !payoutLineActionOpenFrom('succeed', line.status)) return false;
-    await inTransaction(deps, (repos, changes) => recordSent(repos, changes, lineId, transfer));
-    return true;
+    return (await recordOutcomes([{ lineId, kind: 'sent', transfer }])).length > 0;
   }
 
   /**
@@ -197,7 +271,7 @@ export function createTransferSender(deps: ServiceDeps & { gateway: PaymentGatew
     });
   }
 
-  return { send, adoptTransfer, settleFromTransfer, reverse, findSent };
+  return { send, adoptTransfer, settleFromTransfer, reverse };
 }
 
 export type TransferSender = ReturnType<typeof createTransferSender>;

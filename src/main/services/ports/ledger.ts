@@ -29,6 +29,13 @@ export interface LedgerStore {
     entry: LedgerEntryRef & { kind: LedgerEntryKind; currency: string; at: Date },
     lines: readonly LedgerLine[],
   ): Promise<number>;
+  /** Many postings at once (entries and their lines in set-based statements); their entry ids, in order. */
+  postMany(
+    postings: readonly {
+      entry: LedgerEntryRef & { kind: LedgerEntryKind; currency: string; at: Date };
+      lines: readonly LedgerLine[];
+    }[],
+  ): Promise<number[]>;
   /** The entry of a refund's success (to reverse exactly when it fails), if it was posted. */
   refundEntry(refundRequestId: number): Promise<LedgerEntryRecord | null>;
   balances(currency: string): Promise<AccountBalance[]>;

@@ -74,6 +74,21 @@ export interface TransferReversalRecord {
   error: string | null;
 }
 
+/** A line being sent, with the connected account its transfer goes to (null: the teacher has none). */
+export type SendingLine = PayoutLineRecord & { destination: string | null };
+
+/** One line's outcome written by `recordLineOutcomes`: the decided state, versioned, with its record. */
+export interface LineOutcomeWrite {
+  id: number;
+  expectedVersion: number;
+  to: PayoutLineStatus;
+  /** Set when Stripe made the transfer; kept as it is otherwise. */
+  stripeTransferId: string | null;
+  sentAt: Date | null;
+  error: string | null;
+  transition: NewLifecycleTransition;
+}
+
 export interface PayoutStore {
   totals(query: { currency: string; endedBy: Date }): Promise<PayoutTotals[]>;
   /** Writes a DRAFT run, then a line per teacher with their items — eligible sessions and debts —
@@ -119,7 +134,26 @@ export interface PayoutStore {
     },
     transition: NewLifecycleTransition,
   ): Promise<PayoutLineRecord | null>;
-  recordLineSubmission(id: number, at: Date): Promise<void>;
+  /**
+   * One page of the run's SENDING lines after `afterId`, in id order, each with its teacher's connected
+   * account (one query); `lineIds` narrows it to those lines (a single retried line).
+   */
+  sendingLines(query: {
+    runId: number;
+    afterId: number;
+    limit: number;
+    lineIds?: readonly number[] | undefined;
+  }): Promise<SendingLine[]>;
+  /** R28: the lines are about to be sent (their `submittedAt`), in one statement. */
+  markLinesSubmitted(ids: readonly number[], at: Date): Promise<void>;
+  /** Row locks on the lines, in id order (one statement). */
+  lockLines(ids: readonly number[]): Promise<void>;
+  findLines(ids: readonly number[]): Promise<PayoutLineRecord[]>;
+  /**
+   * Stripe's answers for many lines: one versioned UPDATE and their transition records in one
+   * statement; returns the ids written (a line whose version moved is left out).
+   */
+  recordLineOutcomes(rows: readonly LineOutcomeWrite[]): Promise<number[]>;
   /**
    * Every READY line of the run to `to` (the table's decision for `start`, the same for each) with one
    * transition record per line, in one statement; returns the ids moved.
