@@ -52,7 +52,9 @@ export function createRescheduleCommands(deps: ServiceDeps) {
     booking: BookingRecord,
     newStart: Date | null,
   ): Promise<{ facts: RescheduleFacts; open: RescheduleRequestRecord | null }> {
-    const [settings, open] = await Promise.all([loadSettings(repos), repos.bookings.openReschedule(booking.id)]);
+    // One after another: in a transaction these share one connection, which runs one statement at a time.
+    const settings = await loadSettings(repos);
+    const open = await repos.bookings.openReschedule(booking.id);
     const endsAt = newStart ? new Date(newStart.getTime() + booking.minutes * MINUTE_MS) : undefined;
     return {
       open,

@@ -27,11 +27,10 @@ async function refundContext(
 ): Promise<RefundContext> {
   const payment = await repos.payments.findById(request.paymentId);
   if (!payment) throw new DomainError('NOT_FOUND', `Payment ${request.paymentId} does not exist`);
-  const [reserved, settings, paidOutLine] = await Promise.all([
-    repos.refunds.reservedMinor(payment.id, request.id),
-    loadSettings(repos),
-    repos.payouts.paidOutLineOf(payment.bookingId),
-  ]);
+  // One after another: in a transaction these share one connection, which runs one statement at a time.
+  const reserved = await repos.refunds.reservedMinor(payment.id, request.id);
+  const settings = await loadSettings(repos);
+  const paidOutLine = await repos.payouts.paidOutLineOf(payment.bookingId);
   return {
     requestId: request.id,
     amountMinor: request.amountMinor,
@@ -67,11 +66,10 @@ async function recordEffects(
  * effect wrote sends the reversal.
  */
 async function openReversal(repos: Repositories, request: RefundRequestRecord): Promise<void> {
-  const [line, entry, existing] = await Promise.all([
-    repos.payouts.paidOutLineOf(request.bookingId),
-    repos.ledger.refundEntry(request.id),
-    repos.payouts.reversal(request.id),
-  ]);
+  // One after another: in a transaction these share one connection, which runs one statement at a time.
+  const line = await repos.payouts.paidOutLineOf(request.bookingId);
+  const entry = await repos.ledger.refundEntry(request.id);
+  const existing = await repos.payouts.reversal(request.id);
   const teacherPart = entry?.lines.find((ledgerLine) => ledgerLine.account.startsWith('teacher_payable:'));
   if (!line || !teacherPart || existing || teacherPart.amountMinor <= 0) return;
   await repos.payouts.createReversal({

@@ -40,11 +40,10 @@ export async function refundsInContext(
       (id): id is number => id !== null && id > 0,
     ),
   );
-  const [names, payments, settings] = await Promise.all([
-    repos.staff.names([...new Set(staffIds)]),
-    repos.payments.contexts(rows.map((row) => row.paymentId)),
-    loadSettings(repos),
-  ]);
+  // One after another: in a transaction these share one connection, which runs one statement at a time.
+  const names = await repos.staff.names([...new Set(staffIds)]);
+  const payments = await repos.payments.contexts(rows.map((row) => row.paymentId));
+  const settings = await loadSettings(repos);
   const staff = (id: number | null): PersonRef | null => {
     const name = id === null ? undefined : names.get(id);
     return id !== null && name !== undefined ? { id, name } : null;
