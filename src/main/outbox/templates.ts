@@ -21,8 +21,16 @@ export interface EmailContext {
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
 
 /** A time in the recipient's own zone (R52), with the zone's name. */
+/** One formatter per time zone: building an Intl.DateTimeFormat costs far more than formatting with it. */
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
 function at(context: EmailContext, instant: Date): string {
-  return `${new Intl.DateTimeFormat('en-GB', { dateStyle: 'full', timeStyle: 'short', timeZone: context.timezone }).format(instant)} (${context.timezone})`;
+  let format = formatters.get(context.timezone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-GB', { dateStyle: 'full', timeStyle: 'short', timeZone: context.timezone });
+    formatters.set(context.timezone, format);
+  }
+  return `${format.format(instant)} (${context.timezone})`;
 }
 
 function when(context: EmailContext): string {
