@@ -38,6 +38,12 @@ function statementName(sql: string): string {
 
 /** Longer statements (bulk inserts with thousands of parameters) are rare and would stay in memory per connection. */
 const PREPARED_MAX_SQL = 4000;
+/**
+ * `SELECT *` / `b.*`: a prepared statement's result type is fixed, so once another host's migration adds
+ * a column PostgreSQL refuses to run it ("cached plan must not change result type"). Such statements
+ * run unnamed; the hot ones name their columns.
+ */
+const UNNAMED_COLUMNS = /(?:\bSELECT\s+|[\w"]\.)\*/i;
 /** Distinct texts prepared at most: the app issues a few hundred shapes; anything beyond runs unnamed. */
 const PREPARED_MAX_STATEMENTS = 2000;
 
@@ -48,7 +54,7 @@ const PREPARED_MAX_STATEMENTS = 2000;
  * server's CPU per booking read falling from 0.76 to 0.24 ms). Bulk statements stay unnamed.
  */
 function preparedName(query: { sql: string }): string | undefined {
-  if (query.sql.length > PREPARED_MAX_SQL) return undefined;
+  if (query.sql.length > PREPARED_MAX_SQL || UNNAMED_COLUMNS.test(query.sql)) return undefined;
   if (!statementNames.has(query.sql) && statementNames.size >= PREPARED_MAX_STATEMENTS) return undefined;
   return statementName(query.sql);
 }
@@ -285,12 +291,10 @@ export async function openDatabase(target: DatabaseTarget, options: OpenOptions 
       ping: async () => {
         await pool.query('SELECT 1');
       },
-      readQuery: async <Row>(sql: string, params: readonly unknown[], prepared = false) =>
-        (
-          await readPool.query(prepared ? { name: statementName(sql), text: sql, values: [...params] } : sql, [
-            ...params,
-          ])
-        ).rows as Row[],
+      readQuery: async <Row>(sql: string, params: readonly unknown[], prepared = false) => {
+        const name = prepared ? preparedName({ sql }) : undefined;
+        return (await readPool.query(name ? { name, text: sql, values: [...params] } : sql, [...params])).rows as Row[];
+      },
       maintain: () => Promise.resolve(), // PostgreSQL's autovacuum keeps statistics current
       listen: (channel, onNotify) => listenOnPostgres(target.url, channel, onNotify),
       nativeTransaction: async (work) => {

@@ -14,8 +14,9 @@ import type {
   RescheduleStatus,
   TransitionRecord,
 } from '../../services/ports';
-import type { Booking, BookingTransition, RescheduleRequest } from '../generated/client.ts';
+import { Prisma, type Booking, type BookingTransition, type RescheduleRequest } from '../generated/client.ts';
 import type { ReadQuery } from '../database';
+import { columnList } from './columns';
 import type { Db } from './prisma-types';
 
 export function toBookingRecord(row: Booking): BookingRecord {
@@ -196,7 +197,7 @@ type RawPartyRow = Booking & {
 /** One query for what a student's or teacher's app shows of bookings: names, payment, live meeting. */
 function partySql(where: string, order: string): string {
   return `
-    SELECT b.*, s.name AS "studentName", t.name AS "teacherName",
+    SELECT ${columnList(Prisma.BookingScalarFieldEnum, 'b')}, s.name AS "studentName", t.name AS "teacherName",
            (SELECT p.id FROM "Payment" p WHERE p."bookingId" = b.id AND p.status <> 'CANCELED'
              ORDER BY p.id DESC LIMIT 1) AS "paymentId",
            m."zoomMeetingId", m."joinUrl", m."startUrl", m.password AS "meetingPassword",
@@ -248,6 +249,8 @@ type RawListRow = Booking & {
   meetingJoinUrl: string | null;
 };
 
+const BOOKING_COLUMNS = Prisma.raw(columnList(Prisma.BookingScalarFieldEnum));
+
 /** One booking as its student or teacher sees it, by id: the API's most frequent read. */
 const PARTY_VIEW_SQL = partySql('WHERE b.id = $1::int', '');
 
@@ -268,7 +271,9 @@ export class PrismaBookingRepository implements BookingStore {
 
   async lock(id: number): Promise<BookingRecord | null> {
     // Lock and read in one statement: the use cases read what they locked.
-    const [row] = await this.db.$queryRaw<Booking[]>`SELECT * FROM "Booking" WHERE id = ${id} FOR UPDATE`;
+    const [row] = await this.db.$queryRaw<
+      Booking[]
+    >`SELECT ${BOOKING_COLUMNS} FROM "Booking" WHERE id = ${id} FOR UPDATE`;
     return row ? toBookingRecord(row) : null;
   }
 

@@ -1,5 +1,6 @@
 import type { OutboxDraft, OutboxRecord, OutboxStore, OutboxWorkStore } from '../../services/ports';
-import type { OutboxMessage, Prisma } from '../generated/client.ts';
+import { Prisma, type OutboxMessage } from '../generated/client.ts';
+import { columnList } from './columns';
 import type { Db } from './prisma-types';
 
 const toOutbox = (row: OutboxMessage): OutboxRecord => ({
@@ -46,6 +47,8 @@ export class PrismaOutboxRepository implements OutboxStore {
   }
 }
 
+const OUTBOX_COLUMNS = Prisma.raw(columnList(Prisma.OutboxMessageScalarFieldEnum, 'o'));
+
 /** The worker's side: claiming due rows under a lease, and recording what happened. */
 export class PrismaOutboxWorkRepository implements OutboxWorkStore {
   constructor(private readonly db: Db) {}
@@ -65,7 +68,7 @@ export class PrismaOutboxWorkRepository implements OutboxWorkStore {
         FOR UPDATE SKIP LOCKED
       ) due
       WHERE o.id = due.id
-      RETURNING o.*, due."previousLease"`;
+      RETURNING ${OUTBOX_COLUMNS}, due."previousLease"`;
     return rows
       .sort((a, b) => a.id - b.id)
       .map(({ previousLease, ...row }) => ({ ...toOutbox(row), interrupted: previousLease !== null }));

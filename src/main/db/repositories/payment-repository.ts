@@ -12,7 +12,8 @@ import type {
 } from '../../services/ports';
 import { OPEN_REFUND_STATUSES } from '../../domain/refund-machine';
 import type { PaymentStatus } from '../../domain/states';
-import type { Payment, Prisma } from '../generated/client.ts';
+import { Prisma, type Payment } from '../generated/client.ts';
+import { columnList } from './columns';
 import type { Db } from './prisma-types';
 import { appendLifecycleTransition } from './transition-log-repository';
 
@@ -57,12 +58,16 @@ const toPayment = (row: Payment): PaymentRecord => ({
 });
 
 /** Payments, their attempts and the students' saved cards (R20: Stripe ids and display data only). */
+const PAYMENT_COLUMNS = Prisma.raw(columnList(Prisma.PaymentScalarFieldEnum));
+
 export class PrismaPaymentRepository implements PaymentStore {
   constructor(private readonly db: Db) {}
 
   async lock(paymentId: number): Promise<PaymentRecord | null> {
     // Lock and read in one statement: the use cases read what they locked.
-    const [row] = await this.db.$queryRaw<Payment[]>`SELECT * FROM "Payment" WHERE id = ${paymentId} FOR UPDATE`;
+    const [row] = await this.db.$queryRaw<
+      Payment[]
+    >`SELECT ${PAYMENT_COLUMNS} FROM "Payment" WHERE id = ${paymentId} FOR UPDATE`;
     return row ? toPayment(row) : null;
   }
   async findById(id: number): Promise<PaymentRecord | null> {
