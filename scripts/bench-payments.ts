@@ -118,10 +118,11 @@ function breakdown(kind: string, flows: number, timing: Timing, requestMs: numbe
   const { request, background } = timing.totals();
   const per = (ms: number) => (ms / flows).toFixed(1);
   const wall = requestMs.reduce((sum, ms) => sum + ms, 0);
-  const rest = wall - request.db - request.stripe;
+  // Calls overlap (4 flows at once; a call waits while the one thread serves another flow), so the
+  // parts are not a sum of the whole: each is the time calls of that kind were outstanding.
   return [
-    `${kind.padEnd(9)} where a flow's time goes (ms per flow; busy time, 4 flows overlap):`,
-    `            request path ${per(wall)} = database ${per(request.db)} + Stripe ${per(request.stripe)} + services/CPU/waiting ${per(rest)}`,
+    `${kind.padEnd(9)} where a flow's time goes (ms per flow; calls overlap, so parts do not add up):`,
+    `            request path ${per(wall)} from start to PAID; of it, waiting on the database ${per(request.db)}, on Stripe ${per(request.stripe)}`,
     `            outbox worker: database ${per(background.db)}, Zoom ${per(background.zoom)}, mail ${per(background.mail)}, Stripe ${per(background.stripe)}`,
   ].join('\n');
 }
