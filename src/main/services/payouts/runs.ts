@@ -49,13 +49,8 @@ export function createPayoutRuns(deps: ServiceDeps, sender: TransferSender) {
       uow.read.transitions.forAggregate('payout_run', run.id),
       runContext(uow.read, actor, run),
     ]);
-    const teachers = new Map(
-      await Promise.all(
-        [...new Set(lines.map((line) => line.teacherId))].map(
-          async (id) => [id, (await uow.read.people.findTeacher(id))?.name ?? `Teacher ${id}`] as const,
-        ),
-      ),
-    );
+    // One query for every teacher of the run (a run has a line per teacher: thousands at a time).
+    const teachers = await uow.read.people.teacherNames([...new Set(lines.map((line) => line.teacherId))]);
     const staffName = async (id: number | null) =>
       id === null ? null : { id, name: (await uow.read.staff.findById(id))?.name ?? `Staff ${id}` };
     const count = (status: PayoutLineRecord['status']) => lines.filter((line) => line.status === status).length;
@@ -77,7 +72,7 @@ export function createPayoutRuns(deps: ServiceDeps, sender: TransferSender) {
       lines: lines.map((line) => ({
         ...line,
         state: line.status,
-        teacherName: teachers.get(line.teacherId) ?? '',
+        teacherName: teachers.get(line.teacherId) ?? `Teacher ${line.teacherId}`,
         transferIds: line.stripeTransferId ? [line.stripeTransferId] : [],
       })),
       transitions,
