@@ -219,31 +219,30 @@ export class PrismaPaymentRepository implements PaymentStore {
   async contexts(paymentIds: readonly number[]): Promise<Map<number, PaymentContext>> {
     const ids = [...new Set(paymentIds)];
     if (ids.length === 0) return new Map();
-    const [payments, reserved] = await Promise.all([
-      this.db.payment.findMany({
-        where: { id: { in: ids } },
-        select: {
-          id: true,
-          bookingId: true,
-          currency: true,
-          amountMinor: true,
-          refundedMinor: true,
-          booking: {
-            select: {
-              studentId: true,
-              teacherId: true,
-              student: { select: { name: true } },
-              teacher: { select: { name: true } },
-            },
+    // One after another: inside a transaction both share one connection.
+    const payments = await this.db.payment.findMany({
+      where: { id: { in: ids } },
+      select: {
+        id: true,
+        bookingId: true,
+        currency: true,
+        amountMinor: true,
+        refundedMinor: true,
+        booking: {
+          select: {
+            studentId: true,
+            teacherId: true,
+            student: { select: { name: true } },
+            teacher: { select: { name: true } },
           },
         },
-      }),
-      this.db.refundRequest.groupBy({
-        by: ['paymentId'],
-        where: { paymentId: { in: ids }, status: { in: [...OPEN_REFUND_STATUSES] } },
-        _sum: { amountMinor: true },
-      }),
-    ]);
+      },
+    });
+    const reserved = await this.db.refundRequest.groupBy({
+      by: ['paymentId'],
+      where: { paymentId: { in: ids }, status: { in: [...OPEN_REFUND_STATUSES] } },
+      _sum: { amountMinor: true },
+    });
     const reservedBy = new Map(reserved.map((row) => [row.paymentId, row._sum.amountMinor ?? 0]));
     return new Map(
       payments.map((payment) => [

@@ -32,11 +32,10 @@ export class PrismaPeopleRepository implements PeopleStore {
   constructor(private readonly db: Db) {}
 
   async emailTaken(email: string): Promise<boolean> {
-    const [student, teacher] = await Promise.all([
-      this.db.student.findUnique({ where: { email }, select: { id: true } }),
-      this.db.teacher.findUnique({ where: { email }, select: { id: true } }),
-    ]);
-    return student !== null || teacher !== null;
+    // One after another: inside a transaction both share one connection (registration checks in one).
+    const student = await this.db.student.findUnique({ where: { email }, select: { id: true } });
+    if (student) return true;
+    return (await this.db.teacher.findUnique({ where: { email }, select: { id: true } })) !== null;
   }
   async credentialsByEmail(email: string): Promise<Credentials | null> {
     const fields = { id: true, email: true, name: true, timezone: true, passwordHash: true } as const;
