@@ -43,9 +43,15 @@ const PREPARED_MAX_SQL = 4000;
  * a column PostgreSQL refuses to run it ("cached plan must not change result type"). Such statements
  * run unnamed; the hot ones name their columns.
  */
-const UNNAMED_COLUMNS = /(?:\bSELECT\s+|[\w"]\.)\*/i;
+const UNNAMED_COLUMNS = /(?:\bSELECT\s+(?:DISTINCT\s+)?|\bRETURNING\s+|[\w"]\.)\*/i;
 /** Distinct texts prepared at most: the app issues a few hundred shapes; anything beyond runs unnamed. */
-const PREPARED_MAX_STATEMENTS = 2000;
+const PREPARED_MAX_STATEMENTS = 500;
+/**
+ * Pooled connections are replaced after this long, with what they prepared: a statement whose result
+ * changed type under it (a column's type changed by another host's migration) is refused by
+ * PostgreSQL until its connection goes, so no connection lives forever.
+ */
+const CONNECTION_LIFETIME_SECONDS = 900;
 
 /**
  * Prisma's statements on PostgreSQL run as named prepared statements (adapter-pg's
@@ -266,7 +272,11 @@ export async function openDatabase(target: DatabaseTarget, options: OpenOptions 
   if (target.kind === 'postgres') {
     // One pool for Prisma, migrations and bulk work. An idle connection that dies (server restart,
     // network) must not crash the app: log it, the pool reconnects on the next query.
-    const pool = new pg.Pool({ connectionString: target.url, max: 10 });
+    const pool = new pg.Pool({
+      connectionString: target.url,
+      max: 10,
+      maxLifetimeSeconds: CONNECTION_LIFETIME_SECONDS,
+    });
     pool.on('error', (error) => {
       console.warn(`PostgreSQL connection lost: ${error.message}`);
     });
@@ -276,6 +286,7 @@ export async function openDatabase(target: DatabaseTarget, options: OpenOptions 
     const readPool = new pg.Pool({
       connectionString: target.url,
       max: 4,
+      maxLifetimeSeconds: CONNECTION_LIFETIME_SECONDS,
       types: readTypes,
     });
     readPool.on('error', (error) => {
