@@ -129,7 +129,7 @@ export async function createContainer(options: ContainerOptions): Promise<Contai
     // host's own commits name it and were read already, as each commit here announces what it logged.
     const unlisten = await db.listen(EVENT_CHANNEL, (from) => {
       if (writers.shared && from === writers.host) return;
-      void events.poke().catch(() => undefined);
+      events.pokeUntilRead();
     });
     const deliveryKick: { kick: () => void } = { kick: () => undefined };
     const services = createServices(
@@ -177,6 +177,7 @@ export async function createContainer(options: ContainerOptions): Promise<Contai
       },
       close: async () => {
         await unlisten();
+        events.close();
         outbox.stop();
         await outbox.idle();
         await opened.close();

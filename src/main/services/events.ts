@@ -51,6 +51,8 @@ export class EventBus {
   private readonly listeners = new Set<(stamped: StampedEvent) => void>();
   private reading: Promise<void> | null = null;
   private again = false;
+  private retry: NodeJS.Timeout | null = null;
+  private closed = false;
 
   /**
    * `singleWriter`: this host is the log's only writer (the embedded database), so what it just
@@ -101,7 +103,30 @@ export class EventBus {
       for (const row of rows) this.deliver(revive(row));
       return;
     }
-    void this.poke().catch(() => undefined);
+    this.pokeUntilRead();
+  }
+
+  /**
+   * Reads the log, and when that fails (a lost connection) tries again each second until it succeeds:
+   * a host skips the NOTIFYs of its own commits, so this read is what announces them here.
+   */
+  pokeUntilRead(): void {
+    if (this.closed) return;
+    this.poke().catch(() => {
+      if (this.retry || this.closed) return;
+      this.retry = setTimeout(() => {
+        this.retry = null;
+        this.pokeUntilRead();
+      }, 1000);
+      this.retry.unref();
+    });
+  }
+
+  /** No more reads (the host is closing its database). */
+  close(): void {
+    this.closed = true;
+    if (this.retry) clearTimeout(this.retry);
+    this.retry = null;
   }
 
   /** Read through a method: a poke arrives from another callback while a read awaits. */
