@@ -56,8 +56,10 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
   let running: Promise<number> | null = null;
   let timer: NodeJS.Timeout | null = null;
   let kicked = false;
-  // Read through a function: a kick arrives from another callback while a pass awaits.
+  let exhaustive = false;
+  // Read through functions: a kick or a drain arrives from another callback while a pass awaits.
   const wasKicked = () => kicked;
+  const isExhaustive = () => exhaustive;
 
   async function deliverOne(message: OutboxRecord): Promise<void> {
     try {
@@ -108,8 +110,15 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
     return due.length;
   }
 
-  /** Runs a pass now unless one is running; returns how many rows it handled. */
-  async function drain(): Promise<number> {
+  /**
+   * Runs passes now unless they are running; returns how many rows they handled. `untilIdle` (a
+   * caller waiting for the outbox to be drained): passes go on until one finds nothing, so rows made
+   * due by the deliveries themselves go out too. Otherwise (a kick, the timer) a pass that claimed
+   * less than its limit took everything due and ends the run: rows written since come with a kick or
+   * wait for the timer's next pass, which saves a claim per commit.
+   */
+  async function passes(untilIdle: boolean): Promise<number> {
+    if (untilIdle) exhaustive = true;
     if (running) {
       kicked = true;
       return running;
@@ -121,28 +130,27 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
           kicked = false;
           const handled = await runOnce();
           total += handled;
-          // A short pass took everything due; rows written since come with a kick (or the timer's pass).
-          if (handled < CLAIM && !wasKicked()) break;
+          if ((handled === 0 || (!isExhaustive() && handled < CLAIM)) && !wasKicked()) break;
         }
       } finally {
         running = null;
+        exhaustive = false;
       }
       return total;
     })();
     return running;
   }
+  const drain = () => passes(true);
+  const pass = () => void passes(false).catch((error: unknown) => logger.error('Outbox pass failed', error));
 
   return {
     drain,
     /** Ask for a pass soon (after a commit that wrote outbox rows). */
     kick(): void {
-      setImmediate(() => void drain().catch((error: unknown) => logger.error('Outbox pass failed', error)));
+      setImmediate(pass);
     },
     start(intervalMs = 1000): void {
-      timer ??= setInterval(
-        () => void drain().catch((error: unknown) => logger.error('Outbox pass failed', error)),
-        intervalMs,
-      );
+      timer ??= setInterval(pass, intervalMs);
       timer.unref();
     },
     stop(): void {
