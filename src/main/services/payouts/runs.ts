@@ -97,12 +97,16 @@ export function createPayoutRuns(deps: ServiceDeps, sender: TransferSender) {
       );
       for (const id of started) changes.payoutLine(runId, id, decision.to);
     });
-    try {
-      await sender.send(runId);
-    } finally {
-      // The run settles from what was recorded (it stays SENDING while a line awaits its answer).
-      await finish(runId);
-    }
+    // The run settles from what was recorded (it stays SENDING while a line awaits its answer), also
+    // after a failed send — whose error is the one the caller hears, not a later one of settling.
+    const sent = await sender.send(runId).then(
+      () => null,
+      (error: unknown) => ({ error }),
+    );
+    await finish(runId).catch((error: unknown) => {
+      if (!sent) throw error;
+    });
+    if (sent) throw sent.error instanceof Error ? sent.error : new Error(String(sent.error));
   }
 
   /** SENDING → SENT or PARTIALLY_FAILED once no line is still waiting for Stripe's answer. */
