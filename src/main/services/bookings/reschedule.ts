@@ -81,8 +81,7 @@ export function createRescheduleCommands(deps: ServiceDeps) {
 
   /** Locks the booking (and its teacher, so two moves into one slot serialize) and loads it. */
   async function lockAndLoad(repos: Repositories, actor: Actor, id: number): Promise<BookingRecord> {
-    await repos.bookings.lock(id);
-    const booking = await repos.bookings.findById(id);
+    const booking = await repos.bookings.lock(id);
     if (!booking) throw new DomainError('NOT_FOUND', `Booking ${id} does not exist`);
     assertOwnBooking(actor, booking);
     await repos.people.lockTeacher(booking.teacherId);

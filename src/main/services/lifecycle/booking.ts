@@ -86,8 +86,7 @@ async function materialize(
     if (effect.type === 'cancel_payment') {
       for (const payment of await repos.payments.forBooking(booking.id)) {
         if (!paymentActionOpenFrom('cancel', payment.status)) continue;
-        await repos.payments.lock(payment.id);
-        const current = (await repos.payments.findById(payment.id)) ?? payment;
+        const current = (await repos.payments.lock(payment.id)) ?? payment;
         if (!paymentActionOpenFrom('cancel', current.status)) continue;
         await applyPaymentTransition(repos, now, actor, current, { action: 'cancel', reason }, changes);
       }

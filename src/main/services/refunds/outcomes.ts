@@ -6,7 +6,7 @@ import { applyBookingTransition } from '../lifecycle/booking';
 import { lockInOrder } from '../lifecycle/locks';
 import { applyPaymentTransition } from '../lifecycle/payment';
 import { applyRefundTransition } from '../lifecycle/refund';
-import { STRIPE } from '../payments/intent-sync';
+import { STRIPE } from '../../domain/actors';
 import type { RefundRequestRecord, Repositories } from '../ports';
 
 /**
@@ -42,8 +42,7 @@ export async function applyRefundOutcome(
   const known = { stripeRefundId: refund.id };
   if (refund.status === 'succeeded') {
     if (!refundActionOpenFrom('stripe_succeeded', request.status)) return request;
-    await repos.payments.lock(request.paymentId);
-    const payment = await repos.payments.findById(request.paymentId);
+    const payment = await repos.payments.lock(request.paymentId);
     if (!payment) throw new Error(`Payment ${request.paymentId} vanished`);
     const refundableBefore = payment.amountMinor - payment.refundedMinor;
     await applyPaymentTransition(
@@ -114,8 +113,7 @@ export async function applyRefundOutcome(
 
 /** A refund that had counted failed afterwards: the payment and the booking go back (R27). */
 async function takeBack(repos: Repositories, now: Date, request: RefundRequestRecord, changes: Changes): Promise<void> {
-  await repos.payments.lock(request.paymentId);
-  const payment = await repos.payments.findById(request.paymentId);
+  const payment = await repos.payments.lock(request.paymentId);
   if (!payment) throw new Error(`Payment ${request.paymentId} vanished`);
   const refundedAfter = payment.refundedMinor - request.amountMinor;
   await applyPaymentTransition(

@@ -66,8 +66,7 @@ export function createRefundRequests(deps: ServiceDeps, submitRefund: SubmitRefu
 
   const request = implement(REFUND_USE_CASES.request, async (actor, input) =>
     inTransaction(deps, async (repos, changes) => {
-      await repos.payments.lock(input.paymentId);
-      const payment = await repos.payments.findById(input.paymentId);
+      const payment = await repos.payments.lock(input.paymentId);
       if (!payment) throw new DomainError('NOT_FOUND', `Payment ${input.paymentId} does not exist`);
       // Nothing to refund at Stripe: a request could never be carried out, so none is filed.
       if (!payment.stripePaymentIntentId)
