@@ -9,6 +9,9 @@ export type Actor =
   | { readonly kind: 'SYSTEM'; readonly process: string };
 
 /** The role names the transition tables use. */
+/** Stripe, as the actor of the transitions its answers and events cause. */
+export const STRIPE: Actor = { kind: 'SYSTEM', process: 'stripe' };
+
 export const TRANSITION_ROLES = ['student', 'teacher', 'support', 'finance', 'admin', 'system'] as const;
 export type TransitionRole = (typeof TRANSITION_ROLES)[number];
 

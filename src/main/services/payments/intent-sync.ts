@@ -1,4 +1,4 @@
-import type { Actor } from '../../domain/actors';
+import { STRIPE } from '../../domain/actors';
 import { bookingActionOpenFrom } from '../../domain/booking-machine';
 import {
   paymentActionOpenFrom,
@@ -12,8 +12,6 @@ import { applyBookingTransition } from '../lifecycle/booking';
 import { lockInOrder } from '../lifecycle/locks';
 import { applyPaymentTransition } from '../lifecycle/payment';
 import type { PaymentRecord, PaymentStripeFacts, Repositories } from '../ports';
-
-export const STRIPE: Actor = { kind: 'SYSTEM', process: 'stripe' };
 
 /** What a Stripe intent's status asks of our payment; null when it asks nothing (still in progress). */
 function actionFor(snapshot: IntentSnapshot): PaymentAction | null {

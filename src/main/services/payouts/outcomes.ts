@@ -1,4 +1,4 @@
-import type { Actor } from '../../domain/actors';
+import { STRIPE } from '../../domain/actors';
 import { DomainError } from '../../domain/errors';
 import { payoutSent } from '../../domain/ledger';
 import { decidePayoutLineTransition, payoutLineActionOpenFrom } from '../../domain/payout-machine';
@@ -6,8 +6,6 @@ import { inTransaction, type ServiceDeps } from '../context';
 import type { TransferSnapshot } from '../gateways';
 import { lifecycleRecord } from '../lifecycle/records';
 import type { LedgerStore, LineOutcomeWrite } from '../ports';
-
-const STRIPE: Actor = { kind: 'SYSTEM', process: 'stripe' };
 
 /** What Stripe said about one line's transfer: made (sent or found by its metadata), or refused. */
 export type LineOutcome =

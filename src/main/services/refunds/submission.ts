@@ -3,7 +3,7 @@ import { inTransaction, type ServiceDeps } from '../context';
 import type { PaymentGateway } from '../gateways';
 import { applyRefundTransition } from '../lifecycle/refund';
 import { moneyCall } from '../money-calls';
-import { STRIPE } from '../payments/intent-sync';
+import { STRIPE } from '../../domain/actors';
 import type { RefundRequestRecord } from '../ports';
 import { applyRefundOutcome } from './outcomes';
 
