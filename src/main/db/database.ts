@@ -8,6 +8,7 @@ import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaClient } from './generated/client.ts';
 import { acquireDataDirLock } from './lock';
 import { describePrivateFolder, makeFolderPrivate, PRIVATE_DIR_MODE } from './paths';
+import { PreparedStatements, withPreparedStatements } from './pglite-prepared';
 
 export type DatabaseTarget =
   | { readonly kind: 'pglite'; readonly dataDir: string }
@@ -69,6 +70,8 @@ function preparedName(query: { sql: string }): string | undefined {
 const parseUtcTimestamp = (text: string): Date => new Date(`${text.replace(' ', 'T')}Z`);
 const TIMESTAMP_OID = 1114;
 const defaultParser = pg.types.getTypeParser as (oid: number, format: string) => (value: string) => unknown;
+/** PGlite's driver-level reads: one constant, so its parsers are merged with PGlite's once. */
+const READ_OPTIONS = { parsers: { [TIMESTAMP_OID]: parseUtcTimestamp } };
 const readTypes = {
   getTypeParser: (oid: number, format = 'text') =>
     oid === TIMESTAMP_OID ? parseUtcTimestamp : defaultParser(oid, format),
@@ -135,22 +138,27 @@ export class PGliteMigrationFactory implements SqlMigrationAwareDriverAdapterFac
   readonly provider = 'postgres' as const;
   readonly adapterName = 'linguaflex-pglite-migrate';
   private readonly shadows: PGlite[] = [];
-  constructor(private readonly client: PGlite) {}
+  /** `afterScript`: runs after each migration script (the app's prepared statements are forgotten). */
+  constructor(
+    private readonly client: PGlite,
+    private readonly afterScript: () => Promise<void> = () => Promise.resolve(),
+  ) {}
   async connect(): Promise<SqlDriverAdapter> {
-    return PGliteMigrationFactory.adapterFor(this.client);
+    return PGliteMigrationFactory.adapterFor(this.client, this.afterScript);
   }
   async connectToShadowDb(): Promise<SqlDriverAdapter> {
     const shadow = await PGlite.create();
     this.shadows.push(shadow);
-    return PGliteMigrationFactory.adapterFor(shadow);
+    return PGliteMigrationFactory.adapterFor(shadow, () => Promise.resolve());
   }
   async closeShadows(): Promise<void> {
     await Promise.all(this.shadows.splice(0).map((shadow) => shadow.close()));
   }
-  private static async adapterFor(client: PGlite): Promise<SqlDriverAdapter> {
+  private static async adapterFor(client: PGlite, afterScript: () => Promise<void>): Promise<SqlDriverAdapter> {
     const adapter = await new PrismaPGlite(client).connect();
     return withScriptRunner(adapter, async (script) => {
       await client.exec(script);
+      await afterScript();
     });
   }
 }
@@ -351,18 +359,19 @@ export async function openDatabase(target: DatabaseTarget, options: OpenOptions 
     options.onLocked?.();
     client = await PGlite.create();
   }
-  const prisma = new PrismaClient({ adapter: new PrismaPGlite(client) });
+  const statements = new PreparedStatements(client);
+  const prisma = new PrismaClient({ adapter: new PrismaPGlite(withPreparedStatements(client, statements)) });
   let closed = false;
   return {
     prisma,
     target,
     description: target.kind === 'pglite' ? `embedded PGlite in ${target.dataDir}` : 'embedded PGlite in memory',
-    migrationAdapterFactory: () => new PGliteMigrationFactory(client),
+    migrationAdapterFactory: () => new PGliteMigrationFactory(client, () => statements.forgetAll()),
     ping: async () => {
       await client.query('SELECT 1');
     },
     readQuery: async <Row>(sql: string, params: readonly unknown[]) =>
-      (await client.query<Row>(sql, [...params], { parsers: { [TIMESTAMP_OID]: parseUtcTimestamp } })).rows,
+      (await statements.query<Row>(sql, params, READ_OPTIONS)).rows,
     maintain: async () => {
       await client.exec('ANALYZE');
     },
