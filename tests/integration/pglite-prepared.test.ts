@@ -64,7 +64,7 @@ describe('prepared statements on PGlite', () => {
       new Uint8Array([1, 2]),
     ];
     const viaPrepared = await statements.query(insert, values);
-    const viaPGlite = await client.query(insert, ['d', ...values.slice(1)]);
+    const viaPGlite = await client.query<Record<string, unknown>>(insert, ['d', ...values.slice(1)]);
     expect(viaPrepared.rows[0]).toEqual({ ...viaPGlite.rows[0], key: 'c' });
     expect(viaPrepared.affectedRows).toBe(1);
     const nulls = await statements.query(insert, ['e', null, null, null, null, null, null, null, null, undefined]);
