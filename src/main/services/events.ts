@@ -96,14 +96,23 @@ export class EventBus {
     return this.reading;
   }
 
-  /** A transaction on this host committed these rows of the log. */
+  /**
+   * A transaction on this host committed these rows of the log. They are announced as written when
+   * nothing can come before them unseen: with one writer always; with shared PostgreSQL when they
+   * directly follow the last row seen, since ids are drawn in commit order (appenders take turns
+   * until they commit) — a gap is another host's rows or a rolled-back id, and the log is read.
+   */
   committed(rows: readonly EventLogRecord[]): void {
     if (rows.length === 0) return;
-    if (this.singleWriter && !this.reading) {
+    if (!this.reading && (this.singleWriter || this.followsLastSeen(rows))) {
       for (const row of rows) this.deliver(revive(row));
       return;
     }
     this.pokeUntilRead();
+  }
+
+  private followsLastSeen(rows: readonly EventLogRecord[]): boolean {
+    return rows.every((row, index) => row.id === this.lastSeen + 1 + index);
   }
 
   /**

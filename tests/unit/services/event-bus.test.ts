@@ -32,29 +32,55 @@ describe('the event bus on a shared log', () => {
     vi.useRealTimers();
   });
 
+  it("announces this host's own commit without reading the log when it directly follows what was seen", async () => {
+    const log = flakyLog([row(1), row(2), row(3)], 0);
+    const bus = new EventBus(log, false);
+    await bus.open();
+    const heard: number[] = [];
+    bus.subscribe((stamped) => heard.push(stamped.id));
+    bus.committed([row(1)]);
+    bus.committed([row(2), row(3)]);
+    expect(heard).toEqual([1, 2, 3]);
+    expect(log.reads).toBe(0);
+  });
+
+  it('reads the log when a commit does not follow what was seen: another host’s rows come first, in order', async () => {
+    // Row 2 is another host's (its NOTIFY not handled yet), row 4 follows a rolled-back id 3.
+    const log = flakyLog([row(1), row(2), row(4)], 0);
+    const bus = new EventBus(log, false);
+    await bus.open();
+    const heard: number[] = [];
+    bus.subscribe((stamped) => heard.push(stamped.id));
+    bus.committed([row(1)]);
+    expect(log.reads).toBe(0);
+    bus.committed([row(4)]);
+    await vi.waitFor(() => expect(heard).toEqual([1, 2, 4]));
+    expect(log.reads).toBe(1);
+  });
+
   it("announces this host's own commit even when the read after it fails: it reads again until it succeeds", async () => {
     vi.useFakeTimers();
-    const log = flakyLog([row(1)], 2);
+    const log = flakyLog([row(1), row(2)], 2);
     const bus = new EventBus(log, false);
     await bus.open();
     const heard: StampedEvent[] = [];
     bus.subscribe((stamped) => heard.push(stamped));
-    bus.committed([row(1)]);
+    bus.committed([row(2)]); // row 1 (another host's) unseen: the log must be read
     await vi.advanceTimersByTimeAsync(0);
     expect(heard).toEqual([]);
     await vi.advanceTimersByTimeAsync(1000);
     expect(heard).toEqual([]);
     await vi.advanceTimersByTimeAsync(1000);
-    expect(heard.map((stamped) => stamped.id)).toEqual([1]);
+    expect(heard.map((stamped) => stamped.id)).toEqual([1, 2]);
     expect(log.reads).toBe(3);
     bus.close();
   });
 
   it('stops trying once closed', async () => {
     vi.useFakeTimers();
-    const log = flakyLog([row(1)], 100);
+    const log = flakyLog([row(1), row(2)], 100);
     const bus = new EventBus(log, false);
-    bus.committed([row(1)]);
+    bus.committed([row(2)]);
     await vi.advanceTimersByTimeAsync(0);
     bus.close();
     await vi.advanceTimersByTimeAsync(5000);
