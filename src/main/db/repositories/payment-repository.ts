@@ -103,13 +103,14 @@ export class PrismaPaymentRepository implements PaymentStore {
     changes: PaymentTransitionChanges,
     transition: NewLifecycleTransition,
   ): Promise<PaymentRecord | null> {
-    const updated = await this.db.payment.updateMany({
+    // The changed row comes back from the UPDATE itself (RETURNING) rather than from a read after it.
+    const [updated] = await this.db.payment.updateManyAndReturn({
       where: { id, version: expectedVersion },
       data: { ...changes, status: to, version: { increment: 1 } },
     });
-    if (updated.count === 0) return null;
+    if (!updated) return null;
     await appendLifecycleTransition(this.db, 'payment', id, transition);
-    return toPayment(await this.db.payment.findUniqueOrThrow({ where: { id } }));
+    return toPayment(updated);
   }
   async recordStripeFacts(id: number, facts: PaymentStripeFacts, at: Date): Promise<PaymentRecord> {
     return toPayment(await this.db.payment.update({ where: { id }, data: { ...facts, updatedAt: at } }));

@@ -240,13 +240,14 @@ export class PrismaPayoutRepository implements PayoutStore {
     changes: { approvedById?: number; discardReason?: string | null; updatedAt: Date },
     transition: NewLifecycleTransition,
   ): Promise<PayoutRunRecord | null> {
-    const updated = await this.db.payoutRun.updateMany({
+    // The changed row comes back from the UPDATE itself (RETURNING) rather than from a read after it.
+    const [updated] = await this.db.payoutRun.updateManyAndReturn({
       where: { id, version: expectedVersion },
       data: { ...changes, status: to, version: { increment: 1 } },
     });
-    if (updated.count === 0) return null;
+    if (!updated) return null;
     await appendLifecycleTransition(this.db, 'payout_run', id, transition);
-    return toRun(await this.db.payoutRun.findUniqueOrThrow({ where: { id } }));
+    return toRun(updated);
   }
   async applyLineTransition(
     id: number,
@@ -263,13 +264,14 @@ export class PrismaPayoutRepository implements PayoutStore {
     },
     transition: NewLifecycleTransition,
   ): Promise<PayoutLineRecord | null> {
-    const updated = await this.db.payoutLine.updateMany({
+    // The changed row comes back from the UPDATE itself (RETURNING) rather than from a read after it.
+    const [updated] = await this.db.payoutLine.updateManyAndReturn({
       where: { id, version: expectedVersion },
       data: { ...changes, status: to, version: { increment: 1 } },
     });
-    if (updated.count === 0) return null;
+    if (!updated) return null;
     await appendLifecycleTransition(this.db, 'payout_line', id, transition);
-    return toLine(await this.db.payoutLine.findUniqueOrThrow({ where: { id } }));
+    return toLine(updated);
   }
   async startLines(runId: number, to: PayoutLineStatus, transition: NewLifecycleTransition): Promise<number[]> {
     const rows = await this.db.$queryRaw<{ id: number }[]>`

@@ -105,13 +105,14 @@ export class PrismaRefundRepository implements RefundStore {
     changes: RefundTransitionChanges,
     transition: NewLifecycleTransition,
   ): Promise<RefundRequestRecord | null> {
-    const updated = await this.db.refundRequest.updateMany({
+    // The changed row comes back from the UPDATE itself (RETURNING) rather than from a read after it.
+    const [updated] = await this.db.refundRequest.updateManyAndReturn({
       where: { id, version: expectedVersion },
       data: { ...changes, status: to, version: { increment: 1 } },
     });
-    if (updated.count === 0) return null;
+    if (!updated) return null;
     await appendLifecycleTransition(this.db, 'refund_request', id, transition);
-    return toRefund(await this.db.refundRequest.findUniqueOrThrow({ where: { id } }));
+    return toRefund(updated);
   }
   async recordSubmission(id: number, facts: { submittedAt?: Date; stripeRefundId?: string }): Promise<void> {
     await this.db.refundRequest.update({ where: { id }, data: facts });
