@@ -106,7 +106,7 @@ export function createReconciliationService(
       intentId = (await intents.ensureIntent(payment, null)).id;
     }
     const snapshot = await gateway.retrievePaymentIntent(intentId);
-    const after = await intents.sync(snapshot, payment.id);
+    const after = await intents.sync(snapshot, payment);
     let settled = after.status !== payment.status ? 1 : 0;
     if (snapshot.status === 'succeeded') settled += await refunds(after, intentId);
     return settled;

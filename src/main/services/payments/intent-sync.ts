@@ -13,6 +13,9 @@ import { lockInOrder } from '../lifecycle/locks';
 import { applyPaymentTransition } from '../lifecycle/payment';
 import type { PaymentRecord, PaymentStripeFacts, Repositories } from '../ports';
 
+/** Which payment, and its booking (a payment never changes booking). */
+export type PaymentOfBooking = Pick<PaymentRecord, 'id' | 'bookingId'>;
+
 /** What a Stripe intent's status asks of our payment; null when it asks nothing (still in progress). */
 function actionFor(snapshot: IntentSnapshot): PaymentAction | null {
   if (snapshot.status === 'succeeded') return 'succeed';
@@ -47,13 +50,14 @@ export async function syncIntent(
   repos: Repositories,
   now: Date,
   snapshot: IntentSnapshot,
-  paymentId: number,
+  target: PaymentOfBooking,
   changes: Changes,
 ): Promise<PaymentRecord> {
-  const unlocked = await repos.payments.findById(paymentId);
-  if (!unlocked) throw new Error(`Payment ${paymentId} vanished`);
-  const { booking, payment } = await lockInOrder(repos, { bookingId: unlocked.bookingId, paymentId });
-  if (!payment) throw new Error(`Payment ${paymentId} vanished`);
+  // A payment never changes booking, so the caller's earlier read names the row to lock first.
+  const { booking, payment } = await lockInOrder(repos, { bookingId: target.bookingId, paymentId: target.id });
+  if (!payment) throw new Error(`Payment ${target.id} vanished`);
+  if (payment.bookingId !== target.bookingId)
+    throw new Error(`Payment ${payment.id} is not booking ${target.bookingId}'s`);
   if (!booking) throw new Error(`Payment ${payment.id} refers to a missing booking`);
   const action = actionFor(snapshot);
   const facts = factsOf(snapshot);

@@ -17,7 +17,7 @@ import { moneyCall, refusalError } from '../money-calls';
 import type { BookingRecord, PaymentRecord, Repositories } from '../ports';
 import { implement } from '../use-case';
 import { customerFor } from './customers';
-import { syncIntent } from './intent-sync';
+import { syncIntent, type PaymentOfBooking } from './intent-sync';
 import { PAYMENT_USE_CASES } from './specs';
 
 type PaymentDeps = ServiceDeps & { gateway: PaymentGateway };
@@ -56,12 +56,12 @@ export function createIntentUseCases(deps: PaymentDeps) {
   /** Applies Stripe's state of the intent; `record` writes what else this answer tells, in the same transaction. */
   async function sync(
     snapshot: IntentSnapshot,
-    paymentId: number,
+    payment: PaymentOfBooking,
     record?: (repos: Repositories) => Promise<void>,
   ): Promise<PaymentRecord> {
     return inTransaction(deps, async (repos, changes) => {
       await record?.(repos);
-      return syncIntent(repos, clock.now(), snapshot, paymentId, changes);
+      return syncIntent(repos, clock.now(), snapshot, payment, changes);
     });
   }
 
@@ -151,7 +151,7 @@ export function createIntentUseCases(deps: PaymentDeps) {
     if (delivery > 1) {
       const current = await gateway.retrievePaymentIntent(intentId);
       if (!CANCELABLE_INTENT.has(current.status)) {
-        await sync(current, payment.id);
+        await sync(current, payment);
         return;
       }
     }
@@ -168,7 +168,7 @@ export function createIntentUseCases(deps: PaymentDeps) {
           `Stripe answered ${error.status ?? 'an error'} to cancelling ${intentId} (${error.message}) and the intent is still ${snapshot.status}; trying again with a new key`,
         );
     }
-    await sync(snapshot, payment.id);
+    await sync(snapshot, payment);
   }
 
   /** R21–R23: one payment per booking; a second request returns the first intent, never a second charge. */
@@ -326,7 +326,7 @@ export function createIntentUseCases(deps: PaymentDeps) {
         await uow.transaction(refused);
         throw readFailed(`Stripe refused to confirm payment ${payment.id} (${outcome.error.message})`, error);
       });
-      const after = await sync(current, payment.id, refused);
+      const after = await sync(current, payment, refused);
       return result(after.status, current.status, outcome.error.message, current);
     }
     const snapshot = outcome.value;
@@ -335,7 +335,7 @@ export function createIntentUseCases(deps: PaymentDeps) {
         ? 'Waiting for the student to authenticate (3-D Secure)'
         : (snapshot.lastError?.message ?? (snapshot.status === 'succeeded' ? 'Paid' : snapshot.status));
     // The attempt's outcome and the payment's new state commit together.
-    const after = await sync(snapshot, payment.id, (repos) =>
+    const after = await sync(snapshot, payment, (repos) =>
       repos.payments.updateAttempt(attempt.id, {
         // The card charged, also when it was given when the intent was created rather than now.
         stripePaymentMethodId: attempt.stripePaymentMethodId ?? snapshot.paymentMethodId,

@@ -54,7 +54,7 @@ export function createStripeEventHandler(deps: ServiceDeps & { gateway: PaymentG
     return inTransaction(deps, async (repos, changes): Promise<EventOutcome> => {
       if (!(await repos.stripeEvents.record(event.id, event.type))) return 'duplicate';
       if (!payment || !snapshot) return 'ignored';
-      await syncIntent(repos, clock.now(), snapshot, payment.id, changes);
+      await syncIntent(repos, clock.now(), snapshot, payment, changes);
       return 'applied';
     });
   };
