@@ -1,7 +1,18 @@
 import type { BookingContext, DeliveryStore, MeetingRecord, SentEmailRecord } from '../../services/ports';
 import type { Booking } from '../generated/client.ts';
 import { toBookingRecord } from './booking-repository';
+import { utcTimestamp } from './json-rows';
 import type { Db } from './prisma-types';
+
+/** One email as sent, once per outbox row (ON CONFLICT DO NOTHING, as createMany's skipDuplicates). */
+const RECORD_EMAIL = `
+INSERT INTO "SentEmail" ("outboxKey", "bookingId", "template", "recipientRole", "recipient", "subject", "messageId", "sentAt")
+SELECT e."outboxKey", e."bookingId", e.template, e."recipientRole", e.recipient, e.subject, e."messageId", e."sentAt"
+FROM jsonb_to_recordset($1::jsonb) AS e(
+  "outboxKey" text, "bookingId" integer, template text, "recipientRole" text, recipient text, subject text,
+  "messageId" text, "sentAt" timestamp(3)
+)
+ON CONFLICT DO NOTHING`;
 
 type ContextRow = Booking & {
   student_name: string;
@@ -54,8 +65,8 @@ export class PrismaDeliveryRepository implements DeliveryStore {
     await this.db.meeting.updateMany({ where: { bookingId, deletedAt: null }, data: { deletedAt: at } });
   }
   async recordEmail(email: SentEmailRecord): Promise<void> {
-    // One statement (INSERT … ON CONFLICT DO NOTHING): a repeat of the same outbox row records nothing new.
-    await this.db.sentEmail.createMany({ data: [email], skipDuplicates: true });
+    // A repeat of the same outbox row records nothing new.
+    await this.db.$executeRawUnsafe(RECORD_EMAIL, JSON.stringify([{ ...email, sentAt: utcTimestamp(email.sentAt) }]));
   }
   emails(bookingId: number): Promise<SentEmailRecord[]> {
     return this.db.sentEmail.findMany({ where: { bookingId }, orderBy: { id: 'asc' } });

@@ -1,6 +1,7 @@
 import type { EventLogRecord, EventLogStore } from '../../services/ports';
 import type { Prisma } from '../generated/client.ts';
 import type { ReadQuery } from '../database';
+import { utcTimestamp } from './json-rows';
 import type { Db } from './prisma-types';
 
 /** The channel every host LISTENs on; a notification says "the event log has new rows". */
@@ -49,12 +50,7 @@ export class PrismaEventLogRepository implements EventLogStore {
   async append(events: readonly { type: string; payload: Record<string, unknown>; at: Date }[]) {
     if (events.length === 0) return [];
     if (this.writers.shared) {
-      // Timestamps travel as UTC without a zone, as Prisma stores them.
-      const rows = events.map((event) => ({
-        type: event.type,
-        payload: event.payload,
-        at: event.at.toISOString().replace('Z', ''),
-      }));
+      const rows = events.map((event) => ({ type: event.type, payload: event.payload, at: utcTimestamp(event.at) }));
       const written = await this.db.$queryRawUnsafe<{ id: number; type: string; payload: unknown; at: Date }[]>(
         APPEND_SHARED,
         EVENT_LOG_LOCK,

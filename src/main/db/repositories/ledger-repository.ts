@@ -10,30 +10,11 @@ export class PrismaLedgerRepository implements LedgerStore {
     entry: LedgerEntryRef & { kind: LedgerEntryKind; currency: string; at: Date },
     lines: readonly LedgerLine[],
   ): Promise<number> {
-    const created = await this.db.ledgerEntry.create({
-      data: {
-        kind: entry.kind,
-        currency: entry.currency,
-        bookingId: entry.bookingId ?? null,
-        paymentId: entry.paymentId ?? null,
-        refundRequestId: entry.refundRequestId ?? null,
-        payoutLineId: entry.payoutLineId ?? null,
-        transferReversalId: entry.transferReversalId ?? null,
-        teacherId: entry.teacherId ?? null,
-        at: entry.at,
-      },
-      select: { id: true },
-    });
-    await this.db.ledgerLine.createMany({
-      data: lines.map((line) => ({
-        entryId: created.id,
-        account: line.account,
-        currency: entry.currency,
-        amountMinor: line.amountMinor,
-        at: entry.at,
-      })),
-    });
-    return created.id;
+    // One statement for the entry and its lines (Prisma's createMany for the lines was a second one,
+    // compiled anew on every call).
+    const [id] = await this.postMany([{ entry, lines }]);
+    if (id === undefined) throw new Error('The ledger entry was not written');
+    return id;
   }
 
   async postMany(
@@ -60,10 +41,12 @@ export class PrismaLedgerRepository implements LedgerStore {
       posting.lines.map((line) => ({ k, account: line.account, amount: line.amountMinor })),
     );
     // The entry ids are drawn first so the lines can name them in the same statement; the lines'
-    // foreign key is checked at its end, when the entries exist.
+    // foreign key is checked at its end, when the entries exist. Lines keep the order they were given.
     const rows = await this.db.$queryRaw<{ id: number }[]>`
       WITH e AS (
-        SELECT * FROM jsonb_to_recordset(${JSON.stringify(entries)}::jsonb) AS e(
+        SELECT k, kind, currency, "bookingId", "paymentId", "refundRequestId", "payoutLineId", "transferReversalId",
+               "teacherId", at
+        FROM jsonb_to_recordset(${JSON.stringify(entries)}::jsonb) AS e(
           k int, kind text, currency text, "bookingId" int, "paymentId" int, "refundRequestId" int,
           "payoutLineId" int, "transferReversalId" int, "teacherId" int, at text)
       ),
@@ -81,8 +64,10 @@ export class PrismaLedgerRepository implements LedgerStore {
       lines AS (
         INSERT INTO "LedgerLine" ("entryId", account, currency, "amountMinor", at)
         SELECT ids.id, l.account, e.currency, l.amount, e.at::timestamp(3)
-        FROM jsonb_to_recordset(${JSON.stringify(lines)}::jsonb) AS l(k int, account text, amount int)
+        FROM ROWS FROM (jsonb_to_recordset(${JSON.stringify(lines)}::jsonb) AS (k int, account text, amount int))
+          WITH ORDINALITY AS l(k, account, amount, ord)
         JOIN e ON e.k = l.k JOIN ids ON ids.k = l.k
+        ORDER BY l.ord
       )
       SELECT id FROM ids ORDER BY k`;
     return rows.map((row) => row.id);

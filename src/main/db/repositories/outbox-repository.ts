@@ -1,6 +1,7 @@
 import type { OutboxDraft, OutboxRecord, OutboxStore, OutboxWorkStore } from '../../services/ports';
 import { Prisma, type OutboxMessage } from '../generated/client.ts';
 import { columnList } from './columns';
+import { utcTimestamp } from './json-rows';
 import type { Db } from './prisma-types';
 
 const toOutbox = (row: OutboxMessage): OutboxRecord => ({
@@ -17,22 +18,35 @@ const toOutbox = (row: OutboxMessage): OutboxRecord => ({
   deliveredAt: row.deliveredAt,
 });
 
+/**
+ * The drafts in their order, in one statement. A key is one effect: the same effect asked for twice
+ * is still delivered once (ON CONFLICT DO NOTHING, as createMany's skipDuplicates).
+ */
+const ENQUEUE = `
+INSERT INTO "OutboxMessage" ("key", "kind", "bookingId", "payload", "nextAttemptAt", "createdAt")
+SELECT m.key, m.kind, m."bookingId", m.payload, m."nextAttemptAt", m."createdAt"
+FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (
+  key text, kind text, "bookingId" integer, payload jsonb, "nextAttemptAt" timestamp(3), "createdAt" timestamp(3)
+)) WITH ORDINALITY AS m(key, kind, "bookingId", payload, "nextAttemptAt", "createdAt", ord)
+ORDER BY m.ord
+ON CONFLICT DO NOTHING`;
+
 /** Writing outbox rows (from transition effects, in the transition's transaction). */
 export class PrismaOutboxRepository implements OutboxStore {
   constructor(private readonly db: Db) {}
   async enqueue(messages: readonly OutboxDraft[]): Promise<void> {
     if (messages.length === 0) return;
-    await this.db.outboxMessage.createMany({
-      data: messages.map((message) => ({
-        key: message.key,
-        kind: message.kind,
-        bookingId: message.bookingId,
-        payload: message.payload as Prisma.InputJsonObject,
-        ...(message.notBefore ? { nextAttemptAt: message.notBefore } : {}),
-      })),
-      // A key is one effect: the same effect asked for twice is still delivered once.
-      skipDuplicates: true,
-    });
+    // Times as Prisma's @default(now()) gives them: this process's clock, not the database's.
+    const now = utcTimestamp(new Date());
+    const rows = messages.map((message) => ({
+      key: message.key,
+      kind: message.kind,
+      bookingId: message.bookingId,
+      payload: message.payload,
+      nextAttemptAt: message.notBefore ? utcTimestamp(message.notBefore) : now,
+      createdAt: now,
+    }));
+    await this.db.$executeRawUnsafe(ENQUEUE, JSON.stringify(rows));
   }
   async listForBooking(bookingId: number): Promise<{ key: string; kind: string; status: string; payload: unknown }[]> {
     return this.db.outboxMessage.findMany({

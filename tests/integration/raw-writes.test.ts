@@ -1,0 +1,99 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemClock, type Container } from '../../src/main/container';
+import { openTestContainer, type DbKind } from '../support/test-db';
+
+/**
+ * Outbox rows, sent emails and ledger postings are written as one fixed statement over a JSON
+ * parameter (src/main/db/repositories/json-rows.ts) instead of Prisma's createMany. What they write
+ * must be what createMany wrote: every field, times to the millisecond in UTC, the drafts' order, and a
+ * repeat of the same key or outbox row skipped — on both databases.
+ */
+describe.each<DbKind>(['pglite', 'postgres'])('raw multi-row writes on %s', (kind) => {
+  let database: Awaited<ReturnType<typeof openTestContainer>>;
+  let container: Container;
+
+  beforeAll(async () => {
+    database = await openTestContainer(kind, systemClock);
+    container = database.container;
+  });
+  afterAll(async () => {
+    await database.dispose();
+  });
+
+  it('enqueues outbox drafts in order, with their payload and times, and skips a key already there', async () => {
+    const notBefore = new Date('2031-05-06T07:08:09.123Z');
+    const before = Date.now();
+    await container.uow.transaction((repos) =>
+      repos.outbox.enqueue([
+        {
+          key: `raw:${kind}:1`,
+          kind: 'email',
+          bookingId: null,
+          payload: { template: 'a', nested: { n: 1, s: 'é"\\' } },
+        },
+        { key: `raw:${kind}:2`, kind: 'zoom.create_meeting', bookingId: null, payload: {}, notBefore },
+      ]),
+    );
+    await container.uow.transaction((repos) =>
+      repos.outbox.enqueue([
+        { key: `raw:${kind}:2`, kind: 'email', bookingId: null, payload: { template: 'again' } },
+        { key: `raw:${kind}:3`, kind: 'email', bookingId: null, payload: { template: 'c' } },
+      ]),
+    );
+    const rows = await container.db.prisma.outboxMessage.findMany({
+      where: { key: { startsWith: `raw:${kind}:` } },
+      orderBy: { id: 'asc' },
+    });
+    expect(rows.map((row) => [row.key, row.kind, row.status, row.attempts, row.payload])).toEqual([
+      [`raw:${kind}:1`, 'email', 'PENDING', 0, { template: 'a', nested: { n: 1, s: 'é"\\' } }],
+      [`raw:${kind}:2`, 'zoom.create_meeting', 'PENDING', 0, {}], // the repeat changed nothing
+      [`raw:${kind}:3`, 'email', 'PENDING', 0, { template: 'c' }],
+    ]);
+    const [first, second] = rows;
+    expect(second?.nextAttemptAt.toISOString()).toBe(notBefore.toISOString());
+    for (const row of [first, second]) {
+      expect(row?.createdAt.getTime()).toBeGreaterThanOrEqual(before - 1);
+      expect(row?.createdAt.getTime()).toBeLessThanOrEqual(Date.now() + 1);
+    }
+    expect(first?.nextAttemptAt.getTime()).toBe(first?.createdAt.getTime());
+  });
+
+  it('records an email once per outbox row, exactly as sent', async () => {
+    const sentAt = new Date('2030-01-02T03:04:05.678Z');
+    const email = {
+      outboxKey: `raw:${kind}:mail`,
+      bookingId: null,
+      template: 'booking_paid',
+      recipientRole: 'student',
+      recipient: 'ana@example.test',
+      subject: 'Your lesson is paid — “Spanish”',
+      messageId: '<m1@linguaflex>',
+      sentAt,
+    };
+    await container.uow.transaction((repos) => repos.deliveries.recordEmail(email));
+    await container.uow.transaction((repos) => repos.deliveries.recordEmail({ ...email, subject: 'a repeat' }));
+    const rows = await container.db.prisma.sentEmail.findMany({ where: { outboxKey: email.outboxKey } });
+    expect(rows).toEqual([{ id: expect.any(Number) as number, ...email }]);
+  });
+
+  it('posts a ledger entry with its lines in one statement', async () => {
+    const at = new Date('2030-02-03T04:05:06.789Z');
+    const id = await container.uow.transaction((repos) =>
+      repos.ledger.post({ kind: 'payment_succeeded', currency: 'USD', at, teacherId: null }, [
+        { account: 'stripe_balance', amountMinor: 5500 },
+        { account: 'teacher_payable:7', amountMinor: -5000 },
+        { account: 'platform_revenue', amountMinor: -500 },
+      ]),
+    );
+    const entry = await container.db.prisma.ledgerEntry.findUniqueOrThrow({
+      where: { id },
+      include: { lines: { orderBy: { id: 'asc' } } },
+    });
+    expect(entry).toMatchObject({ kind: 'payment_succeeded', currency: 'USD', at });
+    expect(entry.lines.map((line) => [line.account, line.amountMinor, line.currency, line.at.toISOString()])).toEqual([
+      ['stripe_balance', 5500, 'USD', at.toISOString()],
+      ['teacher_payable:7', -5000, 'USD', at.toISOString()],
+      ['platform_revenue', -500, 'USD', at.toISOString()],
+    ]);
+  });
+});
