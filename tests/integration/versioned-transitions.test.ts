@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock, type Container } from '../../src/main/container';
-import { HOUR_MS } from '../../src/main/domain/clock';
 import { lifecycleRecord } from '../../src/main/services/lifecycle/records';
+import { buildScenario, SYSTEM } from '../factories/scenario';
 import { openTestContainer, type DbKind } from '../support/test-db';
 
 /**
@@ -12,46 +12,23 @@ import { openTestContainer, type DbKind } from '../support/test-db';
 describe.each<DbKind>(['pglite', 'postgres'])('versioned payment transitions on %s', (kind) => {
   let database: Awaited<ReturnType<typeof openTestContainer>>;
   let container: Container;
-  const admin = { kind: 'STAFF' as const, id: 1, role: 'ADMIN' as const };
 
   beforeAll(async () => {
     database = await openTestContainer(kind, systemClock);
     container = database.container;
-    await container.services.staff.ensureFirstAdmin({ email: 'admin@ops.test', password: 'a long admin password' });
   });
   afterAll(async () => {
     await database.dispose();
   });
 
   async function pendingPayment() {
-    const { services } = container;
-    const teacher = await services.people.create(admin, {
-      kind: 'teacher',
-      email: 'teacher@versioned.test',
-      name: 'T',
+    const s = await buildScenario(container, {
+      teachers: { tess: { gigs: { spanish: { rate: 5000 } } } },
+      students: { sam: {} },
+      bookings: { lesson: { student: 'sam', gig: 'tess.spanish', state: 'CONFIRMED/PENDING' } },
     });
-    const gig = await services.people.createGig(admin, {
-      teacherId: teacher.id,
-      title: 'Spanish',
-      language: 'Spanish',
-      hourlyRateMinor: 5000,
-      currency: 'USD',
-    });
-    const student = await services.people.create(admin, {
-      kind: 'student',
-      email: 'student@versioned.test',
-      name: 'S',
-    });
-    const booking = await services.bookings.create(admin, {
-      studentId: student.id,
-      gigId: gig.id,
-      startsAt: new Date(Date.now() + 72 * HOUR_MS),
-      minutes: 60,
-    });
-    await services.bookings.confirm({ kind: 'TEACHER', id: teacher.id }, { id: booking.id });
-    const intent = await services.payments.createIntent(admin, { bookingId: booking.id });
-    const payment = await container.uow.read.payments.findById(intent.paymentId);
-    if (!payment) throw new Error('no payment');
+    const [payment] = await container.uow.read.payments.forBooking(s.bookings.lesson.id);
+    if (!payment) throw new Error('the scenario made no payment');
     return payment;
   }
 
@@ -59,7 +36,7 @@ describe.each<DbKind>(['pglite', 'postgres'])('versioned payment transitions on 
     const payment = await pendingPayment();
     const now = new Date();
     const record = (to: string) =>
-      lifecycleRecord(admin, 'fail', payment.status, to, now, { bookingId: payment.bookingId });
+      lifecycleRecord(SYSTEM, 'fail', payment.status, to, now, { bookingId: payment.bookingId });
     const before = await container.uow.read.transitions.forAggregate('payment', payment.id);
 
     const stale = await container.uow.transaction((repos) =>
