@@ -152,6 +152,34 @@ describe('prepared statements on PGlite', () => {
     expect((await statements.query(read, ['a'])).rows).toEqual([{ n: 1 }]);
   });
 
+  it('forgets statements atomically: one prepared while forgetting waited is not dropped under the list', async () => {
+    const read = 'SELECT count(*)::int AS n FROM t WHERE key = $1 AND n IS NOT NULL';
+    await statements.forgetAll(); // `read` not yet prepared …
+    await statements.query('SELECT $1::int AS x', [1]); // … and the list not empty, so forgetting has work to do
+    let release!: () => void;
+    let held!: () => void;
+    const holding = new Promise<void>((resolve) => (held = resolve));
+    const transaction = client.transaction(async () => {
+      held();
+      await new Promise<void>((resolve) => (release = resolve));
+    });
+    await holding;
+    const first = statements.query(read, ['a']); // waits for the transaction, then prepares `read`
+    const forgetting = statements.forgetAll(); // waits too, behind it
+    release();
+    await transaction;
+    expect((await first).rows).toEqual([{ n: 1 }]);
+    await forgetting;
+    // Inside a transaction a dropped statement still listed would fail with 26000.
+    const prepared = withPreparedStatements(client, statements);
+    expect((await prepared.transaction((tx) => tx.query(read, ['a']))).rows).toEqual([{ n: 1 }]);
+  });
+
+  it('names the statement and its parameters on an error, as PGlite does', async () => {
+    const failing = 'SELECT 1 / $1::int AS v';
+    await expect(statements.query(failing, [0])).rejects.toMatchObject({ code: '22012', query: failing, params: [0] });
+  });
+
   it('keeps at most 500 texts and runs the rest through PGlite’s own path', async () => {
     for (let index = 0; index < 520; index++) {
       const { rows } = await statements.query<{ v: number }>(`SELECT $1::int + ${index} AS v`, [1]);

@@ -370,8 +370,12 @@ export async function openDatabase(target: DatabaseTarget, options: OpenOptions 
     ping: async () => {
       await client.query('SELECT 1');
     },
-    readQuery: async <Row>(sql: string, params: readonly unknown[]) =>
-      (await statements.query<Row>(sql, params, READ_OPTIONS)).rows,
+    // Prepared like Prisma's statements only when asked: the booking list's filter combinations stay unkept.
+    readQuery: async <Row>(sql: string, params: readonly unknown[], prepared = false) =>
+      (prepared
+        ? await statements.query<Row>(sql, params, READ_OPTIONS)
+        : await client.query<Row>(sql, [...params], READ_OPTIONS)
+      ).rows,
     maintain: async () => {
       await client.exec('ANALYZE');
     },

@@ -93,11 +93,20 @@ export class PreparedStatements {
     return this.client._runExclusiveQuery(() => this.run<Row>(sql, params, options));
   }
 
-  /** Forgets every statement (after a migration changed what they read). */
+  /**
+   * Forgets every statement (after a migration changed what they read): under both of PGlite's locks,
+   * so no statement is prepared or run between the DEALLOCATE and the list being emptied.
+   */
   async forgetAll(): Promise<void> {
     if (this.statements.size === 0) return;
-    this.statements.clear();
-    await this.client.exec('DEALLOCATE ALL');
+    await this.client._runExclusiveTransaction(() =>
+      this.client._runExclusiveQuery(async () => {
+        await this.client.execProtocolStream(concat([serialize.query('DEALLOCATE ALL'), serialize.sync()]), {
+          syncToFs: false,
+        });
+        this.statements.clear();
+      }),
+    );
   }
 
   private handles(sql: string, options: QueryOptions | undefined): boolean {
@@ -130,6 +139,8 @@ export class PreparedStatements {
       );
     } catch (error) {
       if (isStale(error)) this.statements.delete(sql);
+      // As PGlite's own errors carry them, for whoever logs the error.
+      if (error instanceof Error) Object.assign(error, { query: sql, params, queryOptions: options });
       throw error;
     }
     const parsers = this.parsersFor(options?.parsers);
