@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock, type Container } from '../../src/main/container';
-import { openTestContainer, type DbKind } from '../support/test-db';
+import { DB_KINDS, openTestContainer } from '../support/test-db';
 
 /**
  * Outbox rows, sent emails and ledger postings are written as one fixed statement over a JSON
@@ -8,7 +8,7 @@ import { openTestContainer, type DbKind } from '../support/test-db';
  * must be what createMany wrote: every field, times to the millisecond in UTC, the drafts' order, and a
  * repeat of the same key or outbox row skipped — on both databases.
  */
-describe.each<DbKind>(['pglite', 'postgres'])('raw multi-row writes on %s', (kind) => {
+describe.each(DB_KINDS)('raw multi-row writes on %s', (kind) => {
   let database: Awaited<ReturnType<typeof openTestContainer>>;
   let container: Container;
 

@@ -2,14 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock, type Container } from '../../src/main/container';
 import { lifecycleRecord } from '../../src/main/services/lifecycle/records';
 import { buildScenario, SYSTEM } from '../factories/scenario';
-import { openTestContainer, type DbKind } from '../support/test-db';
+import { DB_KINDS, openTestContainer } from '../support/test-db';
 
 /**
  * A payment's transition is one versioned write (the repositories' `applyTransition`): the row comes
  * back from the UPDATE itself, and a writer holding an older version changes nothing and gets null
  * (the service turns that into CONFLICT). On both databases.
  */
-describe.each<DbKind>(['pglite', 'postgres'])('versioned payment transitions on %s', (kind) => {
+describe.each(DB_KINDS)('versioned payment transitions on %s', (kind) => {
   let database: Awaited<ReturnType<typeof openTestContainer>>;
   let container: Container;
 
