@@ -24,18 +24,12 @@ export interface StoredMail {
 }
 
 function decodeQuotedPrintable(text: string): string {
-  const bytes: number[] = [];
-  const soft = text.replace(/=\r?\n/g, '');
-  for (let i = 0; i < soft.length; i += 1) {
-    const char = soft[i] ?? '';
-    if (char === '=' && /^[0-9A-F]{2}$/i.test(soft.slice(i + 1, i + 3))) {
-      bytes.push(parseInt(soft.slice(i + 1, i + 3), 16));
-      i += 2;
-    } else {
-      bytes.push(...Buffer.from(char, 'utf8'));
-    }
-  }
-  return Buffer.from(bytes).toString('utf8');
+  // Byte by byte: latin1 maps each byte to one character, so `=XX` escapes become the bytes they name
+  // and the UTF-8 sequences they spell are decoded once at the end.
+  const bytes = Buffer.from(text.replace(/=\r?\n/g, ''), 'utf8')
+    .toString('latin1')
+    .replace(/=([0-9A-Fa-f]{2})/g, (_match, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+  return Buffer.from(bytes, 'latin1').toString('utf8');
 }
 
 function parseHeaders(block: string): Record<string, string> {
