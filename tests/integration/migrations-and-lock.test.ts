@@ -50,6 +50,27 @@ describe('migrations', () => {
     }
   });
 
+  it('a PostgreSQL that cannot be reached is named with the driver’s reason, at a TCP port or a socket', async () => {
+    const missingSocket = path.join(temp, 'no-server-here');
+    for (const [url, reason] of [
+      ['postgresql://ops:secret@127.0.0.1:1/linguaflex', 'connect ECONNREFUSED 127.0.0.1:1'],
+      [`postgresql://ops:secret@localhost/linguaflex?host=${encodeURIComponent(missingSocket)}`, 'ENOENT'],
+    ] as const) {
+      const db = await openDatabase({ kind: 'postgres', url });
+      try {
+        const failure = await applyPendingMigrations(db).then(
+          () => null,
+          (error: unknown) => error as Error,
+        );
+        expect(failure?.message).toMatch(/^Cannot read PostgreSQL at postgresql:\/\/ops:\*\*\*@/);
+        expect(failure?.message).toContain(reason);
+        expect(failure?.message).not.toContain('secret');
+      } finally {
+        await db.close();
+      }
+    }
+  });
+
   it('a failing migration is reported as failed, not as applied', async () => {
     const dir = path.join(temp, 'broken-migrations');
     cpSync(migrationsDir(), dir, { recursive: true });

@@ -9,6 +9,8 @@ import { migrationsDir as defaultMigrationsDir, schemaPath as defaultSchemaPath 
 import { openSchemaEngine, readMigrationsDirectory, type MigrationList } from './schema-engine';
 
 const NO_FILTER = { externalTables: [], externalEnums: [] };
+/** PostgreSQL's SQLSTATE for a table that does not exist. */
+const UNDEFINED_TABLE = '42P01';
 
 /**
  * True when every migration of the folder is recorded as applied — finished, not rolled back, with the
@@ -24,8 +26,13 @@ async function everyMigrationApplied(db: Database, migrationsList: MigrationList
        FROM _prisma_migrations`,
       [],
     );
-  } catch {
-    return false;
+  } catch (error) {
+    // A database the migrations never ran on goes to the engine, which makes the table. Anything else
+    // (no server at that address or socket, a wrong password or database name) is said as the driver
+    // said it: the engine answers some of those only with "External error id#0".
+    if ((error as { code?: unknown }).code === UNDEFINED_TABLE) return false;
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(`Cannot read ${db.description}: ${reason}`, { cause: error });
   }
   if (rows.some((row) => !row.finished && !row.rolled_back)) return false;
   const applied = new Map(
