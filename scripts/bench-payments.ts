@@ -156,7 +156,7 @@ async function main(): Promise<void> {
         await container.services.staff.ensureFirstAdmin({ email: 'bench@ops.test', password: 'bench password' });
         const postgresPort = kind === 'postgres' ? server.port : null;
         // The figures come from runs without the timers: they keep per-call context in AsyncLocalStorage,
-        // whose promise hooks slow every await of the process (measured: a few per cent of the throughput).
+        // whose promise hooks slow every await of the process (≈ 14 % more CPU per flow in back-to-back runs).
         // A long-running host is measured warm: the first flows also compile the code (V8), fill Prisma's
         // plan cache and prepare each connection's statements.
         const warm = await runFlows(container, WARM_UP_FLOWS, concurrency, 'warm', null);
