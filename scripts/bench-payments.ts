@@ -1,8 +1,9 @@
 /**
- * npm run bench:payments [-- --flows 200] [--concurrency 4] [--db pglite|postgres]
+ * npm run bench:payments [-- --flows 200] [--concurrency 4] [--runs 3] [--db pglite|postgres]
  * The seed's whole flow against the local sandboxes, on PGlite and on PostgreSQL: booking created,
  * teacher confirms, card attached, intent, payment, then the Zoom meeting and both emails delivered
- * by the outbox worker. Prints flows per second and the worker's delivery latency (commit → sent).
+ * by the outbox worker. Prints flows per second and the worker's delivery latency (commit → sent) of
+ * each burst and their median (this machine's speed varies from one minute to the next).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -134,6 +135,13 @@ async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const flows = Number(argValue(argv, 'flows') ?? '200');
   const concurrency = Number(argValue(argv, 'concurrency') ?? '4');
+  const runs = Number(argValue(argv, 'runs') ?? '3');
+  for (const [name, value] of [
+    ['flows', flows],
+    ['concurrency', concurrency],
+    ['runs', runs],
+  ] as const)
+    if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} takes a whole number of at least 1`);
   const work = mkdtempSync(path.join(os.tmpdir(), 'linguaflex-bench-payments-'));
   const server = await startPostgres({ durable: true });
   try {
@@ -160,15 +168,26 @@ async function main(): Promise<void> {
         // A long-running host is measured warm: the first flows also compile the code (V8), fill Prisma's
         // plan cache and prepare each connection's statements.
         const warm = await runFlows(container, WARM_UP_FLOWS, concurrency, 'warm', null);
-        const burst = await runFlows(container, flows, concurrency, 'burst', null, false, postgresPort);
         console.log(
-          `${kind.padEnd(9)} warm-up: ${WARM_UP_FLOWS} flows at ${(WARM_UP_FLOWS / warm.seconds).toFixed(1)} flows/s\n` +
-            `${kind.padEnd(9)} burst:  ${(flows / burst.seconds).toFixed(1)} flows/s (${burst.seconds.toFixed(1)} s)  ·  delivery latency under that load p50 ${pct(burst.latencies, 50).toFixed(0)} ms, p95 ${pct(burst.latencies, 95).toFixed(0)} ms (${burst.latencies.length} deliveries)`,
+          `${kind.padEnd(9)} warm-up: ${WARM_UP_FLOWS} flows at ${(WARM_UP_FLOWS / warm.seconds).toFixed(1)} flows/s`,
         );
-        // This process's CPU (app, its database on PGlite, the sandboxes): steadier than wall time on a busy machine.
+        // Per burst: this process's CPU (app, its database on PGlite, the sandboxes) is steadier than wall time.
+        const rates: number[] = [];
+        const cpuPerFlow: number[] = [];
+        const postgresPerFlow: number[] = [];
+        for (let run = 1; run <= runs; run += 1) {
+          const burst = await runFlows(container, flows, concurrency, `burst${run}`, null, false, postgresPort);
+          rates.push(flows / burst.seconds);
+          cpuPerFlow.push(burst.cpuMs / flows);
+          if (burst.postgresMs !== null) postgresPerFlow.push(burst.postgresMs / flows);
+          console.log(
+            `${kind.padEnd(9)} burst ${run}: ${(flows / burst.seconds).toFixed(1)} flows/s (${burst.seconds.toFixed(1)} s)  ·  delivery latency under that load p50 ${pct(burst.latencies, 50).toFixed(0)} ms, p95 ${pct(burst.latencies, 95).toFixed(0)} ms (${burst.latencies.length} deliveries)  ·  CPU per flow ${(burst.cpuMs / flows).toFixed(1)} ms` +
+              (burst.postgresMs === null ? '' : `, PostgreSQL ${(burst.postgresMs / flows).toFixed(1)} ms`),
+          );
+        }
         console.log(
-          `${kind.padEnd(9)} CPU per flow: this process (app${kind === 'pglite' ? ', its database' : ''} and the sandboxes) ${(burst.cpuMs / flows).toFixed(1)} ms` +
-            (burst.postgresMs === null ? '' : ` · PostgreSQL ${(burst.postgresMs / flows).toFixed(1)} ms`),
+          `${kind.padEnd(9)} median of ${runs} bursts: ${pct(rates, 50).toFixed(1)} flows/s  ·  CPU per flow: this process (app${kind === 'pglite' ? ', its database' : ''} and the sandboxes) ${pct(cpuPerFlow, 50).toFixed(1)} ms` +
+            (postgresPerFlow.length === 0 ? '' : ` · PostgreSQL ${pct(postgresPerFlow, 50).toFixed(1)} ms`),
         );
         const steady = await runFlows(container, 40, 1, 'steady', null, true);
         console.log(
