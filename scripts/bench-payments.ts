@@ -16,6 +16,15 @@ import { startPostgres } from '../tests/support/postgres-server';
 import { postgresCpuMs } from './bench-cpu';
 import { instrument, type Timing } from './bench-timing';
 
+/** The middle value; for an even count, the mean of the two middle ones. */
+const median = (samples: number[]) => {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[middle] ?? Number.NaN)
+    : ((sorted[middle - 1] ?? Number.NaN) + (sorted[middle] ?? Number.NaN)) / 2;
+};
+
 const pct = (samples: number[], p: number) => {
   const sorted = [...samples].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
@@ -186,8 +195,8 @@ async function main(): Promise<void> {
           );
         }
         console.log(
-          `${kind.padEnd(9)} median of ${runs} bursts: ${pct(rates, 50).toFixed(1)} flows/s  ·  CPU per flow: this process (app${kind === 'pglite' ? ', its database' : ''} and the sandboxes) ${pct(cpuPerFlow, 50).toFixed(1)} ms` +
-            (postgresPerFlow.length === 0 ? '' : ` · PostgreSQL ${pct(postgresPerFlow, 50).toFixed(1)} ms`),
+          `${kind.padEnd(9)} median of ${runs} bursts: ${median(rates).toFixed(1)} flows/s  ·  CPU per flow: this process (app${kind === 'pglite' ? ', its database' : ''} and the sandboxes) ${median(cpuPerFlow).toFixed(1)} ms` +
+            (postgresPerFlow.length === 0 ? '' : ` · PostgreSQL ${median(postgresPerFlow).toFixed(1)} ms`),
         );
         const steady = await runFlows(container, 40, 1, 'steady', null, true);
         console.log(
