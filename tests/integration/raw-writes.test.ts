@@ -6,7 +6,8 @@ import { DB_KINDS, openTestContainer } from '../support/test-db';
  * Outbox rows, sent emails and ledger postings are written as one fixed statement over a JSON
  * parameter (src/main/db/repositories/json-rows.ts) instead of Prisma's createMany. What they write
  * must be what createMany wrote: every field, times to the millisecond in UTC, the drafts' order, and a
- * repeat of the same key or outbox row skipped — on both databases.
+ * repeat of the same key or outbox row skipped — on both databases. A delivery's outcome is one
+ * statement too, which writes all of itself or nothing.
  */
 describe.each(DB_KINDS)('raw multi-row writes on %s', (kind) => {
   let database: Awaited<ReturnType<typeof openTestContainer>>;
@@ -74,6 +75,91 @@ describe.each(DB_KINDS)('raw multi-row writes on %s', (kind) => {
     await container.uow.transaction((repos) => repos.deliveries.recordEmail({ ...email, subject: 'a repeat' }));
     const rows = await container.db.prisma.sentEmail.findMany({ where: { outboxKey: email.outboxKey } });
     expect(rows).toEqual([{ id: expect.any(Number) as number, ...email }]);
+  });
+
+  it('settles a delivery in one statement: what it did, its row delivered and the logged event — or none of them', async () => {
+    const enqueue = (key: string) =>
+      container.uow.transaction((repos) => repos.outbox.enqueue([{ key, kind: 'email', bookingId: 9, payload: {} }]));
+    const rowOf = (key: string) => container.db.prisma.outboxMessage.findUniqueOrThrow({ where: { key } });
+    const at = new Date('2030-03-04T05:06:07.891Z');
+    const event = (kind: string) => ({ type: 'booking.delivered', payload: { bookingId: 9, kind }, at });
+    const bookingId = 900_000 + (kind === 'pglite' ? 1 : 2);
+    const meeting = {
+      bookingId,
+      zoomMeetingId: '8123',
+      topic: 'Spanish (Spanish)',
+      startsAt: new Date('2030-04-01T10:00:00.000Z'),
+      minutes: 60,
+      timezone: 'Europe/Madrid',
+      joinUrl: 'https://zoom.test/j/8123',
+      startUrl: 'https://zoom.test/s/8123',
+      password: 'pw',
+    };
+    const latest = await container.uow.read.eventLog.latestId();
+
+    // The email sent: recorded with the row delivered and the event logged.
+    const mailKey = `settle:${kind}:mail`;
+    await enqueue(mailKey);
+    const email = {
+      outboxKey: mailKey,
+      bookingId,
+      template: 'payment_received',
+      recipientRole: 'student',
+      recipient: 'ana@example.test',
+      subject: 'Paid — “Spanish”',
+      messageId: '<s1@linguaflex>',
+      sentAt: new Date('2030-03-04T05:06:07.001Z'),
+    };
+    const logged = await container.uow.read.outboxWork.settle((await rowOf(mailKey)).id, at, { kind: 'email', email }, [
+      event('email'),
+    ]);
+    expect(logged).toEqual([{ id: expect.any(Number) as number, ...event('email') }]);
+    expect(logged[0]?.id).toBeGreaterThan(latest);
+    expect(await rowOf(mailKey)).toMatchObject({ status: 'DELIVERED', deliveredAt: at, lockedUntil: null });
+    expect(await container.db.prisma.sentEmail.findMany({ where: { outboxKey: mailKey } })).toEqual([
+      { id: expect.any(Number) as number, ...email },
+    ]);
+
+    // The meeting made, then moved.
+    const makeKey = `settle:${kind}:make`;
+    await enqueue(makeKey);
+    await container.uow.read.outboxWork.settle((await rowOf(makeKey)).id, at, { kind: 'meeting', meeting }, []);
+    expect(await container.uow.read.deliveries.findMeeting(bookingId)).toEqual({
+      id: expect.any(Number) as number,
+      ...meeting,
+      createdAt: at,
+      deletedAt: null,
+    });
+    const moveKey = `settle:${kind}:move`;
+    await enqueue(moveKey);
+    const movedTo = new Date('2030-04-02T11:30:00.000Z');
+    await container.uow.read.outboxWork.settle(
+      (await rowOf(moveKey)).id,
+      at,
+      { kind: 'meeting_moved', bookingId, startsAt: movedTo, minutes: 90 },
+      [event('zoom.update_meeting')],
+    );
+    expect(await container.uow.read.deliveries.findMeeting(bookingId)).toMatchObject({
+      zoomMeetingId: '8123',
+      startsAt: movedTo,
+      minutes: 90,
+    });
+
+    // A second meeting for the booking fails the statement: its row stays pending and nothing is logged.
+    const againKey = `settle:${kind}:again`;
+    await enqueue(againKey);
+    const beforeAgain = await container.uow.read.eventLog.latestId();
+    await expect(
+      container.uow.read.outboxWork.settle(
+        (await rowOf(againKey)).id,
+        at,
+        { kind: 'meeting', meeting: { ...meeting, zoomMeetingId: '9999' } },
+        [event('zoom.create_meeting')],
+      ),
+    ).rejects.toThrow();
+    expect(await rowOf(againKey)).toMatchObject({ status: 'PENDING', deliveredAt: null });
+    expect(await container.uow.read.eventLog.latestId()).toBe(beforeAgain);
+    expect(await container.uow.read.deliveries.findMeeting(bookingId)).toMatchObject({ zoomMeetingId: '8123' });
   });
 
   it('posts a ledger entry with its lines in one statement', async () => {

@@ -4,13 +4,9 @@ import type { EmailTemplate, Recipient } from '../domain/effects';
 import { formatMinor } from '../domain/money';
 import type { Mailer, MeetingGateway } from '../services/gateways';
 import { meetingCreateKey, meetingDeleteKey } from '../services/lifecycle/outbox-drafts';
-import type { OutboxRecord, Repositories, UnitOfWork } from '../services/ports';
+import type { DeliveryRecord, OutboxRecord, UnitOfWork } from '../services/ports';
 import { renderEmail } from './templates';
 
-/** What a delivery records once its effect happened, in the transaction that marks its row delivered. */
-export type Finish = (repos: Repositories) => Promise<void>;
-
-/** Waiting for another effect (the meeting) is not a failure: the worker looks again shortly. */
 /** The row waits for another to be delivered first; it is looked at again after `retryInMs`. */
 export class WaitFor extends Error {
   constructor(
@@ -40,7 +36,7 @@ export const messageIdFor = (key: string) => `<${key.replace(/[^A-Za-z0-9.:_-]/g
 export function createBookingDeliveries(deps: BookingDeliveryDeps) {
   const { uow, clock } = deps;
 
-  async function email(message: OutboxRecord): Promise<Finish | undefined> {
+  async function email(message: OutboxRecord): Promise<DeliveryRecord | undefined> {
     const payload = message.payload as {
       bookingId: number;
       template: EmailTemplate;
@@ -86,9 +82,10 @@ export function createBookingDeliveries(deps: BookingDeliveryDeps) {
       html: rendered.html,
       messageId: messageIdFor(message.key),
     });
-    // Recorded in the transaction that marks the row delivered: both, or neither.
-    return (repos) =>
-      repos.deliveries.recordEmail({
+    // Recorded with the row marked delivered: both, or neither.
+    return {
+      kind: 'email',
+      email: {
         outboxKey: message.key,
         bookingId: booking.id,
         template: payload.template,
@@ -97,7 +94,8 @@ export function createBookingDeliveries(deps: BookingDeliveryDeps) {
         subject: rendered.subject,
         messageId: sent,
         sentAt: clock.now(),
-      });
+      },
+    };
   }
 
   /**
@@ -106,7 +104,7 @@ export function createBookingDeliveries(deps: BookingDeliveryDeps) {
    * which waits for this row (deleteMeeting). Only when that deletion already ran is nothing made,
    * as a meeting made now would be left at Zoom.
    */
-  async function createMeeting(message: OutboxRecord): Promise<Finish | undefined> {
+  async function createMeeting(message: OutboxRecord): Promise<DeliveryRecord | undefined> {
     const bookingId = Number(message.payload['bookingId']);
     const context = await uow.read.deliveries.bookingContext(bookingId);
     if (!context || context.meeting) return undefined;
@@ -128,8 +126,9 @@ export function createBookingDeliveries(deps: BookingDeliveryDeps) {
         timezone: teacher.timezone,
         agenda: `LinguaFlex session. ${marker}`,
       }));
-    return (repos) =>
-      repos.deliveries.saveMeeting({
+    return {
+      kind: 'meeting',
+      meeting: {
         bookingId,
         zoomMeetingId: meeting.id,
         topic: `${gig.title} (${gig.language})`,
@@ -139,14 +138,15 @@ export function createBookingDeliveries(deps: BookingDeliveryDeps) {
         joinUrl: meeting.joinUrl,
         startUrl: meeting.startUrl,
         password: meeting.password,
-      });
+      },
+    };
   }
 
   /**
    * R52: a moved booking's meeting follows it in place (same id and join link), to the time the
    * booking has when this runs — so moves delivered late or out of order end at the latest time.
    */
-  async function updateMeeting(message: OutboxRecord): Promise<Finish | undefined> {
+  async function updateMeeting(message: OutboxRecord): Promise<DeliveryRecord | undefined> {
     const bookingId = Number(message.payload['bookingId']);
     const context = await uow.read.deliveries.bookingContext(bookingId);
     if (!context || !meetingWanted(context.booking)) return undefined;
@@ -166,7 +166,7 @@ export function createBookingDeliveries(deps: BookingDeliveryDeps) {
       minutes: booking.minutes,
       timezone: teacher.timezone,
     });
-    return (repos) => repos.deliveries.moveMeeting(bookingId, booking.startsAt, booking.minutes);
+    return { kind: 'meeting_moved', bookingId, startsAt: booking.startsAt, minutes: booking.minutes };
   }
 
   /**

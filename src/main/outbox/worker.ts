@@ -4,9 +4,9 @@ import { GatewayRefused, type Mailer, type MeetingGateway } from '../services/ga
 import { announce, logged } from '../services/context';
 import type { EventBus } from '../services/events';
 import type { IntentUseCases } from '../services/payments/intents';
-import type { OutboxRecord, UnitOfWork } from '../services/ports';
+import type { DeliveryRecord, OutboxRecord, UnitOfWork } from '../services/ports';
 import type { SubmitRefund } from '../services/refunds/submission';
-import { createBookingDeliveries, WaitFor, type Finish } from './booking-deliveries';
+import { createBookingDeliveries, WaitFor } from './booking-deliveries';
 import { createMoneyDeliveries } from './money-deliveries';
 
 const LEASE_MS = 60_000;
@@ -43,7 +43,7 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
   const { uow, clock, logger } = deps;
   const booking = createBookingDeliveries(deps);
   const money = createMoneyDeliveries(deps);
-  const handlers: Record<string, (message: OutboxRecord) => Promise<Finish | undefined> | Promise<void>> = {
+  const handlers: Record<string, (message: OutboxRecord) => Promise<DeliveryRecord | undefined> | Promise<void>> = {
     email: booking.email,
     'zoom.create_meeting': booking.createMeeting,
     'zoom.update_meeting': booking.updateMeeting,
@@ -65,17 +65,16 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
     try {
       const handler = handlers[message.kind];
       if (!handler) throw new GatewayRefused(`No handler for outbox messages of kind ${message.kind}`, 'unknown_kind');
-      const finish = await handler(message);
-      const bookingId = message.bookingId;
-      const rows = await uow.transaction(async (repos) => {
-        if (finish) await finish(repos);
-        await repos.outboxWork.markDelivered(message.id, clock.now());
-        return bookingId === null
-          ? []
-          : repos.eventLog.append([
-              logged({ type: 'booking.delivered', bookingId, kind: message.kind, at: clock.now() }),
-            ]);
-      });
+      const record = (await handler(message)) ?? undefined;
+      const { bookingId } = message;
+      const at = clock.now();
+      // What it did, the row delivered and the live update: one statement, no transaction around it.
+      const rows = await uow.read.outboxWork.settle(
+        message.id,
+        at,
+        record,
+        bookingId === null ? [] : [logged({ type: 'booking.delivered', bookingId, kind: message.kind, at })],
+      );
       announce(deps, rows);
     } catch (error) {
       const text = error instanceof Error ? error.message : String(error);
@@ -86,9 +85,7 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
       const waiting = error instanceof WaitFor;
       const giveUp = !waiting && (error instanceof GatewayRefused || message.attempts + 1 >= MAX_ATTEMPTS);
       const delay = waiting ? error.retryInMs : backoffMs(message.attempts);
-      await uow.transaction((repos) =>
-        repos.outboxWork.markFailed(message.id, text, new Date(now + delay), giveUp, !waiting),
-      );
+      await uow.read.outboxWork.markFailed(message.id, text, new Date(now + delay), giveUp, !waiting);
       if (!(error instanceof WaitFor))
         logger.warn(`Delivery of ${message.kind} ${message.key} failed (attempt ${message.attempts + 1}): ${text}`);
     }

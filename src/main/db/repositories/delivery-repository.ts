@@ -55,12 +55,6 @@ export class PrismaDeliveryRepository implements DeliveryStore {
   async findMeeting(bookingId: number): Promise<MeetingRecord | null> {
     return this.db.meeting.findUnique({ where: { bookingId } });
   }
-  async saveMeeting(meeting: Omit<MeetingRecord, 'createdAt' | 'deletedAt'>): Promise<void> {
-    await this.db.meeting.create({ data: meeting });
-  }
-  async moveMeeting(bookingId: number, startsAt: Date, minutes: number): Promise<void> {
-    await this.db.meeting.update({ where: { bookingId }, data: { startsAt, minutes } });
-  }
   async markMeetingDeleted(bookingId: number, at: Date): Promise<void> {
     await this.db.meeting.updateMany({ where: { bookingId, deletedAt: null }, data: { deletedAt: at } });
   }

@@ -6,12 +6,7 @@ import type { Db } from './prisma-types';
 
 /** The channel every host LISTENs on; a notification says "the event log has new rows". */
 export const EVENT_CHANNEL = 'linguaflex_events';
-const EVENT_LOG_LOCK = 7_211_001;
-
-const toRecord = (row: { id: number; type: string; payload: unknown; at: Date }): EventLogRecord => ({
-  ...row,
-  payload: row.payload as Record<string, unknown>,
-});
+export const EVENT_LOG_LOCK = 7_211_001;
 
 /**
  * Who appends to the log: this process alone (the embedded database), or hosts sharing PostgreSQL,
@@ -20,25 +15,42 @@ const toRecord = (row: { id: number; type: string; payload: unknown; at: Date })
 export type EventLogWriters = { shared: false } | { shared: true; host: string };
 
 /**
- * One round trip for a shared log: take the appenders' turn, insert the rows in order, notify. Ids
- * must become visible in order, or a reader that saw id 11 would skip 10 committing later, so
- * appenders take turns until they commit (the advisory lock is held to the end of the transaction);
- * the insert reads the lock's row, so the lock is taken before any id is drawn. The NOTIFY is
- * delivered when (and only if) the surrounding transaction commits.
+ * The log's insert as a CTE named `logged`, its rows from the JSON parameter `events`, in order. With
+ * `lock` (a shared log), appenders take turns: ids must become visible in order, or a reader that saw
+ * id 11 would skip 10 committing later, so the advisory lock is held to the end of the transaction;
+ * the insert reads the lock's row, so the lock is taken before any id is drawn.
  */
-const APPEND_SHARED = `
-WITH turn AS (SELECT pg_advisory_xact_lock($1::bigint) AS locked),
-rows AS (
+export const logInsert = (events: string, lock: string | null): string => `
+${lock === null ? '' : `turn AS (SELECT pg_advisory_xact_lock(${lock}::bigint) AS locked),`}
+logged AS (
   INSERT INTO "DomainEventLog" ("type", "payload", "at")
   SELECT e.type, e.payload, e.at
-  FROM turn, ROWS FROM (jsonb_to_recordset($2::jsonb) AS (type text, payload jsonb, at timestamp(3)))
+  FROM ${lock === null ? '' : 'turn, '}ROWS FROM (jsonb_to_recordset(${events}::jsonb) AS (type text, payload jsonb, at timestamp(3)))
     WITH ORDINALITY AS e(type, payload, at, ord)
   ORDER BY e.ord
   RETURNING "id", "type", "payload", "at"
-)
-SELECT rows."id", rows."type", rows."payload", rows."at"
-FROM rows, (SELECT pg_notify($3, $4)) AS notified
-ORDER BY rows."id"`;
+)`;
+
+/** Joined to the statement's result: delivered when (and only if) the surrounding transaction commits. */
+export const notifyOthers = (channel: string, host: string): string =>
+  `(SELECT pg_notify(${channel}, ${host})) AS notified`;
+
+/** One round trip for a shared log: take the appenders' turn, insert the rows in order, notify. */
+const APPEND_SHARED = `
+WITH ${logInsert('$2', '$1')}
+SELECT logged."id", logged."type", logged."payload", logged."at"
+FROM logged, ${notifyOthers('$3', '$4')}
+ORDER BY logged."id"`;
+
+/** Log rows as the services see them. */
+export const toLogRecord = (row: { id: number; type: string; payload: unknown; at: Date }): EventLogRecord => ({
+  ...row,
+  payload: row.payload as Record<string, unknown>,
+});
+
+/** Events as the log's JSON parameter. */
+export const logRows = (events: readonly { type: string; payload: Record<string, unknown>; at: Date }[]): string =>
+  JSON.stringify(events.map((event) => ({ type: event.type, payload: event.payload, at: utcTimestamp(event.at) })));
 
 export class PrismaEventLogRepository implements EventLogStore {
   constructor(
@@ -50,15 +62,14 @@ export class PrismaEventLogRepository implements EventLogStore {
   async append(events: readonly { type: string; payload: Record<string, unknown>; at: Date }[]) {
     if (events.length === 0) return [];
     if (this.writers.shared) {
-      const rows = events.map((event) => ({ type: event.type, payload: event.payload, at: utcTimestamp(event.at) }));
       const written = await this.db.$queryRawUnsafe<{ id: number; type: string; payload: unknown; at: Date }[]>(
         APPEND_SHARED,
         EVENT_LOG_LOCK,
-        JSON.stringify(rows),
+        logRows(events),
         EVENT_CHANNEL,
         this.writers.host,
       );
-      return written.map(toRecord);
+      return written.map(toLogRecord);
     }
     // The embedded database runs one transaction at a time, so its ids are in commit order already.
     const rows = await this.db.domainEventLog.createManyAndReturn({
@@ -68,7 +79,7 @@ export class PrismaEventLogRepository implements EventLogStore {
         at: event.at,
       })),
     });
-    return rows.map(toRecord);
+    return rows.map(toLogRecord);
   }
   async after(id: number, limit: number): Promise<EventLogRecord[]> {
     // Read after every commit on every host: straight through the driver when outside a transaction.
@@ -79,13 +90,13 @@ export class PrismaEventLogRepository implements EventLogStore {
           [id, limit],
           true,
         )
-      ).map(toRecord);
+      ).map(toLogRecord);
     const rows = await this.db.domainEventLog.findMany({
       where: { id: { gt: id } },
       orderBy: { id: 'asc' },
       take: limit,
     });
-    return rows.map(toRecord);
+    return rows.map(toLogRecord);
   }
   async latestId(): Promise<number> {
     return (await this.db.domainEventLog.aggregate({ _max: { id: true } }))._max.id ?? 0;

@@ -41,7 +41,7 @@ export function repositoriesFor(db: Db, read?: ReadQuery, writers: EventLogWrite
     mismatches: new PrismaMismatchRepository(db),
     stripeEvents: new PrismaStripeEventRepository(db),
     outbox: new PrismaOutboxRepository(db),
-    outboxWork: new PrismaOutboxWorkRepository(db),
+    outboxWork: new PrismaOutboxWorkRepository(db, writers),
     audit: new PrismaAuditRepository(db),
     settings: new PrismaSettingsRepository(db),
     reports: new PrismaReportRepository(db),

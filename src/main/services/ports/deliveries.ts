@@ -1,4 +1,5 @@
 import type { BookingRecord } from './bookings';
+import type { EventLogRecord } from './sessions';
 /** What the outbox delivers and what it delivered: rows, meetings, emails. */
 export interface OutboxDraft {
   key: string;
@@ -53,6 +54,12 @@ export interface SentEmailRecord {
   sentAt: Date;
 }
 
+/** What a delivery records once its effect happened: the email it sent, the meeting it made or moved. */
+export type DeliveryRecord =
+  | { kind: 'email'; email: SentEmailRecord }
+  | { kind: 'meeting'; meeting: Omit<MeetingRecord, 'createdAt' | 'deletedAt'> }
+  | { kind: 'meeting_moved'; bookingId: number; startsAt: Date; minutes: number };
+
 /** Outbox rows are written only from transition effects, in the transaction of the transition. */
 export interface OutboxStore {
   enqueue(messages: readonly OutboxDraft[]): Promise<void>;
@@ -64,7 +71,16 @@ export interface OutboxStore {
 export interface OutboxWorkStore {
   /** Claims up to `limit` due rows for `leaseMs` (so a second worker skips them). */
   claimDue(now: Date, leaseMs: number, limit: number): Promise<OutboxRecord[]>;
-  markDelivered(id: number, at: Date): Promise<void>;
+  /**
+   * One statement, so all of it or none: what the delivery did (`record`), its row marked delivered,
+   * and `events` appended to the log. Returns the logged rows, for announcing.
+   */
+  settle(
+    id: number,
+    at: Date,
+    record: DeliveryRecord | undefined,
+    events: readonly { type: string; payload: Record<string, unknown>; at: Date }[],
+  ): Promise<EventLogRecord[]>;
   /**
    * The row is tried again at `nextAttemptAt` (or given up). `countAttempt: false` for a row that only
    * waited for another (WaitFor): waiting is not failing, so it spends none of the row's attempts.
@@ -88,10 +104,7 @@ export interface DeliveryStore {
   /** The booking with its parties, gig and meeting, in one query. */
   bookingContext(bookingId: number): Promise<BookingContext | null>;
   findMeeting(bookingId: number): Promise<MeetingRecord | null>;
-  saveMeeting(meeting: Omit<MeetingRecord, 'createdAt' | 'deletedAt'>): Promise<void>;
   markMeetingDeleted(bookingId: number, at: Date): Promise<void>;
-  /** The meeting's recorded time after Zoom moved it (R52). */
-  moveMeeting(bookingId: number, startsAt: Date, minutes: number): Promise<void>;
   recordEmail(email: SentEmailRecord): Promise<void>;
   emails(bookingId: number): Promise<SentEmailRecord[]>;
 }
