@@ -162,6 +162,50 @@ describe.each(DB_KINDS)('raw multi-row writes on %s', (kind) => {
     expect(await container.uow.read.deliveries.findMeeting(bookingId)).toMatchObject({ zoomMeetingId: '8123' });
   });
 
+  it("writes a transaction's audit entries with its event-log rows, the rest at its commit, and none when it rolls back", async () => {
+    const entity = `AuditRaw-${kind}`;
+    const entry = (action: string, data?: Record<string, unknown>) => ({
+      actorStaffId: null,
+      actorRole: 'SYSTEM',
+      action,
+      entity,
+      entityId: '7',
+      ...(data ? { data } : {}),
+      at: new Date('2030-05-06T07:08:09.345Z'),
+    });
+    const entries = () => container.uow.read.audit.list({ entity, entityId: '7', limit: 50 });
+    const logged = await container.uow.transaction(async (repos) => {
+      await repos.audit.append(entry('first', { nested: { n: 1, s: 'é"\\' } }));
+      await repos.audit.append(entry('second'));
+      // A read of the log in the transaction sees what the transaction wrote.
+      expect((await repos.audit.list({ entity, entityId: '7', limit: 50 })).map((row) => row.action)).toEqual([
+        'second',
+        'first',
+      ]);
+      await repos.audit.append(entry('third'));
+      const rows = await repos.eventLog.append([{ type: 'test.audited', payload: { n: 1 }, at: new Date() }]);
+      await repos.audit.append(entry('after the log'));
+      return rows;
+    });
+    expect(logged).toHaveLength(1);
+    const written = await entries();
+    expect(written.map((row) => [row.action, row.data, row.at.toISOString()]).reverse()).toEqual([
+      ['first', { nested: { n: 1, s: 'é"\\' } }, '2030-05-06T07:08:09.345Z'],
+      ['second', {}, '2030-05-06T07:08:09.345Z'],
+      ['third', {}, '2030-05-06T07:08:09.345Z'],
+      ['after the log', {}, '2030-05-06T07:08:09.345Z'],
+    ]);
+    await expect(
+      container.uow.transaction(async (repos) => {
+        await repos.audit.append(entry('rolled back'));
+        await repos.eventLog.append([{ type: 'test.audited', payload: { n: 2 }, at: new Date() }]);
+        await repos.audit.append(entry('rolled back too'));
+        throw new Error('the use case failed');
+      }),
+    ).rejects.toThrow('the use case failed');
+    expect(await entries()).toHaveLength(4);
+  });
+
   it('posts a ledger entry with its lines in one statement', async () => {
     const at = new Date('2030-02-03T04:05:06.789Z');
     const id = await container.uow.transaction((repos) =>

@@ -1,5 +1,5 @@
 import type { AuditDraft, AuditQuery, AuditRecord, AuditStore } from '../../services/ports';
-import type { Prisma } from '../generated/client.ts';
+import { auditInsert, auditRows, type PendingAudit } from './pending-audit';
 import type { Db } from './prisma-types';
 
 /** Positional parameters for SQL built from optional filters. */
@@ -118,13 +118,17 @@ interface RawAuditRow {
 }
 
 export class PrismaAuditRepository implements AuditStore {
-  constructor(private readonly db: Db) {}
+  /** `pending`: in a transaction, entries are held to ride on its last write (pending-audit.ts). */
+  constructor(
+    private readonly db: Db,
+    private readonly pending?: PendingAudit,
+  ) {}
   async append(entry: AuditDraft): Promise<void> {
-    await this.db.auditLog.create({
-      data: { ...entry, data: (entry.data ?? {}) as Prisma.InputJsonObject },
-    });
+    if (this.pending) this.pending.add(entry);
+    else await this.db.$executeRawUnsafe(auditInsert('$1'), auditRows([entry]));
   }
   async list(query: AuditQuery): Promise<AuditRecord[]> {
+    await this.pending?.flush(this.db);
     const { text, values } = auditListSql(query);
     const rows = await this.db.$queryRawUnsafe<RawAuditRow[]>(text, ...values);
     return rows.map((row) => ({
@@ -142,6 +146,7 @@ export class PrismaAuditRepository implements AuditStore {
     }));
   }
   async actors(entities?: readonly string[]): Promise<{ id: number; name: string; role: string }[]> {
+    await this.pending?.flush(this.db);
     const rows = await this.db.staff.findMany({
       select: { id: true, name: true, role: true },
       orderBy: { name: 'asc' },

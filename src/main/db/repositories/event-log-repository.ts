@@ -1,7 +1,7 @@
 import type { EventLogRecord, EventLogStore } from '../../services/ports';
-import type { Prisma } from '../generated/client.ts';
 import type { ReadQuery } from '../database';
 import { utcTimestamp } from './json-rows';
+import { auditInsert, type PendingAudit } from './pending-audit';
 import type { Db } from './prisma-types';
 
 /** The channel every host LISTENs on; a notification says "the event log has new rows". */
@@ -35,15 +35,26 @@ logged AS (
 export const notifyOthers = (channel: string, host: string): string =>
   `(SELECT pg_notify(${channel}, ${host})) AS notified`;
 
-/** One round trip for a shared log: take the appenders' turn, insert the rows in order, notify. */
+/**
+ * One round trip: the transaction's held audit entries ($1, pending-audit.ts), then the log's rows
+ * ($2). A shared log also takes the appenders' turn ($3) and notifies the other hosts ($4, $5).
+ */
 const APPEND_SHARED = `
-WITH ${logInsert('$2', '$1')}
+WITH audited AS (${auditInsert('$1')}),${logInsert('$2', '$3')}
 SELECT logged."id", logged."type", logged."payload", logged."at"
-FROM logged, ${notifyOthers('$3', '$4')}
+FROM logged, ${notifyOthers('$4', '$5')}
+ORDER BY logged."id"`;
+/** The embedded database runs one transaction at a time, so its ids are in commit order already. */
+const APPEND_ALONE = `
+WITH audited AS (${auditInsert('$1')}),${logInsert('$2', null)}
+SELECT logged."id", logged."type", logged."payload", logged."at"
+FROM logged
 ORDER BY logged."id"`;
 
+type LogRow = { id: number; type: string; payload: unknown; at: Date };
+
 /** Log rows as the services see them. */
-export const toLogRecord = (row: { id: number; type: string; payload: unknown; at: Date }): EventLogRecord => ({
+export const toLogRecord = (row: LogRow): EventLogRecord => ({
   ...row,
   payload: row.payload as Record<string, unknown>,
 });
@@ -53,33 +64,29 @@ export const logRows = (events: readonly { type: string; payload: Record<string,
   JSON.stringify(events.map((event) => ({ type: event.type, payload: event.payload, at: utcTimestamp(event.at) })));
 
 export class PrismaEventLogRepository implements EventLogStore {
+  /** `audit`: in a transaction, its held audit entries, which the log's statement writes too. */
   constructor(
     private readonly db: Db,
     private readonly writers: EventLogWriters,
     private readonly read?: ReadQuery,
+    private readonly audit?: PendingAudit,
   ) {}
 
   async append(events: readonly { type: string; payload: Record<string, unknown>; at: Date }[]) {
+    // Nothing to log: held audit entries wait for the commit (the unit of work writes them).
     if (events.length === 0) return [];
-    if (this.writers.shared) {
-      const written = await this.db.$queryRawUnsafe<{ id: number; type: string; payload: unknown; at: Date }[]>(
-        APPEND_SHARED,
-        EVENT_LOG_LOCK,
-        logRows(events),
-        EVENT_CHANNEL,
-        this.writers.host,
-      );
-      return written.map(toLogRecord);
-    }
-    // The embedded database runs one transaction at a time, so its ids are in commit order already.
-    const rows = await this.db.domainEventLog.createManyAndReturn({
-      data: events.map((event) => ({
-        type: event.type,
-        payload: event.payload as Prisma.InputJsonObject,
-        at: event.at,
-      })),
-    });
-    return rows.map(toLogRecord);
+    const audit = this.audit?.take() ?? '[]';
+    const written = await (this.writers.shared
+      ? this.db.$queryRawUnsafe<LogRow[]>(
+          APPEND_SHARED,
+          audit,
+          logRows(events),
+          EVENT_LOG_LOCK,
+          EVENT_CHANNEL,
+          this.writers.host,
+        )
+      : this.db.$queryRawUnsafe<LogRow[]>(APPEND_ALONE, audit, logRows(events)));
+    return written.map(toLogRecord);
   }
   async after(id: number, limit: number): Promise<EventLogRecord[]> {
     // Read after every commit on every host: straight through the driver when outside a transaction.

@@ -11,6 +11,7 @@ import { PrismaOutboxRepository, PrismaOutboxWorkRepository } from './outbox-rep
 import { PrismaPaymentRepository } from './payment-repository';
 import { PrismaPayoutRepository } from './payout-repository';
 import { PrismaPeopleRepository } from './people-repository';
+import { PendingAudit } from './pending-audit';
 import type { Db } from './prisma-types';
 import { PrismaRefundRepository } from './refund-repository';
 import { PrismaReportRepository } from './report-repository';
@@ -29,7 +30,12 @@ const UNNAMED_SHARED: EventLogWriters = { shared: true, host: '' };
  * several hosts write to this database (PostgreSQL), so the event log orders its writers and
  * notifies the others; the embedded database has one writer.
  */
-export function repositoriesFor(db: Db, read?: ReadQuery, writers: EventLogWriters = UNNAMED_SHARED): Repositories {
+export function repositoriesFor(
+  db: Db,
+  read?: ReadQuery,
+  writers: EventLogWriters = UNNAMED_SHARED,
+  audit?: PendingAudit,
+): Repositories {
   return {
     staff: new PrismaStaffRepository(db),
     people: new PrismaPeopleRepository(db),
@@ -42,11 +48,11 @@ export function repositoriesFor(db: Db, read?: ReadQuery, writers: EventLogWrite
     stripeEvents: new PrismaStripeEventRepository(db),
     outbox: new PrismaOutboxRepository(db),
     outboxWork: new PrismaOutboxWorkRepository(db, writers),
-    audit: new PrismaAuditRepository(db),
+    audit: new PrismaAuditRepository(db, audit),
     settings: new PrismaSettingsRepository(db),
     reports: new PrismaReportRepository(db),
     sessions: new PrismaSessionRepository(db, read),
-    eventLog: new PrismaEventLogRepository(db, writers, read),
+    eventLog: new PrismaEventLogRepository(db, writers, read, audit),
     ledger: new PrismaLedgerRepository(db),
     payouts: new PrismaPayoutRepository(db),
   };
@@ -61,10 +67,16 @@ export function prismaUnitOfWork(
     read: repositoriesFor(prisma, read, writers),
     transaction: (work) =>
       raceAsConflict(() =>
-        prisma.$transaction((tx) => work(repositoriesFor(tx, undefined, writers)), {
-          maxWait: 10_000,
-          timeout: 30_000,
-        }),
+        prisma.$transaction(
+          async (tx) => {
+            // Audit entries ride on the event log's statement; any logged after it are written here.
+            const audit = new PendingAudit();
+            const value = await work(repositoriesFor(tx, undefined, writers, audit));
+            await audit.flush(tx);
+            return value;
+          },
+          { maxWait: 10_000, timeout: 30_000 },
+        ),
       ),
   };
 }
