@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock, type Container } from '../../src/main/container';
+import { buildScenario } from '../factories/scenario';
 import { DB_KINDS, openTestContainer } from '../support/test-db';
 
 /**
@@ -204,6 +205,282 @@ describe.each(DB_KINDS)('raw multi-row writes on %s', (kind) => {
       }),
     ).rejects.toThrow('the use case failed');
     expect(await entries()).toHaveLength(4);
+  });
+
+  it("writes a booking and each of its transitions with the transition's record in one statement, or nothing", async () => {
+    const s = await buildScenario(container, {
+      teachers: { ana: { gigs: { es: { rate: 4000 } } } },
+      students: { bob: {} },
+    });
+    const at = new Date('2030-06-07T08:09:10.111Z');
+    const startsAt = new Date('2030-07-01T10:00:00.000Z');
+    const endsAt = new Date('2030-07-01T11:00:00.000Z');
+    const record = {
+      actorKind: 'STUDENT' as const,
+      actorId: s.students.bob.id,
+      actorRole: 'student',
+      reason: null,
+      at,
+    };
+    const created = await container.uow.transaction((repos) =>
+      repos.bookings.insert(
+        {
+          studentId: s.students.bob.id,
+          teacherId: s.teachers.ana.id,
+          gigId: s.teachers.ana.gigs.es.id,
+          startsAt,
+          endsAt,
+          minutes: 60,
+          status: 'PENDING',
+          paymentStatus: 'UNPAID',
+          notes: 'Bring the “workbook”',
+          currency: 'USD',
+          hourlyRateMinor: 4000,
+          baseMinor: 4000,
+          feeMinor: 400,
+          totalMinor: 4400,
+          teacherMinor: 4000,
+          platformMinor: 400,
+          feeRateBps: 1000,
+          minimumFeeMinor: 100,
+          createdAt: at,
+        },
+        {
+          ...record,
+          action: 'create',
+          fromStatus: null,
+          toStatus: 'PENDING',
+          fromPaymentStatus: null,
+          toPaymentStatus: 'UNPAID',
+        },
+      ),
+    );
+    const id = created.booking.id;
+    expect(created.booking).toMatchObject({
+      startsAt,
+      endsAt,
+      notes: 'Bring the “workbook”',
+      status: 'PENDING',
+      paymentStatus: 'UNPAID',
+      totalMinor: 4400,
+      version: 1,
+      rescheduleCount: 0,
+      cancelReason: null,
+      createdAt: at,
+      updatedAt: at,
+    });
+    expect(await container.uow.read.bookings.findById(id)).toEqual(created.booking);
+
+    // Moved: the new times and one more move; the record carries both starts.
+    const to = new Date('2030-07-02T12:00:00.000Z');
+    const later = new Date('2030-06-08T00:00:00.000Z');
+    const moved = await container.uow.transaction((repos) =>
+      repos.bookings.applyTransition(
+        id,
+        1,
+        { status: 'CONFIRMED', paymentStatus: 'UNPAID' },
+        { updatedAt: later, moveTo: { startsAt: to, endsAt: new Date(to.getTime() + 3_600_000) } },
+        {
+          ...record,
+          action: 'reschedule',
+          fromStatus: 'PENDING',
+          toStatus: 'CONFIRMED',
+          fromPaymentStatus: 'UNPAID',
+          toPaymentStatus: 'UNPAID',
+          fromStartsAt: startsAt,
+          toStartsAt: to,
+          at: later,
+        },
+      ),
+    );
+    expect(moved?.booking).toMatchObject({
+      status: 'CONFIRMED',
+      version: 2,
+      startsAt: to,
+      rescheduleCount: 1,
+      updatedAt: later,
+    });
+    expect(moved?.booking.cancelReason).toBeNull();
+    // Cancelled with a reason; the times stay.
+    const cancelled = await container.uow.transaction((repos) =>
+      repos.bookings.applyTransition(
+        id,
+        2,
+        { status: 'CANCELLED', paymentStatus: 'UNPAID' },
+        { updatedAt: later, cancelReason: 'Ill' },
+        {
+          ...record,
+          action: 'cancel',
+          fromStatus: 'CONFIRMED',
+          toStatus: 'CANCELLED',
+          fromPaymentStatus: 'UNPAID',
+          toPaymentStatus: 'UNPAID',
+          reason: 'Ill',
+        },
+      ),
+    );
+    expect(cancelled?.booking).toMatchObject({
+      status: 'CANCELLED',
+      version: 3,
+      startsAt: to,
+      rescheduleCount: 1,
+      cancelReason: 'Ill',
+    });
+    // A stale version writes nothing: neither the booking nor a record.
+    const stale = await container.uow.transaction((repos) =>
+      repos.bookings.applyTransition(
+        id,
+        2,
+        { status: 'COMPLETED', paymentStatus: 'UNPAID' },
+        { updatedAt: later },
+        {
+          ...record,
+          action: 'complete',
+          fromStatus: 'CONFIRMED',
+          toStatus: 'COMPLETED',
+          fromPaymentStatus: 'UNPAID',
+          toPaymentStatus: 'UNPAID',
+        },
+      ),
+    );
+    expect(stale).toBeNull();
+    expect(await container.uow.read.bookings.findById(id)).toEqual(cancelled?.booking);
+    const transitions = await container.uow.read.bookings.transitions(id);
+    expect(transitions.map((row) => row.id)).toEqual([
+      created.transitionId,
+      moved?.transitionId,
+      cancelled?.transitionId,
+    ]);
+    expect(
+      transitions.map((row) => [
+        row.action,
+        row.fromStatus,
+        row.toStatus,
+        row.actorKind,
+        row.actorId,
+        row.reason,
+        row.fromStartsAt,
+        row.toStartsAt,
+        row.at,
+      ]),
+    ).toEqual([
+      ['create', null, 'PENDING', 'STUDENT', s.students.bob.id, null, null, null, at],
+      ['reschedule', 'PENDING', 'CONFIRMED', 'STUDENT', s.students.bob.id, null, startsAt, to, later],
+      ['cancel', 'CONFIRMED', 'CANCELLED', 'STUDENT', s.students.bob.id, 'Ill', null, null, at],
+    ]);
+  });
+
+  it("writes a payment and its transitions with the transition's record in one statement; fields left out keep their value", async () => {
+    const s = await buildScenario(container, {
+      teachers: { ana: { gigs: { es: { rate: 4000 } } } },
+      students: { bob: {} },
+      bookings: { a: { student: 'bob', gig: 'ana.es' } },
+    });
+    const bookingId = s.bookings.a.id;
+    const at = new Date('2030-08-09T10:11:12.131Z');
+    const record = { bookingId, actorKind: 'SYSTEM' as const, actorId: null, actorRole: 'system', reason: null, at };
+    const payment = await container.uow.transaction((repos) =>
+      repos.payments.insert(
+        {
+          bookingId,
+          amountMinor: 4400,
+          currency: 'USD',
+          idempotencyKey: `raw-${kind}-pay`,
+          status: 'PENDING',
+          createdAt: at,
+        },
+        { ...record, action: 'create', fromState: null, toState: 'PENDING', data: null },
+      ),
+    );
+    expect(payment).toMatchObject({
+      bookingId,
+      amountMinor: 4400,
+      status: 'PENDING',
+      refundedMinor: 0,
+      intentAttempt: 1,
+      stripePaymentIntentId: null,
+      version: 1,
+      createdAt: at,
+      updatedAt: at,
+    });
+    const later = new Date('2030-08-10T00:00:00.000Z');
+    const facts = {
+      stripePaymentIntentId: `pi_raw_${kind}`,
+      stripeStatus: 'requires_action',
+      lastError: 'card declined',
+    };
+    const waiting = await container.uow.transaction((repos) =>
+      repos.payments.applyTransition(
+        payment.id,
+        1,
+        'PENDING',
+        { ...facts, intentSentAt: at, updatedAt: later },
+        {
+          ...record,
+          action: 'requires_action',
+          fromState: 'PENDING',
+          toState: 'PENDING',
+          data: { step: 'auth', n: 1, until: later },
+        },
+      ),
+    );
+    expect(waiting).toMatchObject({
+      ...facts,
+      intentSentAt: at,
+      version: 2,
+      updatedAt: later,
+      idempotencyKey: `raw-${kind}-pay`,
+    });
+    // Explicit nulls clear; fields left out keep their value.
+    const paid = await container.uow.transaction((repos) =>
+      repos.payments.applyTransition(
+        payment.id,
+        2,
+        'PAID',
+        {
+          stripeStatus: 'succeeded',
+          stripeChargeId: 'ch_1',
+          lastError: null,
+          paidAt: later,
+          refundedMinor: 0,
+          updatedAt: later,
+        },
+        { ...record, action: 'succeed', fromState: 'PENDING', toState: 'PAID', data: null },
+      ),
+    );
+    expect(paid).toMatchObject({
+      status: 'PAID',
+      stripePaymentIntentId: `pi_raw_${kind}`,
+      stripeStatus: 'succeeded',
+      stripeChargeId: 'ch_1',
+      lastError: null,
+      paidAt: later,
+      intentSentAt: at,
+      version: 3,
+    });
+    const stale = await container.uow.transaction((repos) =>
+      repos.payments.applyTransition(
+        payment.id,
+        2,
+        'FAILED',
+        { updatedAt: later },
+        {
+          ...record,
+          action: 'fail',
+          fromState: 'PENDING',
+          toState: 'FAILED',
+          data: null,
+        },
+      ),
+    );
+    expect(stale).toBeNull();
+    expect(await container.uow.read.payments.findById(payment.id)).toEqual(paid);
+    const records = await container.uow.read.transitions.forAggregate('payment', payment.id);
+    expect(records.map((row) => [row.action, row.fromState, row.toState, row.bookingId, row.data, row.at])).toEqual([
+      ['create', null, 'PENDING', bookingId, null, at],
+      ['requires_action', 'PENDING', 'PENDING', bookingId, { step: 'auth', n: 1, until: later.toISOString() }, at],
+      ['succeed', 'PENDING', 'PAID', bookingId, null, at],
+    ]);
   });
 
   it('posts a ledger entry with its lines in one statement', async () => {

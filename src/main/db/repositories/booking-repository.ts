@@ -1,5 +1,5 @@
 import type { CurrencyCode } from '../../domain/money';
-import { queueOf, type BookingQueue, type BookingState } from '../../domain/states';
+import type { BookingQueue, BookingState } from '../../domain/states';
 import type {
   BookingPartyRow,
   PartyBookingQuery,
@@ -16,6 +16,7 @@ import type {
 } from '../../services/ports';
 import { Prisma, type Booking, type BookingTransition, type RescheduleRequest } from '../generated/client.ts';
 import type { ReadQuery } from '../database';
+import { applyBookingTransition, insertBooking } from './booking-writes';
 import { columnList } from './columns';
 import type { Db } from './prisma-types';
 
@@ -277,47 +278,18 @@ export class PrismaBookingRepository implements BookingStore {
     return row ? toBookingRecord(row) : null;
   }
 
-  async insert(
-    booking: NewBooking,
-    transition: NewTransition,
-  ): Promise<{ booking: BookingRecord; transitionId: number }> {
-    // Two INSERT … RETURNING: a nested create with an include costs two more reads (flow step "book").
-    const row = await this.db.booking.create({ data: { ...booking, queue: queueOf(booking) } });
-    const written = await this.db.bookingTransition.create({
-      data: { ...transition, bookingId: row.id },
-      select: { id: true },
-    });
-    return { booking: toBookingRecord(row), transitionId: written.id };
+  insert(booking: NewBooking, transition: NewTransition): Promise<{ booking: BookingRecord; transitionId: number }> {
+    return insertBooking(this.db, booking, transition, toBookingRecord);
   }
 
-  async applyTransition(
+  applyTransition(
     id: number,
     expectedVersion: number,
     to: BookingState,
     changes: { cancelReason?: string | null; moveTo?: { startsAt: Date; endsAt: Date }; updatedAt: Date },
     transition: NewTransition,
   ): Promise<{ booking: BookingRecord; transitionId: number } | null> {
-    // The changed row comes back from the UPDATE itself (RETURNING) rather than from a read after it.
-    const [updated] = await this.db.booking.updateManyAndReturn({
-      where: { id, version: expectedVersion },
-      data: {
-        status: to.status,
-        paymentStatus: to.paymentStatus,
-        queue: queueOf(to),
-        version: { increment: 1 },
-        updatedAt: changes.updatedAt,
-        ...(changes.cancelReason !== undefined ? { cancelReason: changes.cancelReason } : {}),
-        ...(changes.moveTo
-          ? { startsAt: changes.moveTo.startsAt, endsAt: changes.moveTo.endsAt, rescheduleCount: { increment: 1 } }
-          : {}),
-      },
-    });
-    if (!updated) return null;
-    const written = await this.db.bookingTransition.create({
-      data: { ...transition, bookingId: id },
-      select: { id: true },
-    });
-    return { booking: toBookingRecord(updated), transitionId: written.id };
+    return applyBookingTransition(this.db, id, expectedVersion, to, changes, transition, toBookingRecord);
   }
 
   async hasTeacherOverlap(teacherId: number, startsAt: Date, endsAt: Date, exceptBookingId?: number): Promise<boolean> {

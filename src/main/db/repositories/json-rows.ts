@@ -6,3 +6,24 @@
 
 /** A `timestamp(3)` value as JSON: UTC without a zone, as Prisma stores them. */
 export const utcTimestamp = (date: Date): string => date.toISOString().replace('Z', '');
+
+/**
+ * A row as a JSON parameter: its own time fields as `utcTimestamp`s (absent optional fields become
+ * NULL); times nested in a JSON column's value stay as JSON writes them, as Prisma stored them.
+ */
+export const jsonRow = (row: object): string =>
+  JSON.stringify(
+    Object.fromEntries(
+      Object.entries(row).map(([key, value]) => [key, value instanceof Date ? utcTimestamp(value) : value]),
+    ),
+  );
+
+/** Quoted column names, optionally qualified: `"a", "b"` or `t."a", t."b"`. */
+export const quotedColumns = (names: readonly string[], alias?: string): string =>
+  names.map((name) => `${alias ? `${alias}.` : ''}"${name}"`).join(', ');
+
+/** `jsonb_to_record(set)`'s column definitions from { column: SQL type }. */
+export const columnDefinitions = (columns: Readonly<Record<string, string>>): string =>
+  Object.entries(columns)
+    .map(([name, type]) => `"${name}" ${type}`)
+    .join(', ');

@@ -15,7 +15,7 @@ import type { PaymentStatus } from '../../domain/states';
 import { Prisma, type Payment } from '../generated/client.ts';
 import { columnList } from './columns';
 import type { Db } from './prisma-types';
-import { appendLifecycleTransition } from './transition-log-repository';
+import { applyPaymentTransition, insertPayment } from './payment-writes';
 
 /** What a Payments search matches: the people by name or email, an id, or a Stripe intent id. */
 function paymentSearch(text: string): Prisma.PaymentWhereInput[] {
@@ -92,9 +92,7 @@ export class PrismaPaymentRepository implements PaymentStore {
     },
     transition: NewLifecycleTransition,
   ): Promise<PaymentRecord> {
-    const row = await this.db.payment.create({ data: input });
-    await appendLifecycleTransition(this.db, 'payment', row.id, transition);
-    return toPayment(row);
+    return toPayment(await insertPayment(this.db, input, transition));
   }
   async applyTransition(
     id: number,
@@ -104,13 +102,8 @@ export class PrismaPaymentRepository implements PaymentStore {
     transition: NewLifecycleTransition,
   ): Promise<PaymentRecord | null> {
     // The changed row comes back from the UPDATE itself (RETURNING) rather than from a read after it.
-    const [updated] = await this.db.payment.updateManyAndReturn({
-      where: { id, version: expectedVersion },
-      data: { ...changes, status: to, version: { increment: 1 } },
-    });
-    if (!updated) return null;
-    await appendLifecycleTransition(this.db, 'payment', id, transition);
-    return toPayment(updated);
+    const updated = await applyPaymentTransition(this.db, id, expectedVersion, to, changes, transition);
+    return updated ? toPayment(updated) : null;
   }
   async recordStripeFacts(id: number, facts: PaymentStripeFacts, at: Date): Promise<PaymentRecord> {
     return toPayment(await this.db.payment.update({ where: { id }, data: { ...facts, updatedAt: at } }));

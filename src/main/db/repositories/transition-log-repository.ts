@@ -5,6 +5,7 @@ import type {
   TransitionLogStore,
 } from '../../services/ports';
 import type { LifecycleTransition, Prisma } from '../generated/client.ts';
+import { columnDefinitions, quotedColumns } from './json-rows';
 import type { Db } from './prisma-types';
 
 const toRecord = (row: LifecycleTransition): LifecycleTransitionRecord => ({
@@ -22,6 +23,31 @@ const toRecord = (row: LifecycleTransition): LifecycleTransitionRecord => ({
   data: (row.data as Record<string, unknown> | null) ?? null,
   at: row.at,
 });
+
+const NEW_LIFECYCLE: Record<keyof NewLifecycleTransition, string> = {
+  bookingId: 'integer',
+  action: 'text',
+  fromState: 'text',
+  toState: 'text',
+  actorKind: '"ActorKind"',
+  actorId: 'integer',
+  actorRole: 'text',
+  reason: 'text',
+  data: 'jsonb',
+  at: 'timestamp(3)',
+};
+
+/**
+ * A CTE `recorded` for the statement that writes the aggregate's row (CTE `written`, one row with its
+ * id): the transition record from the JSON parameter `param` (jsonRow). It reads `written`, so it is
+ * written exactly when the aggregate's write matched.
+ */
+export const recordedLifecycle = (aggregate: AggregateName, param: string): string => `recorded AS (
+  INSERT INTO "LifecycleTransition" ("aggregate", "aggregateId", ${quotedColumns(Object.keys(NEW_LIFECYCLE))})
+  SELECT '${aggregate}', written."id", ${quotedColumns(Object.keys(NEW_LIFECYCLE), 't')}
+  FROM written, jsonb_to_record(${param}::jsonb) AS t(${columnDefinitions(NEW_LIFECYCLE)})
+  RETURNING "id"
+)`;
 
 /** Appends one transition record; called only by the repositories' versioned transition writes. */
 export async function appendLifecycleTransition(
