@@ -1,5 +1,7 @@
 import type { BookingContext, DeliveryStore, MeetingRecord, SentEmailRecord } from '../../services/ports';
-import type { Booking } from '../generated/client.ts';
+import type { ReadQuery } from '../database';
+import { Prisma, type Booking } from '../generated/client.ts';
+import { columnList } from './columns';
 import { toBookingRecord } from './booking-repository';
 import { utcTimestamp } from './json-rows';
 import type { Db } from './prisma-types';
@@ -27,21 +29,31 @@ type ContextRow = Booking & {
   meeting_deleted_at: Date | null;
 };
 
+/** The booking with its parties, gig and meeting; columns by name, as it runs prepared (columns.ts). */
+const CONTEXT_SQL = `
+SELECT ${columnList(Prisma.BookingScalarFieldEnum, 'b')},
+       s.name AS student_name, s.email AS student_email, s.timezone AS student_timezone,
+       t.name AS teacher_name, t.email AS teacher_email, t.timezone AS teacher_timezone,
+       g.title AS gig_title, g.language AS gig_language,
+       m."joinUrl" AS meeting_join_url, m."deletedAt" AS meeting_deleted_at
+FROM "Booking" b
+JOIN "Student" s ON s.id = b."studentId"
+JOIN "Teacher" t ON t.id = b."teacherId"
+JOIN "Gig" g ON g.id = b."gigId"
+LEFT JOIN "Meeting" m ON m."bookingId" = b.id
+WHERE b.id = $1::int`;
+
 /** What the outbox delivered: each booking's Zoom meeting and the emails sent about it. */
 export class PrismaDeliveryRepository implements DeliveryStore {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly read?: ReadQuery,
+  ) {}
   async bookingContext(bookingId: number): Promise<BookingContext | null> {
-    const [row] = await this.db.$queryRaw<ContextRow[]>`
-      SELECT b.*, s.name AS student_name, s.email AS student_email, s.timezone AS student_timezone,
-             t.name AS teacher_name, t.email AS teacher_email, t.timezone AS teacher_timezone,
-             g.title AS gig_title, g.language AS gig_language,
-             m."joinUrl" AS meeting_join_url, m."deletedAt" AS meeting_deleted_at
-      FROM "Booking" b
-      JOIN "Student" s ON s.id = b."studentId"
-      JOIN "Teacher" t ON t.id = b."teacherId"
-      JOIN "Gig" g ON g.id = b."gigId"
-      LEFT JOIN "Meeting" m ON m."bookingId" = b.id
-      WHERE b.id = ${bookingId}`;
+    // Read by the outbox before every delivery: straight through the driver when outside a transaction.
+    const [row] = this.read
+      ? await this.read<ContextRow>(CONTEXT_SQL, [bookingId], true)
+      : await this.db.$queryRawUnsafe<ContextRow[]>(CONTEXT_SQL, bookingId);
     if (!row) return null;
     return {
       booking: toBookingRecord(row),

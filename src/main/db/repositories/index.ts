@@ -43,7 +43,7 @@ export function repositoriesFor(
     payments: new PrismaPaymentRepository(db),
     refunds: new PrismaRefundRepository(db),
     transitions: new PrismaTransitionLogRepository(db),
-    deliveries: new PrismaDeliveryRepository(db),
+    deliveries: new PrismaDeliveryRepository(db, read),
     mismatches: new PrismaMismatchRepository(db),
     stripeEvents: new PrismaStripeEventRepository(db),
     outbox: new PrismaOutboxRepository(db),
