@@ -1,8 +1,7 @@
 import { queueOf, type BookingState } from '../../domain/states';
 import type { BookingRecord, NewBooking, NewTransition } from '../../services/ports';
 import { Prisma, type Booking } from '../generated/client.ts';
-import { columnList } from './columns';
-import { columnDefinitions, jsonRow, quotedColumns, utcTimestamp } from './json-rows';
+import { columnDefinitions, insertedFromJson, jsonRow, quotedColumns, utcTimestamp } from './json-rows';
 import type { Db } from './prisma-types';
 
 /**
@@ -62,16 +61,11 @@ const RECORDED = (param: string) => `recorded AS (
   RETURNING "id"
 )`;
 
-const RESULT = `SELECT ${columnList(Prisma.BookingScalarFieldEnum, 'written')}, recorded."id" AS "transitionId"
+const RESULT = `SELECT ${quotedColumns(BOOKING_FIELDS, 'written')}, recorded."id" AS "transitionId"
 FROM written, recorded`;
 
 const INSERT = `
-WITH written AS (
-  INSERT INTO "Booking" (${quotedColumns(Object.keys(NEW_BOOKING))}, "updatedAt")
-  SELECT ${quotedColumns(Object.keys(NEW_BOOKING), 'b')}, b."createdAt"
-  FROM jsonb_to_record($1::jsonb) AS b(${columnDefinitions(NEW_BOOKING)})
-  RETURNING ${quotedColumns(BOOKING_FIELDS)}
-),
+WITH ${insertedFromJson('Booking', NEW_BOOKING, BOOKING_FIELDS)},
 ${RECORDED('$2')}
 ${RESULT}`;
 

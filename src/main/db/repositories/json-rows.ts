@@ -27,3 +27,19 @@ export const columnDefinitions = (columns: Readonly<Record<string, string>>): st
   Object.entries(columns)
     .map(([name, type]) => `"${name}" ${type}`)
     .join(', ');
+
+/**
+ * CTE `written`: a new row of `table` from the JSON parameter `param` (jsonRow of an object with
+ * `columns`), its `createdAt` also its first `updatedAt`, returning `returning`.
+ */
+export const insertedFromJson = (
+  table: string,
+  columns: Readonly<Record<string, string>>,
+  returning: readonly string[],
+  param = '$1',
+): string => `written AS (
+  INSERT INTO "${table}" (${quotedColumns(Object.keys(columns))}, "updatedAt")
+  SELECT ${quotedColumns(Object.keys(columns), 'n')}, n."createdAt"
+  FROM jsonb_to_record(${param}::jsonb) AS n(${columnDefinitions(columns)})
+  RETURNING ${quotedColumns(returning)}
+)`;

@@ -1,5 +1,6 @@
 import type {
   NewLifecycleTransition,
+  NewPayment,
   PaymentAttemptRecord,
   PaymentListQuery,
   PartyPaymentRow,
@@ -81,17 +82,7 @@ export class PrismaPaymentRepository implements PaymentStore {
   async forBooking(bookingId: number): Promise<PaymentRecord[]> {
     return (await this.db.payment.findMany({ where: { bookingId }, orderBy: { id: 'asc' } })).map(toPayment);
   }
-  async insert(
-    input: {
-      bookingId: number;
-      amountMinor: number;
-      currency: string;
-      idempotencyKey: string;
-      status: PaymentStatus;
-      createdAt: Date;
-    },
-    transition: NewLifecycleTransition,
-  ): Promise<PaymentRecord> {
+  async insert(input: NewPayment, transition: NewLifecycleTransition): Promise<PaymentRecord> {
     return toPayment(await insertPayment(this.db, input, transition));
   }
   async applyTransition(

@@ -1,7 +1,7 @@
 import type { PaymentStatus } from '../../domain/states';
-import type { NewLifecycleTransition, PaymentTransitionChanges } from '../../services/ports';
+import type { NewLifecycleTransition, NewPayment, PaymentTransitionChanges } from '../../services/ports';
 import { Prisma, type Payment } from '../generated/client.ts';
-import { columnDefinitions, jsonRow, quotedColumns } from './json-rows';
+import { insertedFromJson, jsonRow, quotedColumns } from './json-rows';
 import type { Db } from './prisma-types';
 import { recordedLifecycle } from './transition-log-repository';
 
@@ -9,15 +9,6 @@ import { recordedLifecycle } from './transition-log-repository';
  * A payment's writes with their transition record, one statement each (it was two statements and
  * two Prisma calls, three times per seed flow); see recordedLifecycle.
  */
-
-export interface NewPayment {
-  bookingId: number;
-  amountMinor: number;
-  currency: string;
-  idempotencyKey: string;
-  status: PaymentStatus;
-  createdAt: Date;
-}
 
 const NEW_PAYMENT: Record<keyof NewPayment, string> = {
   bookingId: 'integer',
@@ -45,12 +36,7 @@ const PAYMENT_FIELDS = Object.values(Prisma.PaymentScalarFieldEnum);
 const RESULT = `SELECT ${quotedColumns(PAYMENT_FIELDS, 'written')} FROM written, recorded`;
 
 const INSERT = `
-WITH written AS (
-  INSERT INTO "Payment" (${quotedColumns(Object.keys(NEW_PAYMENT))}, "updatedAt")
-  SELECT ${quotedColumns(Object.keys(NEW_PAYMENT), 'p')}, p."createdAt"
-  FROM jsonb_to_record($1::jsonb) AS p(${columnDefinitions(NEW_PAYMENT)})
-  RETURNING ${quotedColumns(PAYMENT_FIELDS)}
-),
+WITH ${insertedFromJson('Payment', NEW_PAYMENT, PAYMENT_FIELDS)},
 ${recordedLifecycle('payment', '$2')}
 ${RESULT}`;
 

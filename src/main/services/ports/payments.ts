@@ -106,23 +106,22 @@ export interface PaymentContext {
   teacherName: string;
 }
 
+export interface NewPayment {
+  bookingId: number;
+  amountMinor: number;
+  currency: string;
+  idempotencyKey: string;
+  status: PaymentStatus;
+  createdAt: Date;
+}
+
 export interface PaymentStore {
   /** Locks the payment's row until the transaction ends and reads it as it is under the lock. */
   lock(paymentId: number): Promise<PaymentRecord | null>;
   findById(id: number): Promise<PaymentRecord | null>;
   findByIntentId(intentId: string): Promise<PaymentRecord | null>;
   forBooking(bookingId: number): Promise<PaymentRecord[]>;
-  insert(
-    input: {
-      bookingId: number;
-      amountMinor: number;
-      currency: string;
-      idempotencyKey: string;
-      status: PaymentStatus;
-      createdAt: Date;
-    },
-    transition: NewLifecycleTransition,
-  ): Promise<PaymentRecord>;
+  insert(input: NewPayment, transition: NewLifecycleTransition): Promise<PaymentRecord>;
   /** The only write of a payment's status: null when the payment is no longer at `expectedVersion`. */
   applyTransition(
     id: number,
