@@ -53,7 +53,7 @@ const NEW_TRANSITION: Record<keyof NewTransition, string> = {
 const BOOKING_FIELDS = Object.values(Prisma.BookingScalarFieldEnum);
 const TRANSITION_FIELDS = Object.keys(NEW_TRANSITION);
 
-/** The transition's record ($2), after the booking's write in CTE `written`. */
+/** The transition's record from the JSON parameter `param`, after the booking's write in CTE `written`. */
 const RECORDED = (param: string) => `recorded AS (
   INSERT INTO "BookingTransition" ("bookingId", ${quotedColumns(TRANSITION_FIELDS)})
   SELECT written."id", ${quotedColumns(TRANSITION_FIELDS, 't')}
