@@ -3,18 +3,22 @@ import type { ReadQuery } from '../database';
 import { Prisma, type Booking } from '../generated/client.ts';
 import { columnList } from './columns';
 import { toBookingRecord } from './booking-repository';
-import { utcTimestamp } from './json-rows';
+import { jsonRows } from './json-rows';
 import type { Db } from './prisma-types';
 
-/** One email as sent, once per outbox row (ON CONFLICT DO NOTHING, as createMany's skipDuplicates). */
-const RECORD_EMAIL = `
+/**
+ * Emails as sent from the JSON parameter `param` (jsonRows), once per outbox row (ON CONFLICT DO
+ * NOTHING, as createMany's skipDuplicates): a statement, or a CTE's body (the outbox's settle).
+ */
+export const recordEmails = (param: string): string => `
 INSERT INTO "SentEmail" ("outboxKey", "bookingId", "template", "recipientRole", "recipient", "subject", "messageId", "sentAt")
 SELECT e."outboxKey", e."bookingId", e.template, e."recipientRole", e.recipient, e.subject, e."messageId", e."sentAt"
-FROM jsonb_to_recordset($1::jsonb) AS e(
+FROM jsonb_to_recordset(${param}::jsonb) AS e(
   "outboxKey" text, "bookingId" integer, template text, "recipientRole" text, recipient text, subject text,
   "messageId" text, "sentAt" timestamp(3)
 )
 ON CONFLICT DO NOTHING`;
+const RECORD_EMAIL = recordEmails('$1');
 
 type ContextRow = Booking & {
   student_name: string;
@@ -72,7 +76,7 @@ export class PrismaDeliveryRepository implements DeliveryStore {
   }
   async recordEmail(email: SentEmailRecord): Promise<void> {
     // A repeat of the same outbox row records nothing new.
-    await this.db.$executeRawUnsafe(RECORD_EMAIL, JSON.stringify([{ ...email, sentAt: utcTimestamp(email.sentAt) }]));
+    await this.db.$executeRawUnsafe(RECORD_EMAIL, jsonRows([email]));
   }
   emails(bookingId: number): Promise<SentEmailRecord[]> {
     return this.db.sentEmail.findMany({ where: { bookingId }, orderBy: { id: 'asc' } });

@@ -1,6 +1,6 @@
 import type { EventLogRecord, EventLogStore } from '../../services/ports';
 import type { ReadQuery } from '../database';
-import { utcTimestamp } from './json-rows';
+import { jsonRows } from './json-rows';
 import { auditInsert, type PendingAudit } from './pending-audit';
 import type { Db } from './prisma-types';
 
@@ -51,7 +51,7 @@ SELECT logged."id", logged."type", logged."payload", logged."at"
 FROM logged
 ORDER BY logged."id"`;
 
-type LogRow = { id: number; type: string; payload: unknown; at: Date };
+export type LogRow = { id: number; type: string; payload: unknown; at: Date };
 
 /** Log rows as the services see them. */
 export const toLogRecord = (row: LogRow): EventLogRecord => ({
@@ -61,7 +61,7 @@ export const toLogRecord = (row: LogRow): EventLogRecord => ({
 
 /** Events as the log's JSON parameter. */
 export const logRows = (events: readonly { type: string; payload: Record<string, unknown>; at: Date }[]): string =>
-  JSON.stringify(events.map((event) => ({ type: event.type, payload: event.payload, at: utcTimestamp(event.at) })));
+  jsonRows(events.map(({ type, payload, at }) => ({ type, payload, at })));
 
 export class PrismaEventLogRepository implements EventLogStore {
   /** `audit`: in a transaction, its held audit entries, which the log's statement writes too. */

@@ -18,6 +18,9 @@ export const jsonRow = (row: object): string =>
     ),
   );
 
+/** Rows as one JSON array parameter (`jsonb_to_recordset`), each as `jsonRow`. */
+export const jsonRows = (rows: readonly object[]): string => `[${rows.map(jsonRow).join(',')}]`;
+
 /** Quoted column names, optionally qualified: `"a", "b"` or `t."a", t."b"`. */
 export const quotedColumns = (names: readonly string[], alias?: string): string =>
   names.map((name) => `${alias ? `${alias}.` : ''}"${name}"`).join(', ');

@@ -16,8 +16,10 @@ import {
   notifyOthers,
   toLogRecord,
   type EventLogWriters,
+  type LogRow,
 } from './event-log-repository';
-import { utcTimestamp } from './json-rows';
+import { recordEmails } from './delivery-repository';
+import { jsonRows, utcTimestamp } from './json-rows';
 import type { Db } from './prisma-types';
 
 const toOutbox = (row: OutboxMessage): OutboxRecord => ({
@@ -83,7 +85,7 @@ const OUTBOX_COLUMNS = Prisma.raw(columnList(Prisma.OutboxMessageScalarFieldEnum
  * A delivery's outcome in one statement, so no transaction is opened around it (on PGlite an
  * interactive transaction of these three writes cost ≈ 4× the CPU of this statement). Each record
  * kind has its JSON parameter (an empty array writes nothing), so the text is fixed and prepared
- * once: $3 the email sent (once per outbox row: ON CONFLICT DO NOTHING), $4 the meeting made (a
+ * once: $3 the email sent (recordEmails: once per outbox row), $4 the meeting made (a
  * second one for the booking fails the statement, as the unique booking id says), $5 the meeting
  * moved; $6 the log's rows.
  */
@@ -93,16 +95,7 @@ WITH delivered AS (
   WHERE "id" = $1
   RETURNING "id"
 ),
-emailed AS (
-  INSERT INTO "SentEmail" ("outboxKey", "bookingId", "template", "recipientRole", "recipient", "subject", "messageId", "sentAt")
-  SELECT e."outboxKey", e."bookingId", e.template, e."recipientRole", e.recipient, e.subject, e."messageId", e."sentAt"
-  FROM jsonb_to_recordset($3::jsonb) AS e(
-    "outboxKey" text, "bookingId" integer, template text, "recipientRole" text, recipient text, subject text,
-    "messageId" text, "sentAt" timestamp(3)
-  )
-  ON CONFLICT DO NOTHING
-  RETURNING "id"
-),
+emailed AS (${recordEmails('$3')}),
 made AS (
   INSERT INTO "Meeting" ("bookingId", "zoomMeetingId", "topic", "startsAt", "minutes", "timezone", "joinUrl", "startUrl", "password", "createdAt")
   SELECT m."bookingId", m."zoomMeetingId", m.topic, m."startsAt", m.minutes, m.timezone, m."joinUrl", m."startUrl", m.password, $2::timestamp(3)
@@ -157,33 +150,25 @@ export class PrismaOutboxWorkRepository implements OutboxWorkStore {
     record: DeliveryRecord | undefined,
     events: readonly { type: string; payload: Record<string, unknown>; at: Date }[],
   ): Promise<EventLogRecord[]> {
-    const json = (rows: object[]) => JSON.stringify(rows);
     const args = [
       id,
       utcTimestamp(at),
-      json(record?.kind === 'email' ? [{ ...record.email, sentAt: utcTimestamp(record.email.sentAt) }] : []),
-      json(record?.kind === 'meeting' ? [{ ...record.meeting, startsAt: utcTimestamp(record.meeting.startsAt) }] : []),
-      json(
-        record?.kind === 'meeting_moved'
-          ? [{ bookingId: record.bookingId, startsAt: utcTimestamp(record.startsAt), minutes: record.minutes }]
-          : [],
-      ),
+      jsonRows(record?.kind === 'email' ? [record.email] : []),
+      jsonRows(record?.kind === 'meeting' ? [record.meeting] : []),
+      jsonRows(record?.kind === 'meeting_moved' ? [record] : []),
       logRows(events),
     ];
     // Nothing logged, no turn to take: the log's order is only at stake for rows it gets.
     const rows =
       this.writers.shared && events.length > 0
-        ? await this.db.$queryRawUnsafe<{ id: number; type: string; payload: unknown; at: Date }[]>(
+        ? await this.db.$queryRawUnsafe<LogRow[]>(
             SETTLE_SHARED,
             ...args,
             EVENT_LOG_LOCK,
             EVENT_CHANNEL,
             this.writers.host,
           )
-        : await this.db.$queryRawUnsafe<{ id: number; type: string; payload: unknown; at: Date }[]>(
-            SETTLE_ALONE,
-            ...args,
-          );
+        : await this.db.$queryRawUnsafe<LogRow[]>(SETTLE_ALONE, ...args);
     return rows.map(toLogRecord);
   }
   async markFailed(

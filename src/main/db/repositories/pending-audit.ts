@@ -1,5 +1,5 @@
 import type { AuditDraft } from '../../services/ports';
-import { utcTimestamp } from './json-rows';
+import { jsonRows } from './json-rows';
 import type { Db } from './prisma-types';
 
 /** Audit entries from the JSON parameter `param`, in their order: a statement, or a CTE's body. */
@@ -13,7 +13,7 @@ ORDER BY a.ord`;
 
 /** Entries as `auditInsert`'s JSON parameter; an entry without data records `{}`. */
 export const auditRows = (entries: readonly AuditDraft[]): string =>
-  JSON.stringify(entries.map((entry) => ({ ...entry, data: entry.data ?? {}, at: utcTimestamp(entry.at) })));
+  jsonRows(entries.map((entry) => ({ ...entry, data: entry.data ?? {} })));
 
 /**
  * A transaction's audit entries, held so that they ride on its last write: the event log's statement
