@@ -83,7 +83,7 @@ const OUTBOX_COLUMNS = Prisma.raw(columnList(Prisma.OutboxMessageScalarFieldEnum
 
 /**
  * A delivery's outcome in one statement, so no transaction is opened around it (on PGlite an
- * interactive transaction of these three writes cost ≈ 4× the CPU of this statement). Each record
+ * interactive transaction of these three writes cost 4–6× the CPU of this statement). Each record
  * kind has its JSON parameter (an empty array writes nothing), so the text is fixed and prepared
  * once: $3 the email sent (recordEmails: once per outbox row), $4 the meeting made (a
  * second one for the booking fails the statement, as the unique booking id says), $5 the meeting
