@@ -214,7 +214,7 @@ async function seed(container: Container, kind: Kind, sessions: number, teachers
   if (kind === 'postgres') await db.prisma.$executeRawUnsafe('ANALYZE');
   else await db.maintain();
   const analyzeMs = performance.now() - analyzeStarted;
-  const [total] = await db.readQuery<{ total: string }>(
+  const [total] = await db.directQuery<{ total: string }>(
     `SELECT coalesce(sum("teacherMinor"), 0)::text AS total FROM "Booking" WHERE "teacherId" = ANY($1::int[])`,
     [teacherIds],
   );
@@ -398,7 +398,7 @@ function watchSend(container: Container, runId: number, lines: number) {
   let stopped = false;
   const poll = async () => {
     while (!stopped) {
-      const rows = await container.db.readQuery<{ status: string; n: number }>(
+      const rows = await container.db.directQuery<{ status: string; n: number }>(
         `SELECT status::text AS status, count(*)::int AS n FROM "PayoutLine" WHERE "runId" = $1 GROUP BY status`,
         [runId],
       );
@@ -567,7 +567,7 @@ async function benchOne(
           let failure: unknown = null;
           await services.payouts.send(approver, { id }).catch((error: unknown) => (failure = error));
           const timing = await watch();
-          const [counts] = await container.db.readQuery<{ sent: number; failed: number }>(
+          const [counts] = await container.db.directQuery<{ sent: number; failed: number }>(
             `SELECT count(*) FILTER (WHERE status = 'SENT')::int AS sent, count(*) FILTER (WHERE status = 'FAILED')::int AS failed
              FROM "PayoutLine" WHERE "runId" = $1`,
             [id],
@@ -607,7 +607,7 @@ async function benchOne(
     }
 
     try {
-      const rows = await container.db.readQuery<{ account: string }>(
+      const rows = await container.db.directQuery<{ account: string }>(
         `SELECT "stripeAccountId" AS account FROM "Teacher" WHERE id = ANY($1::int[]) AND "stripeAccountId" IS NOT NULL LIMIT 100`,
         [seeded.teacherIds],
       );

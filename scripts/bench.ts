@@ -4,7 +4,7 @@
  * the first queue page (50 rows, keyset), of page N by keyset and by OFFSET, and booking-creation
  * throughput through the real service. Figures are medians and percentiles of repeated runs.
  * A second table puts each queue figure next to the identical SQL (bookingListSql) run raw on the
- * same connection (Database.readQuery, the driver the app's reads use) and the ratio between them.
+ * same connection (Database.directQuery, the driver the app's reads use) and the ratio between them.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -100,7 +100,7 @@ async function measure(
   // The identical SQL run raw: the text and values list() builds, on the connection list() reads from.
   const raw = (query: BookingListQuery) => {
     const { text, values } = bookingListSql(query);
-    return () => container.db.readQuery<{ id: number }>(text, values);
+    return () => container.db.directQuery<{ id: number }>(text, values);
   };
   // The service's first page is the repository's list(base(queue)) (limit + 1, the fixed clock's now).
   for (const queue of ['AWAITING_CONFIRMATION', 'AWAITING_PAYMENT'] as const) {

@@ -50,7 +50,7 @@ export async function openSimDatabase(kind: SimDbKind): Promise<SimDatabase> {
     throw error;
   }
   const tables = (
-    await db.readQuery<{ tablename: string }>(
+    await db.directQuery<{ tablename: string }>(
       `SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> '_prisma_migrations' ORDER BY tablename`,
       [],
     )
@@ -60,9 +60,9 @@ export async function openSimDatabase(kind: SimDbKind): Promise<SimDatabase> {
     kind,
     db,
     reset: async () => {
-      await db.readQuery(truncate, []);
+      await db.directQuery(truncate, []);
     },
-    query: <Row>(sql: string, params: readonly unknown[] = []) => db.readQuery<Row>(sql, params),
+    query: <Row>(sql: string, params: readonly unknown[] = []) => db.directQuery<Row>(sql, params),
     close: async () => {
       await db.close();
       await server?.stop();

@@ -80,7 +80,7 @@ describe('a private data folder', () => {
       await container.outbox.idle();
       await container.db.nativeTransaction((query) => query('CREATE TABLE hardening_probe AS SELECT 1 AS one'));
       await container.db.maintain();
-      await container.db.readQuery('CHECKPOINT', []);
+      await container.db.directQuery('CHECKPOINT', []);
     } finally {
       await container.close();
     }

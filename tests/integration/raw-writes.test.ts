@@ -483,6 +483,100 @@ describe.each(DB_KINDS)('raw multi-row writes on %s', (kind) => {
     ]);
   });
 
+  it("records Stripe's facts on a payment through the driver as in a transaction: times in UTC, nulls clear, the rest stays", async () => {
+    const s = await buildScenario(container, {
+      teachers: { ana: { gigs: { es: { rate: 4000 } } } },
+      students: { bob: {} },
+      bookings: { a: { student: 'bob', gig: 'ana.es' } },
+    });
+    const at = new Date('2031-01-02T03:04:05.678Z');
+    const payment = await container.uow.transaction((repos) =>
+      repos.payments.insert(
+        {
+          bookingId: s.bookings.a.id,
+          amountMinor: 4400,
+          currency: 'USD',
+          idempotencyKey: `raw-${kind}-facts`,
+          status: 'PENDING',
+          createdAt: at,
+        },
+        {
+          bookingId: s.bookings.a.id,
+          actorKind: 'SYSTEM',
+          actorId: null,
+          actorRole: 'system',
+          reason: null,
+          at,
+          action: 'create',
+          fromState: null,
+          toState: 'PENDING',
+          data: null,
+        },
+      ),
+    );
+    const sent = new Date('2031-01-02T03:04:06.001Z');
+    // Outside a transaction (the driver's own statement), as the intent's creation records them.
+    const marked = await container.uow.read.payments.recordStripeFacts(payment.id, { intentSentAt: sent }, sent);
+    expect(marked).toEqual({ ...payment, intentSentAt: sent, updatedAt: sent });
+    const later = new Date('2031-01-02T03:04:07.002Z');
+    const created = await container.uow.read.payments.recordStripeFacts(
+      payment.id,
+      { stripePaymentIntentId: `pi_facts_${kind}`, stripeStatus: 'requires_payment_method', lastError: 'x' },
+      later,
+    );
+    const refused = await container.uow.transaction((repos) =>
+      repos.payments.recordStripeFacts(payment.id, { intentAttempt: 2, intentSentAt: null, lastError: null }, later),
+    );
+    expect(refused).toEqual({
+      ...payment,
+      stripePaymentIntentId: `pi_facts_${kind}`,
+      stripeStatus: 'requires_payment_method',
+      intentAttempt: 2,
+      intentSentAt: null,
+      lastError: null,
+      updatedAt: later,
+    });
+    expect(created.version).toBe(payment.version); // facts are no transition
+    expect(await container.uow.read.payments.findById(payment.id)).toEqual(refused);
+    expect(await container.uow.transaction((repos) => repos.payments.findById(payment.id))).toEqual(refused);
+    const stored = await container.db.prisma.payment.findUniqueOrThrow({ where: { id: payment.id } });
+    expect(stored.updatedAt.toISOString()).toBe(later.toISOString());
+    await expect(
+      container.uow.read.payments.recordStripeFacts(2_000_000_000, { lastError: 'x' }, later),
+    ).rejects.toThrow('Payment 2000000000 does not exist');
+  });
+
+  it('claims due outbox rows through the driver under a lease, each once, and reads people without their password', async () => {
+    const key = `raw:${kind}:claim`;
+    const due = new Date('2000-01-01T00:00:00.000Z');
+    await container.uow.transaction((repos) =>
+      repos.outbox.enqueue([{ key, kind: 'email', bookingId: null, payload: { n: 1 }, notBefore: due }]),
+    );
+    expect(await container.uow.read.outbox.statusOf(key)).toBe('PENDING');
+    const now = new Date();
+    const claimed = (await container.uow.read.outboxWork.claimDue(now, 60_000, 1000)).filter((row) => row.key === key);
+    expect(claimed).toEqual([
+      expect.objectContaining({ key, kind: 'email', payload: { n: 1 }, nextAttemptAt: due, interrupted: false }),
+    ]);
+    const stored = await container.db.prisma.outboxMessage.findUniqueOrThrow({ where: { key } });
+    expect(stored.lockedUntil?.toISOString()).toBe(new Date(now.getTime() + 60_000).toISOString());
+    // Leased: not claimed again until the lease ends; then claimed as interrupted (its delivery died).
+    expect((await container.uow.read.outboxWork.claimDue(now, 60_000, 1000)).map((row) => row.key)).not.toContain(key);
+    const after = new Date(now.getTime() + 61_000);
+    const again = (await container.uow.read.outboxWork.claimDue(after, 60_000, 1000)).filter((row) => row.key === key);
+    expect(again.map((row) => row.interrupted)).toEqual([true]);
+    expect(await container.uow.read.outbox.statusOf(`${key}:none`)).toBeNull();
+
+    const s = await buildScenario(container, { teachers: { tia: {} }, students: { sol: {} } });
+    const student = await container.uow.read.people.findStudent(s.students.sol.id);
+    expect(student).toEqual(await container.uow.transaction((repos) => repos.people.findStudent(s.students.sol.id)));
+    expect(student).not.toHaveProperty('passwordHash');
+    expect(student).toMatchObject({ id: s.students.sol.id, stripeCustomerId: null });
+    const teacher = await container.uow.transaction((repos) => repos.people.lockTeacher(s.teachers.tia.id));
+    expect(teacher).toEqual(await container.uow.read.people.findTeacher(s.teachers.tia.id));
+    expect(await container.uow.transaction((repos) => repos.people.lockTeacher(2_000_000_000))).toBeNull();
+  });
+
   it('posts a ledger entry with its lines in one statement', async () => {
     const at = new Date('2030-02-03T04:05:06.789Z');
     const id = await container.uow.transaction((repos) =>

@@ -67,7 +67,7 @@ export async function openHostileHost(options: { timeouts?: Partial<ServerTimeou
   };
 
   const tables = (
-    await container.db.readQuery<{ name: string }>(
+    await container.db.directQuery<{ name: string }>(
       `SELECT table_name AS name FROM information_schema.tables
         WHERE table_schema = 'public' AND table_type = 'BASE TABLE'
           AND table_name NOT IN ('RateLimitCounter', '_prisma_migrations')
@@ -81,7 +81,7 @@ export async function openHostileHost(options: { timeouts?: Partial<ServerTimeou
     await container.outbox.idle();
     const counts: Record<string, number> = {};
     for (const table of tables) {
-      const [row] = await container.db.readQuery<{ n: number }>(`SELECT count(*)::int AS n FROM "${table}"`, []);
+      const [row] = await container.db.directQuery<{ n: number }>(`SELECT count(*)::int AS n FROM "${table}"`, []);
       counts[table] = row?.n ?? 0;
     }
     return counts;

@@ -21,7 +21,7 @@ const UNDEFINED_TABLE = '42P01';
 async function everyMigrationApplied(db: Database, migrationsList: MigrationList): Promise<boolean> {
   let rows: { migration_name: string; checksum: string; finished: boolean; rolled_back: boolean }[];
   try {
-    rows = await db.readQuery(
+    rows = await db.directQuery(
       `SELECT migration_name, checksum, finished_at IS NOT NULL AS finished, rolled_back_at IS NOT NULL AS rolled_back
        FROM _prisma_migrations`,
       [],

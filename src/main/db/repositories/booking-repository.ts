@@ -15,10 +15,11 @@ import type {
   TransitionRecord,
 } from '../../services/ports';
 import { Prisma, type Booking, type BookingTransition, type RescheduleRequest } from '../generated/client.ts';
-import type { ReadQuery } from '../database';
+import type { DirectQuery } from '../database';
 import { applyBookingTransition, insertBooking } from './booking-writes';
 import { columnList } from './columns';
 import type { Db } from './prisma-types';
+import { runStatement } from './statement';
 
 export function toBookingRecord(row: Booking): BookingRecord {
   return {
@@ -258,7 +259,7 @@ const PARTY_VIEW_SQL = partySql('WHERE b.id = $1::int', '');
 export class PrismaBookingRepository implements BookingStore {
   constructor(
     private readonly db: Db,
-    private readonly read?: ReadQuery,
+    private readonly direct?: DirectQuery,
   ) {}
 
   count(): Promise<number> {
@@ -366,9 +367,7 @@ export class PrismaBookingRepository implements BookingStore {
   async list(query: BookingListQuery): Promise<BookingListRow[]> {
     const { text, values } = bookingListSql(query);
     // Outside a transaction the driver runs it directly (Prisma's raw path adds a latency tail).
-    const rows = this.read
-      ? await this.read<RawListRow>(text, values)
-      : await this.db.$queryRawUnsafe<RawListRow[]>(text, ...values);
+    const rows = await runStatement<RawListRow>(this.db, this.direct, text, values);
     return rows.map((row) => ({
       ...toBookingRecord(row),
       studentName: row.studentName,
@@ -380,12 +379,8 @@ export class PrismaBookingRepository implements BookingStore {
     }));
   }
 
-  private async query<Row>(text: string, values: unknown[], prepared = false): Promise<Row[]> {
-    return this.read ? this.read<Row>(text, values, prepared) : this.db.$queryRawUnsafe<Row[]>(text, ...values);
-  }
-
   async partyView(id: number): Promise<BookingPartyRow | null> {
-    const [row] = await this.query<RawPartyRow>(PARTY_VIEW_SQL, [id], true);
+    const [row] = await runStatement<RawPartyRow>(this.db, this.direct, PARTY_VIEW_SQL, [id], true);
     return row ? toPartyRow(row) : null;
   }
 
@@ -399,7 +394,9 @@ export class PrismaBookingRepository implements BookingStore {
       conditions.push(`b."paymentStatus" = ${sql.param(query.paymentStatus, '"BookingPaymentStatus"')}`);
     if (query.beforeId !== undefined) conditions.push(`b.id < ${sql.param(query.beforeId, 'int')}`);
     const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
-    const rows = await this.query<RawPartyRow>(
+    const rows = await runStatement<RawPartyRow>(
+      this.db,
+      this.direct,
       partySql(where, `ORDER BY b.id DESC LIMIT ${sql.param(query.limit, 'int')}`),
       sql.values,
     );

@@ -1,10 +1,11 @@
 import type { BookingContext, DeliveryStore, MeetingRecord, SentEmailRecord } from '../../services/ports';
-import type { ReadQuery } from '../database';
+import type { DirectQuery } from '../database';
 import { Prisma, type Booking } from '../generated/client.ts';
 import { columnList } from './columns';
 import { toBookingRecord } from './booking-repository';
 import { jsonRows } from './json-rows';
 import type { Db } from './prisma-types';
+import { runStatement } from './statement';
 
 /**
  * Emails as sent from the JSON parameter `param` (jsonRows), once per outbox row (ON CONFLICT DO
@@ -51,13 +52,11 @@ WHERE b.id = $1::int`;
 export class PrismaDeliveryRepository implements DeliveryStore {
   constructor(
     private readonly db: Db,
-    private readonly read?: ReadQuery,
+    private readonly direct?: DirectQuery,
   ) {}
   async bookingContext(bookingId: number): Promise<BookingContext | null> {
     // Read by the outbox before every delivery: straight through the driver when outside a transaction.
-    const [row] = this.read
-      ? await this.read<ContextRow>(CONTEXT_SQL, [bookingId], true)
-      : await this.db.$queryRawUnsafe<ContextRow[]>(CONTEXT_SQL, bookingId);
+    const [row] = await runStatement<ContextRow>(this.db, this.direct, CONTEXT_SQL, [bookingId], true);
     if (!row) return null;
     return {
       booking: toBookingRecord(row),

@@ -1,5 +1,5 @@
 import type { EventLogRecord, EventLogStore } from '../../services/ports';
-import type { ReadQuery } from '../database';
+import type { DirectQuery } from '../database';
 import { jsonRows } from './json-rows';
 import { auditInsert, type PendingAudit } from './pending-audit';
 import type { Db } from './prisma-types';
@@ -68,7 +68,7 @@ export class PrismaEventLogRepository implements EventLogStore {
   constructor(
     private readonly db: Db,
     private readonly writers: EventLogWriters,
-    private readonly read?: ReadQuery,
+    private readonly direct?: DirectQuery,
     private readonly audit?: PendingAudit,
   ) {}
 
@@ -90,9 +90,9 @@ export class PrismaEventLogRepository implements EventLogStore {
   }
   async after(id: number, limit: number): Promise<EventLogRecord[]> {
     // Read after every commit on every host: straight through the driver when outside a transaction.
-    if (this.read)
+    if (this.direct)
       return (
-        await this.read<{ id: number; type: string; payload: unknown; at: Date }>(
+        await this.direct<{ id: number; type: string; payload: unknown; at: Date }>(
           'SELECT "id", "type", "payload", "at" FROM "DomainEventLog" WHERE "id" > $1 ORDER BY "id" LIMIT $2',
           [id, limit],
           true,

@@ -1,5 +1,5 @@
 import type { Repositories, UnitOfWork } from '../../services/ports';
-import type { ReadQuery } from '../database';
+import type { DirectQuery } from '../database';
 import type { PrismaClient } from '../generated/client.ts';
 import { PrismaAuditRepository } from './audit-repository';
 import { PrismaBookingRepository } from './booking-repository';
@@ -26,33 +26,33 @@ import { PrismaTransitionLogRepository } from './transition-log-repository';
 const UNNAMED_SHARED: EventLogWriters = { shared: true, host: '' };
 
 /**
- * `read`: driver-level queries for reads outside transactions (see Database.readQuery). `writers`:
+ * `direct`: the driver's own statements outside transactions (see Database.directQuery). `writers`:
  * several hosts write to this database (PostgreSQL), so the event log orders its writers and
  * notifies the others; the embedded database has one writer.
  */
 export function repositoriesFor(
   db: Db,
-  read?: ReadQuery,
+  direct?: DirectQuery,
   writers: EventLogWriters = UNNAMED_SHARED,
   audit?: PendingAudit,
 ): Repositories {
   return {
     staff: new PrismaStaffRepository(db),
-    people: new PrismaPeopleRepository(db),
-    bookings: new PrismaBookingRepository(db, read),
-    payments: new PrismaPaymentRepository(db),
+    people: new PrismaPeopleRepository(db, direct),
+    bookings: new PrismaBookingRepository(db, direct),
+    payments: new PrismaPaymentRepository(db, direct),
     refunds: new PrismaRefundRepository(db),
     transitions: new PrismaTransitionLogRepository(db),
-    deliveries: new PrismaDeliveryRepository(db, read),
+    deliveries: new PrismaDeliveryRepository(db, direct),
     mismatches: new PrismaMismatchRepository(db),
     stripeEvents: new PrismaStripeEventRepository(db),
-    outbox: new PrismaOutboxRepository(db),
-    outboxWork: new PrismaOutboxWorkRepository(db, writers),
+    outbox: new PrismaOutboxRepository(db, direct),
+    outboxWork: new PrismaOutboxWorkRepository(db, writers, direct),
     audit: new PrismaAuditRepository(db, audit),
     settings: new PrismaSettingsRepository(db),
     reports: new PrismaReportRepository(db),
-    sessions: new PrismaSessionRepository(db, read),
-    eventLog: new PrismaEventLogRepository(db, writers, read, audit),
+    sessions: new PrismaSessionRepository(db, direct),
+    eventLog: new PrismaEventLogRepository(db, writers, direct, audit),
     ledger: new PrismaLedgerRepository(db),
     payouts: new PrismaPayoutRepository(db),
   };
@@ -60,11 +60,11 @@ export function repositoriesFor(
 
 export function prismaUnitOfWork(
   prisma: PrismaClient,
-  read?: ReadQuery,
+  direct?: DirectQuery,
   writers: EventLogWriters = UNNAMED_SHARED,
 ): UnitOfWork {
   return {
-    read: repositoriesFor(prisma, read, writers),
+    read: repositoriesFor(prisma, direct, writers),
     transaction: (work) =>
       raceAsConflict(() =>
         prisma.$transaction(

@@ -6,6 +6,7 @@ import type {
   OutboxStore,
   OutboxWorkStore,
 } from '../../services/ports';
+import type { DirectQuery } from '../database';
 import { Prisma, type OutboxMessage } from '../generated/client.ts';
 import { columnList } from './columns';
 import {
@@ -21,6 +22,7 @@ import {
 import { recordEmails } from './delivery-repository';
 import { jsonRows, utcTimestamp } from './json-rows';
 import type { Db } from './prisma-types';
+import { runStatement } from './statement';
 
 const toOutbox = (row: OutboxMessage): OutboxRecord => ({
   id: row.id,
@@ -49,9 +51,15 @@ FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (
 ORDER BY m.ord
 ON CONFLICT DO NOTHING`;
 
+const STATUS_OF = 'SELECT "status"::text AS "status" FROM "OutboxMessage" WHERE "key" = $1';
+
 /** Writing outbox rows (from transition effects, in the transition's transaction). */
 export class PrismaOutboxRepository implements OutboxStore {
-  constructor(private readonly db: Db) {}
+  /** `direct`: outside a transaction, the hot statements go through the driver (see Database.directQuery). */
+  constructor(
+    private readonly db: Db,
+    private readonly direct?: DirectQuery,
+  ) {}
   async enqueue(messages: readonly OutboxDraft[]): Promise<void> {
     if (messages.length === 0) return;
     // Times as Prisma's @default(now()) gives them: this process's clock, not the database's.
@@ -74,12 +82,28 @@ export class PrismaOutboxRepository implements OutboxStore {
     });
   }
   async statusOf(key: string): Promise<OutboxRecord['status'] | null> {
-    const row = await this.db.outboxMessage.findUnique({ where: { key }, select: { status: true } });
+    const [row] = await runStatement<{ status: OutboxRecord['status'] }>(this.db, this.direct, STATUS_OF, [key], true);
     return row?.status ?? null;
   }
 }
 
-const OUTBOX_COLUMNS = Prisma.raw(columnList(Prisma.OutboxMessageScalarFieldEnum, 'o'));
+/**
+ * $1 the lease's end, $2 now, $3 how many. The lease is written before the delivery runs and cleared
+ * by its outcome, so a lease still set when the row is claimed again means a delivery died half-way
+ * (a crash): its effect may have happened. The previous lease is returned for that.
+ */
+const CLAIM_DUE = `
+UPDATE "OutboxMessage" o SET "lockedUntil" = $1::timestamp(3)
+FROM (
+  SELECT id, "lockedUntil" AS "previousLease" FROM "OutboxMessage"
+  WHERE status = 'PENDING' AND "nextAttemptAt" <= $2::timestamp(3)
+    AND ("lockedUntil" IS NULL OR "lockedUntil" < $2::timestamp(3))
+  ORDER BY "nextAttemptAt", id
+  LIMIT $3::int
+  FOR UPDATE SKIP LOCKED
+) due
+WHERE o.id = due.id
+RETURNING ${columnList(Prisma.OutboxMessageScalarFieldEnum, 'o')}, due."previousLease"`;
 
 /**
  * A delivery's outcome in one statement, so no transaction is opened around it (on PGlite an
@@ -117,29 +141,26 @@ ORDER BY logged."id"`;
 const SETTLE_SHARED = settleStatement(true);
 const SETTLE_ALONE = settleStatement(false);
 
-/** The worker's side: claiming due rows under a lease, and recording what happened. */
+/**
+ * The worker's side: claiming due rows under a lease, and recording what happened. Its claims and
+ * outcomes run outside transactions, through the driver (`direct`): several per seed flow.
+ */
 export class PrismaOutboxWorkRepository implements OutboxWorkStore {
   constructor(
     private readonly db: Db,
     private readonly writers: EventLogWriters,
+    private readonly direct?: DirectQuery,
   ) {}
 
   async claimDue(now: Date, leaseMs: number, limit: number): Promise<OutboxRecord[]> {
     const until = new Date(now.getTime() + leaseMs);
-    // The lease is written before the delivery runs and cleared by its outcome, so a lease still set
-    // when the row is claimed again means a delivery died half-way (a crash): its effect may have
-    // happened. The previous lease is returned for that.
-    const rows = await this.db.$queryRaw<(OutboxMessage & { previousLease: Date | null })[]>`
-      UPDATE "OutboxMessage" o SET "lockedUntil" = ${until}
-      FROM (
-        SELECT id, "lockedUntil" AS "previousLease" FROM "OutboxMessage"
-        WHERE status = 'PENDING' AND "nextAttemptAt" <= ${now} AND ("lockedUntil" IS NULL OR "lockedUntil" < ${now})
-        ORDER BY "nextAttemptAt", id
-        LIMIT ${limit}
-        FOR UPDATE SKIP LOCKED
-      ) due
-      WHERE o.id = due.id
-      RETURNING ${OUTBOX_COLUMNS}, due."previousLease"`;
+    const rows = await runStatement<OutboxMessage & { previousLease: Date | null }>(
+      this.db,
+      this.direct,
+      CLAIM_DUE,
+      [utcTimestamp(until), utcTimestamp(now), limit],
+      true,
+    );
     return rows
       .sort((a, b) => a.id - b.id)
       .map(({ previousLease, ...row }) => ({ ...toOutbox(row), interrupted: previousLease !== null }));
@@ -161,14 +182,14 @@ export class PrismaOutboxWorkRepository implements OutboxWorkStore {
     // Nothing logged, no turn to take: the log's order is only at stake for rows it gets.
     const rows =
       this.writers.shared && events.length > 0
-        ? await this.db.$queryRawUnsafe<LogRow[]>(
+        ? await runStatement<LogRow>(
+            this.db,
+            this.direct,
             SETTLE_SHARED,
-            ...args,
-            EVENT_LOG_LOCK,
-            EVENT_CHANNEL,
-            this.writers.host,
+            [...args, EVENT_LOG_LOCK, EVENT_CHANNEL, this.writers.host],
+            true,
           )
-        : await this.db.$queryRawUnsafe<LogRow[]>(SETTLE_ALONE, ...args);
+        : await runStatement<LogRow>(this.db, this.direct, SETTLE_ALONE, args, true);
     return rows.map(toLogRecord);
   }
   async markFailed(

@@ -15,8 +15,10 @@ import { OPEN_REFUND_STATUSES } from '../../domain/refund-machine';
 import type { PaymentStatus } from '../../domain/states';
 import { Prisma, type Payment } from '../generated/client.ts';
 import { columnList } from './columns';
+import type { DirectQuery } from '../database';
 import type { Db } from './prisma-types';
-import { applyPaymentTransition, insertPayment } from './payment-writes';
+import { applyPaymentTransition, insertPayment, recordPaymentFacts } from './payment-writes';
+import { runStatement } from './statement';
 
 /** What a Payments search matches: the people by name or email, an id, or a Stripe intent id. */
 function paymentSearch(text: string): Prisma.PaymentWhereInput[] {
@@ -59,10 +61,16 @@ const toPayment = (row: Payment): PaymentRecord => ({
 });
 
 /** Payments, their attempts and the students' saved cards (R20: Stripe ids and display data only). */
-const PAYMENT_COLUMNS = Prisma.raw(columnList(Prisma.PaymentScalarFieldEnum));
+const PAYMENT_COLUMN_LIST = columnList(Prisma.PaymentScalarFieldEnum);
+const PAYMENT_COLUMNS = Prisma.raw(PAYMENT_COLUMN_LIST);
+const FIND_BY_ID = `SELECT ${PAYMENT_COLUMN_LIST} FROM "Payment" WHERE id = $1`;
 
 export class PrismaPaymentRepository implements PaymentStore {
-  constructor(private readonly db: Db) {}
+  /** `direct`: outside a transaction, the hot statements go through the driver (see Database.directQuery). */
+  constructor(
+    private readonly db: Db,
+    private readonly direct?: DirectQuery,
+  ) {}
 
   async lock(paymentId: number): Promise<PaymentRecord | null> {
     // Lock and read in one statement: the use cases read what they locked.
@@ -72,7 +80,7 @@ export class PrismaPaymentRepository implements PaymentStore {
     return row ? toPayment(row) : null;
   }
   async findById(id: number): Promise<PaymentRecord | null> {
-    const row = await this.db.payment.findUnique({ where: { id } });
+    const [row] = await runStatement<Payment>(this.db, this.direct, FIND_BY_ID, [id], true);
     return row ? toPayment(row) : null;
   }
   async findByIntentId(intentId: string): Promise<PaymentRecord | null> {
@@ -97,7 +105,7 @@ export class PrismaPaymentRepository implements PaymentStore {
     return updated ? toPayment(updated) : null;
   }
   async recordStripeFacts(id: number, facts: PaymentStripeFacts, at: Date): Promise<PaymentRecord> {
-    return toPayment(await this.db.payment.update({ where: { id }, data: { ...facts, updatedAt: at } }));
+    return toPayment(await recordPaymentFacts(this.db, this.direct, id, facts, at));
   }
   async list(query: PaymentListQuery): Promise<PaymentRecord[]> {
     const search = query.search?.trim();

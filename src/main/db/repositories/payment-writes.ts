@@ -1,8 +1,15 @@
 import type { PaymentStatus } from '../../domain/states';
-import type { NewLifecycleTransition, NewPayment, PaymentTransitionChanges } from '../../services/ports';
+import type {
+  NewLifecycleTransition,
+  NewPayment,
+  PaymentStripeFacts,
+  PaymentTransitionChanges,
+} from '../../services/ports';
+import type { DirectQuery } from '../database';
 import { Prisma, type Payment } from '../generated/client.ts';
-import { insertedFromJson, jsonRow, quotedColumns } from './json-rows';
+import { insertedFromJson, jsonRow, quotedColumns, utcTimestamp } from './json-rows';
 import type { Db } from './prisma-types';
+import { runStatement } from './statement';
 import { recordedLifecycle } from './transition-log-repository';
 
 /**
@@ -19,8 +26,8 @@ const NEW_PAYMENT: Record<keyof NewPayment, string> = {
   createdAt: 'timestamp(3)',
 };
 
-/** What a transition may change besides the status; a field left out of the changes keeps its value. */
-const CHANGEABLE: Record<Exclude<keyof PaymentTransitionChanges, 'updatedAt'>, string> = {
+/** What Stripe told us or what we told Stripe, recorded without a transition. */
+const STRIPE_FACTS: Record<keyof PaymentStripeFacts, string> = {
   stripePaymentIntentId: 'text',
   idempotencyKey: 'text',
   intentAttempt: 'integer',
@@ -28,9 +35,23 @@ const CHANGEABLE: Record<Exclude<keyof PaymentTransitionChanges, 'updatedAt'>, s
   stripeStatus: 'text',
   stripeChargeId: 'text',
   lastError: 'text',
+};
+
+/** What a transition may change besides the status; a field left out of the changes keeps its value. */
+const CHANGEABLE: Record<Exclude<keyof PaymentTransitionChanges, 'updatedAt'>, string> = {
+  ...STRIPE_FACTS,
   refundedMinor: 'integer',
   paidAt: 'timestamp(3)',
 };
+
+/** `SET` items for `columns` from the JSON parameter `param` (jsonRow of the present keys only). */
+const changedColumns = (columns: Readonly<Record<string, string>>, param: string): string =>
+  Object.entries(columns)
+    .map(
+      ([name, type]) =>
+        `"${name}" = CASE WHEN ${param}::jsonb ? '${name}' THEN (${param}::jsonb ->> '${name}')::${type} ELSE p."${name}" END`,
+    )
+    .join(',\n    ');
 
 const PAYMENT_FIELDS = Object.values(Prisma.PaymentScalarFieldEnum);
 const RESULT = `SELECT ${quotedColumns(PAYMENT_FIELDS, 'written')} FROM written, recorded`;
@@ -47,17 +68,20 @@ WITH written AS (
     "status" = $3::text::"PaymentStatus",
     "version" = p."version" + 1,
     "updatedAt" = ($4::jsonb ->> 'updatedAt')::timestamp(3),
-    ${Object.entries(CHANGEABLE)
-      .map(
-        ([name, type]) =>
-          `"${name}" = CASE WHEN $4::jsonb ? '${name}' THEN ($4::jsonb ->> '${name}')::${type} ELSE p."${name}" END`,
-      )
-      .join(',\n    ')}
+    ${changedColumns(CHANGEABLE, '$4')}
   WHERE p."id" = $1::int AND p."version" = $2::int
   RETURNING ${quotedColumns(PAYMENT_FIELDS, 'p')}
 ),
 ${recordedLifecycle('payment', '$5')}
 ${RESULT}`;
+
+/** $1 id, $2 the facts (jsonRow: present keys only), $3 when. No transition: status and version stay. */
+const RECORD_FACTS = `
+UPDATE "Payment" AS p SET
+    "updatedAt" = $3::timestamp(3),
+    ${changedColumns(STRIPE_FACTS, '$2')}
+WHERE p."id" = $1::int
+RETURNING ${quotedColumns(PAYMENT_FIELDS, 'p')}`;
 
 export async function insertPayment(db: Db, input: NewPayment, transition: NewLifecycleTransition): Promise<Payment> {
   const [row] = await db.$queryRawUnsafe<Payment[]>(INSERT, jsonRow(input), jsonRow(transition));
@@ -83,4 +107,20 @@ export async function applyPaymentTransition(
     jsonRow(transition),
   );
   return row ?? null;
+}
+
+/**
+ * Stripe's facts about a payment, outside a transaction through the driver (`direct`; one fixed
+ * statement, prepared once): the intent's creation records two per seed flow.
+ */
+export async function recordPaymentFacts(
+  db: Db,
+  direct: DirectQuery | undefined,
+  id: number,
+  facts: PaymentStripeFacts,
+  at: Date,
+): Promise<Payment> {
+  const [row] = await runStatement<Payment>(db, direct, RECORD_FACTS, [id, jsonRow(facts), utcTimestamp(at)], true);
+  if (!row) throw new Error(`Payment ${id} does not exist`);
+  return row;
 }

@@ -9,7 +9,9 @@ import type {
 } from '../../services/ports';
 import type { Gig, Student, Teacher } from '../generated/client.ts';
 import { unlessDuplicate } from './errors';
+import type { DirectQuery } from '../database';
 import type { Db } from './prisma-types';
+import { runStatement } from './statement';
 
 const toStudent = (row: Student): StudentRecord => ({
   id: row.id,
@@ -28,8 +30,18 @@ const toTeacher = (row: Teacher): TeacherRecord => ({
 });
 const toGig = (row: Gig): GigRecord => ({ ...row, currency: row.currency as CurrencyCode });
 
+/** The columns a StudentRecord / TeacherRecord holds (never a password hash). */
+const STUDENT_COLUMNS = '"id", "email", "name", "timezone", "stripeCustomerId", "createdAt"';
+const TEACHER_COLUMNS = '"id", "email", "name", "timezone", "createdAt"';
+const FIND_STUDENT = `SELECT ${STUDENT_COLUMNS} FROM "Student" WHERE "id" = $1`;
+const LOCK_TEACHER = `SELECT ${TEACHER_COLUMNS} FROM "Teacher" WHERE "id" = $1 FOR UPDATE`;
+
 export class PrismaPeopleRepository implements PeopleStore {
-  constructor(private readonly db: Db) {}
+  /** `direct`: outside a transaction, the hot statements go through the driver (see Database.directQuery). */
+  constructor(
+    private readonly db: Db,
+    private readonly direct?: DirectQuery,
+  ) {}
 
   async emailTaken(email: string): Promise<boolean> {
     // One after another: inside a transaction both share one connection (registration checks in one).
@@ -82,8 +94,8 @@ export class PrismaPeopleRepository implements PeopleStore {
     );
   }
   async findStudent(id: number): Promise<StudentRecord | null> {
-    const row = await this.db.student.findUnique({ where: { id } });
-    return row ? toStudent(row) : null;
+    const [row] = await runStatement<StudentRecord>(this.db, this.direct, FIND_STUDENT, [id], true);
+    return row ?? null;
   }
   async teacherNames(ids: readonly number[]): Promise<Map<number, string>> {
     if (ids.length === 0) return new Map();
@@ -94,8 +106,9 @@ export class PrismaPeopleRepository implements PeopleStore {
     const row = await this.db.teacher.findUnique({ where: { id } });
     return row ? toTeacher(row) : null;
   }
-  async lockTeacher(id: number): Promise<void> {
-    await this.db.$queryRaw`SELECT id FROM "Teacher" WHERE id = ${id} FOR UPDATE`;
+  async lockTeacher(id: number): Promise<TeacherRecord | null> {
+    const [row] = await this.db.$queryRawUnsafe<TeacherRecord[]>(LOCK_TEACHER, id);
+    return row ?? null;
   }
   async createGig(input: Omit<GigRecord, 'id' | 'active'>): Promise<GigRecord> {
     return toGig(await this.db.gig.create({ data: input }));

@@ -6,8 +6,9 @@ import type {
   StaffSessionRecord,
 } from '../../services/ports';
 import type { StaffRole } from '../generated/client.ts';
-import type { ReadQuery } from '../database';
+import type { DirectQuery } from '../database';
 import type { Db } from './prisma-types';
+import { runStatement } from './statement';
 
 /** A session row, with its staff account's columns when it has one (LEFT JOIN: null otherwise). */
 interface SessionRow {
@@ -30,7 +31,7 @@ interface SessionRow {
 
 /**
  * Every authenticated call reads its session, so this is one indexed query on the driver (see
- * Database.readQuery): the staff account comes with it, joined, rather than in further round trips.
+ * Database.directQuery): the staff account comes with it, joined, rather than in further round trips.
  */
 const sessionSql = (where: string) => `
   SELECT s.id, s.kind, s."subjectId", s."createdAt", s."expiresAt", s."lastSeenAt", s."revokedAt", s."revokeReason",
@@ -75,15 +76,13 @@ const toStaffSession = (row: SessionRow): StaffSessionRecord => ({
 export class PrismaSessionRepository implements SessionStore {
   constructor(
     private readonly db: Db,
-    private readonly read?: ReadQuery,
+    private readonly direct?: DirectQuery,
   ) {}
 
   /** Outside a transaction through the driver (Prisma's query path costs several times the CPU). */
   private async one(where: string, value: string): Promise<SessionRow | null> {
     const sql = sessionSql(where);
-    const rows = this.read
-      ? await this.read<SessionRow>(sql, [value], true)
-      : await this.db.$queryRawUnsafe<SessionRow[]>(sql, value);
+    const rows = await runStatement<SessionRow>(this.db, this.direct, sql, [value], true);
     return rows[0] ?? null;
   }
 

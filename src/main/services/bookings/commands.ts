@@ -44,10 +44,9 @@ export function createBookingCommands(deps: ServiceDeps, submitRefund: SubmitRef
       if (!student) throw new DomainError('NOT_FOUND', `Student ${input.studentId} does not exist`);
       const gig = await repos.people.findGig(input.gigId);
       if (!gig) throw new DomainError('NOT_FOUND', `Gig ${input.gigId} does not exist`);
-      const teacher = await repos.people.findTeacher(gig.teacherId);
-      if (!teacher) throw new DomainError('NOT_FOUND', `Teacher ${gig.teacherId} does not exist`);
       // Serialize creations for this teacher so two overlapping requests cannot both pass the check.
-      await repos.people.lockTeacher(teacher.id);
+      const teacher = await repos.people.lockTeacher(gig.teacherId);
+      if (!teacher) throw new DomainError('NOT_FOUND', `Teacher ${gig.teacherId} does not exist`);
       const startsAt = input.startsAt;
       const endsAt = new Date(startsAt.getTime() + input.minutes * MINUTE_MS);
       const context: BookingContext = {

@@ -109,8 +109,11 @@ export interface PeopleStore {
   findTeacher(id: number): Promise<TeacherRecord | null>;
   /** Names of many teachers at once (lists that show a name per row). */
   teacherNames(ids: readonly number[]): Promise<Map<number, string>>;
-  /** Locks the teacher's row until the transaction ends, so overlap checks of concurrent creations serialize. */
-  lockTeacher(id: number): Promise<void>;
+  /**
+   * Locks the teacher's row until the transaction ends, so overlap checks of concurrent creations
+   * serialize, and returns it as locked (null: no such teacher).
+   */
+  lockTeacher(id: number): Promise<TeacherRecord | null>;
   createGig(input: Omit<GigRecord, 'id' | 'active'>): Promise<GigRecord>;
   findGig(id: number): Promise<GigRecord | null>;
   searchStudents(text: string, limit: number): Promise<StudentRecord[]>;
