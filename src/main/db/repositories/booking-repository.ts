@@ -18,6 +18,7 @@ import { Prisma, type Booking, type BookingTransition, type RescheduleRequest } 
 import type { DirectQuery } from '../database';
 import { applyBookingTransition, insertBooking } from './booking-writes';
 import { columnList } from './columns';
+import { utcTimestamp } from './json-rows';
 import type { Db } from './prisma-types';
 import { runStatement } from './statement';
 
@@ -251,7 +252,19 @@ type RawListRow = Booking & {
   meetingJoinUrl: string | null;
 };
 
-const BOOKING_COLUMNS = Prisma.raw(columnList(Prisma.BookingScalarFieldEnum));
+const BOOKING_COLUMN_LIST = columnList(Prisma.BookingScalarFieldEnum);
+const BOOKING_COLUMNS = Prisma.raw(BOOKING_COLUMN_LIST);
+const FIND_BY_ID = `SELECT ${BOOKING_COLUMN_LIST} FROM "Booking" WHERE "id" = $1`;
+/** $1 teacher, $2–$3 the time, $4 a booking to leave out (or null). */
+const TEACHER_OVERLAP = `
+SELECT "id" FROM "Booking"
+WHERE "teacherId" = $1::int
+  AND "status" IN (${ACTIVE_FOR_OVERLAP.map((status) => `'${status}'`).join(', ')})
+  AND "startsAt" < $3::timestamp(3) AND "endsAt" > $2::timestamp(3)
+  AND ($4::int IS NULL OR "id" <> $4::int)
+LIMIT 1`;
+const OPEN_RESCHEDULE = `SELECT ${columnList(Prisma.RescheduleRequestScalarFieldEnum)} FROM "RescheduleRequest"
+WHERE "bookingId" = $1 AND "status" = 'REQUESTED' LIMIT 1`;
 
 /** One booking as its student or teacher sees it, by id: the API's most frequent read. */
 const PARTY_VIEW_SQL = partySql('WHERE b.id = $1::int', '');
@@ -267,7 +280,7 @@ export class PrismaBookingRepository implements BookingStore {
   }
 
   async findById(id: number): Promise<BookingRecord | null> {
-    const row = await this.db.booking.findUnique({ where: { id } });
+    const [row] = await runStatement<Booking>(this.db, this.direct, FIND_BY_ID, [id], true);
     return row ? toBookingRecord(row) : null;
   }
 
@@ -294,21 +307,18 @@ export class PrismaBookingRepository implements BookingStore {
   }
 
   async hasTeacherOverlap(teacherId: number, startsAt: Date, endsAt: Date, exceptBookingId?: number): Promise<boolean> {
-    const overlapping = await this.db.booking.findFirst({
-      where: {
-        teacherId,
-        ...(exceptBookingId !== undefined ? { id: { not: exceptBookingId } } : {}),
-        status: { in: [...ACTIVE_FOR_OVERLAP] },
-        startsAt: { lt: endsAt },
-        endsAt: { gt: startsAt },
-      },
-      select: { id: true },
-    });
-    return overlapping !== null;
+    const overlapping = await runStatement<{ id: number }>(
+      this.db,
+      this.direct,
+      TEACHER_OVERLAP,
+      [teacherId, utcTimestamp(startsAt), utcTimestamp(endsAt), exceptBookingId ?? null],
+      true,
+    );
+    return overlapping.length > 0;
   }
 
   async openReschedule(bookingId: number): Promise<RescheduleRequestRecord | null> {
-    const row = await this.db.rescheduleRequest.findFirst({ where: { bookingId, status: 'REQUESTED' } });
+    const [row] = await runStatement<RescheduleRequest>(this.db, this.direct, OPEN_RESCHEDULE, [bookingId], true);
     return row ? toRescheduleRecord(row) : null;
   }
 

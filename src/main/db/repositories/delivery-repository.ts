@@ -48,6 +48,8 @@ JOIN "Gig" g ON g.id = b."gigId"
 LEFT JOIN "Meeting" m ON m."bookingId" = b.id
 WHERE b.id = $1::int`;
 
+const FIND_MEETING = `SELECT ${columnList(Prisma.MeetingScalarFieldEnum)} FROM "Meeting" WHERE "bookingId" = $1`;
+
 /** What the outbox delivered: each booking's Zoom meeting and the emails sent about it. */
 export class PrismaDeliveryRepository implements DeliveryStore {
   constructor(
@@ -68,7 +70,8 @@ export class PrismaDeliveryRepository implements DeliveryStore {
     };
   }
   async findMeeting(bookingId: number): Promise<MeetingRecord | null> {
-    return this.db.meeting.findUnique({ where: { bookingId } });
+    const [row] = await runStatement<MeetingRecord>(this.db, this.direct, FIND_MEETING, [bookingId], true);
+    return row ?? null;
   }
   async markMeetingDeleted(bookingId: number, at: Date): Promise<void> {
     await this.db.meeting.updateMany({ where: { bookingId, deletedAt: null }, data: { deletedAt: at } });

@@ -49,7 +49,7 @@ export function repositoriesFor(
     outbox: new PrismaOutboxRepository(db, direct),
     outboxWork: new PrismaOutboxWorkRepository(db, writers, direct),
     audit: new PrismaAuditRepository(db, audit),
-    settings: new PrismaSettingsRepository(db),
+    settings: new PrismaSettingsRepository(db, direct),
     reports: new PrismaReportRepository(db),
     sessions: new PrismaSessionRepository(db, direct),
     eventLog: new PrismaEventLogRepository(db, writers, direct, audit),

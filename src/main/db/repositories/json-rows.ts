@@ -25,6 +25,18 @@ export const jsonRows = (rows: readonly object[]): string => `[${rows.map(jsonRo
 export const quotedColumns = (names: readonly string[], alias?: string): string =>
   names.map((name) => `${alias ? `${alias}.` : ''}"${name}"`).join(', ');
 
+/**
+ * `SET` items for `columns` of the row aliased `alias` from the JSON parameter `param` (jsonRow of
+ * the keys present only): a key left out keeps its column's value, a key given as null clears it.
+ */
+export const changedColumns = (columns: Readonly<Record<string, string>>, param: string, alias: string): string =>
+  Object.entries(columns)
+    .map(
+      ([name, type]) =>
+        `"${name}" = CASE WHEN ${param}::jsonb ? '${name}' THEN (${param}::jsonb ->> '${name}')::${type} ELSE ${alias}."${name}" END`,
+    )
+    .join(',\n    ');
+
 /** `jsonb_to_record(set)`'s column definitions from { column: SQL type }. */
 export const columnDefinitions = (columns: Readonly<Record<string, string>>): string =>
   Object.entries(columns)

@@ -18,7 +18,11 @@ import { columnList } from './columns';
 import type { DirectQuery } from '../database';
 import type { Db } from './prisma-types';
 import { applyPaymentTransition, insertPayment, recordPaymentFacts } from './payment-writes';
+import { changedColumns, jsonRow, utcTimestamp } from './json-rows';
 import { runStatement } from './statement';
+
+/** What an attempt's outcome may change. */
+type AttemptOutcome = Omit<PaymentAttemptRecord, 'id' | 'paymentId' | 'idempotencyKey' | 'createdAt'>;
 
 /** What a Payments search matches: the people by name or email, an id, or a Stripe intent id. */
 function paymentSearch(text: string): Prisma.PaymentWhereInput[] {
@@ -64,6 +68,28 @@ const toPayment = (row: Payment): PaymentRecord => ({
 const PAYMENT_COLUMN_LIST = columnList(Prisma.PaymentScalarFieldEnum);
 const PAYMENT_COLUMNS = Prisma.raw(PAYMENT_COLUMN_LIST);
 const FIND_BY_ID = `SELECT ${PAYMENT_COLUMN_LIST} FROM "Payment" WHERE id = $1`;
+const FIND_BY_INTENT = `SELECT ${PAYMENT_COLUMN_LIST} FROM "Payment" WHERE "stripePaymentIntentId" = $1`;
+const FOR_BOOKING = `SELECT ${PAYMENT_COLUMN_LIST} FROM "Payment" WHERE "bookingId" = $1 ORDER BY id`;
+
+const ATTEMPT_COLUMNS = columnList(Prisma.PaymentAttemptScalarFieldEnum);
+const ATTEMPTS = `SELECT ${ATTEMPT_COLUMNS} FROM "PaymentAttempt" WHERE "paymentId" = $1 ORDER BY id`;
+const ADD_ATTEMPT = `
+INSERT INTO "PaymentAttempt" ("paymentId", "stripePaymentMethodId", "status", "idempotencyKey", "createdAt")
+VALUES ($1::int, $2::text, 'pending', $3::text, $4::timestamp(3))
+RETURNING ${ATTEMPT_COLUMNS}`;
+/** What an attempt's outcome may change; a field left out keeps its value. */
+const ATTEMPT_OUTCOME: Record<keyof AttemptOutcome, string> = {
+  stripePaymentMethodId: 'text',
+  status: 'text',
+  errorCode: 'text',
+  declineCode: 'text',
+  message: 'text',
+  completedAt: 'timestamp(3)',
+};
+const UPDATE_ATTEMPT = `
+UPDATE "PaymentAttempt" AS a SET
+    ${changedColumns(ATTEMPT_OUTCOME, '$2', 'a')}
+WHERE a."id" = $1::int`;
 
 export class PrismaPaymentRepository implements PaymentStore {
   /** `direct`: outside a transaction, the hot statements go through the driver (see Database.directQuery). */
@@ -84,11 +110,11 @@ export class PrismaPaymentRepository implements PaymentStore {
     return row ? toPayment(row) : null;
   }
   async findByIntentId(intentId: string): Promise<PaymentRecord | null> {
-    const row = await this.db.payment.findUnique({ where: { stripePaymentIntentId: intentId } });
+    const [row] = await runStatement<Payment>(this.db, this.direct, FIND_BY_INTENT, [intentId], true);
     return row ? toPayment(row) : null;
   }
   async forBooking(bookingId: number): Promise<PaymentRecord[]> {
-    return (await this.db.payment.findMany({ where: { bookingId }, orderBy: { id: 'asc' } })).map(toPayment);
+    return (await runStatement<Payment>(this.db, this.direct, FOR_BOOKING, [bookingId], true)).map(toPayment);
   }
   async insert(input: NewPayment, transition: NewLifecycleTransition): Promise<PaymentRecord> {
     return toPayment(await insertPayment(this.db, input, transition));
@@ -178,16 +204,21 @@ export class PrismaPaymentRepository implements PaymentStore {
     idempotencyKey: string;
     createdAt: Date;
   }): Promise<PaymentAttemptRecord> {
-    return this.db.paymentAttempt.create({ data: { ...input, status: 'pending' } });
+    // Its key counts the payment's attempts under the payment's lock: never a duplicate.
+    const [row] = await runStatement<PaymentAttemptRecord>(this.db, this.direct, ADD_ATTEMPT, [
+      input.paymentId,
+      input.stripePaymentMethodId,
+      input.idempotencyKey,
+      utcTimestamp(input.createdAt),
+    ]);
+    if (!row) throw new Error(`The attempt for payment ${input.paymentId} was not written`);
+    return row;
   }
-  async updateAttempt(
-    id: number,
-    patch: Partial<Omit<PaymentAttemptRecord, 'id' | 'paymentId' | 'idempotencyKey' | 'createdAt'>>,
-  ): Promise<void> {
-    await this.db.paymentAttempt.update({ where: { id }, data: patch });
+  async updateAttempt(id: number, patch: Partial<AttemptOutcome>): Promise<void> {
+    await runStatement(this.db, this.direct, UPDATE_ATTEMPT, [id, jsonRow(patch)]);
   }
   attempts(paymentId: number): Promise<PaymentAttemptRecord[]> {
-    return this.db.paymentAttempt.findMany({ where: { paymentId }, orderBy: { id: 'asc' } });
+    return runStatement<PaymentAttemptRecord>(this.db, this.direct, ATTEMPTS, [paymentId], true);
   }
   async saveMethod(input: Omit<SavedMethodRecord, 'id'>): Promise<SavedMethodRecord> {
     return this.db.paymentMethod.upsert({

@@ -7,7 +7,7 @@ import type {
 } from '../../services/ports';
 import type { DirectQuery } from '../database';
 import { Prisma, type Payment } from '../generated/client.ts';
-import { insertedFromJson, jsonRow, quotedColumns, utcTimestamp } from './json-rows';
+import { changedColumns, insertedFromJson, jsonRow, quotedColumns, utcTimestamp } from './json-rows';
 import type { Db } from './prisma-types';
 import { runStatement } from './statement';
 import { recordedLifecycle } from './transition-log-repository';
@@ -44,15 +44,6 @@ const CHANGEABLE: Record<Exclude<keyof PaymentTransitionChanges, 'updatedAt'>, s
   paidAt: 'timestamp(3)',
 };
 
-/** `SET` items for `columns` from the JSON parameter `param` (jsonRow of the present keys only). */
-const changedColumns = (columns: Readonly<Record<string, string>>, param: string): string =>
-  Object.entries(columns)
-    .map(
-      ([name, type]) =>
-        `"${name}" = CASE WHEN ${param}::jsonb ? '${name}' THEN (${param}::jsonb ->> '${name}')::${type} ELSE p."${name}" END`,
-    )
-    .join(',\n    ');
-
 const PAYMENT_FIELDS = Object.values(Prisma.PaymentScalarFieldEnum);
 const RESULT = `SELECT ${quotedColumns(PAYMENT_FIELDS, 'written')} FROM written, recorded`;
 
@@ -68,7 +59,7 @@ WITH written AS (
     "status" = $3::text::"PaymentStatus",
     "version" = p."version" + 1,
     "updatedAt" = ($4::jsonb ->> 'updatedAt')::timestamp(3),
-    ${changedColumns(CHANGEABLE, '$4')}
+    ${changedColumns(CHANGEABLE, '$4', 'p')}
   WHERE p."id" = $1::int AND p."version" = $2::int
   RETURNING ${quotedColumns(PAYMENT_FIELDS, 'p')}
 ),
@@ -79,7 +70,7 @@ ${RESULT}`;
 const RECORD_FACTS = `
 UPDATE "Payment" AS p SET
     "updatedAt" = $3::timestamp(3),
-    ${changedColumns(STRIPE_FACTS, '$2')}
+    ${changedColumns(STRIPE_FACTS, '$2', 'p')}
 WHERE p."id" = $1::int
 RETURNING ${quotedColumns(PAYMENT_FIELDS, 'p')}`;
 

@@ -7,7 +7,8 @@ import type {
   StudentRecord,
   TeacherRecord,
 } from '../../services/ports';
-import type { Gig, Student, Teacher } from '../generated/client.ts';
+import { Prisma, type Gig, type Student, type Teacher } from '../generated/client.ts';
+import { columnList } from './columns';
 import { unlessDuplicate } from './errors';
 import type { DirectQuery } from '../database';
 import type { Db } from './prisma-types';
@@ -34,6 +35,7 @@ const toGig = (row: Gig): GigRecord => ({ ...row, currency: row.currency as Curr
 const STUDENT_COLUMNS = '"id", "email", "name", "timezone", "stripeCustomerId", "createdAt"';
 const TEACHER_COLUMNS = '"id", "email", "name", "timezone", "createdAt"';
 const FIND_STUDENT = `SELECT ${STUDENT_COLUMNS} FROM "Student" WHERE "id" = $1`;
+const FIND_GIG = `SELECT ${columnList(Prisma.GigScalarFieldEnum)} FROM "Gig" WHERE "id" = $1`;
 const LOCK_TEACHER = `SELECT ${TEACHER_COLUMNS} FROM "Teacher" WHERE "id" = $1 FOR UPDATE`;
 
 export class PrismaPeopleRepository implements PeopleStore {
@@ -114,7 +116,7 @@ export class PrismaPeopleRepository implements PeopleStore {
     return toGig(await this.db.gig.create({ data: input }));
   }
   async findGig(id: number): Promise<GigRecord | null> {
-    const row = await this.db.gig.findUnique({ where: { id } });
+    const [row] = await runStatement<Gig>(this.db, this.direct, FIND_GIG, [id], true);
     return row ? toGig(row) : null;
   }
   async searchStudents(text: string, limit: number): Promise<StudentRecord[]> {
