@@ -546,6 +546,84 @@ describe.each(DB_KINDS)('raw multi-row writes on %s', (kind) => {
     ).rejects.toThrow('Payment 2000000000 does not exist');
   });
 
+  it("records a payment's attempts in order; an outcome changes what it names and keeps the rest", async () => {
+    const s = await buildScenario(container, {
+      teachers: { ana: { gigs: { es: { rate: 4000 } } } },
+      students: { bob: {} },
+      bookings: { a: { student: 'bob', gig: 'ana.es' } },
+    });
+    const at = new Date('2031-02-03T04:05:06.789Z');
+    const payment = await container.uow.transaction((repos) =>
+      repos.payments.insert(
+        {
+          bookingId: s.bookings.a.id,
+          amountMinor: 4400,
+          currency: 'USD',
+          idempotencyKey: `raw-${kind}-attempts`,
+          status: 'PENDING',
+          createdAt: at,
+        },
+        {
+          bookingId: s.bookings.a.id,
+          actorKind: 'SYSTEM',
+          actorId: null,
+          actorRole: 'system',
+          reason: null,
+          at,
+          action: 'create',
+          fromState: null,
+          toState: 'PENDING',
+          data: null,
+        },
+      ),
+    );
+    const [first, second] = await container.uow.transaction(async (repos) => [
+      await repos.payments.addAttempt({
+        paymentId: payment.id,
+        stripePaymentMethodId: 'pm_card_visa',
+        idempotencyKey: `raw-${kind}-attempt-1`,
+        createdAt: at,
+      }),
+      await repos.payments.addAttempt({
+        paymentId: payment.id,
+        stripePaymentMethodId: null,
+        idempotencyKey: `raw-${kind}-attempt-2`,
+        createdAt: at,
+      }),
+    ]);
+    expect(first).toEqual({
+      id: expect.any(Number) as number,
+      paymentId: payment.id,
+      stripePaymentMethodId: 'pm_card_visa',
+      status: 'pending',
+      errorCode: null,
+      declineCode: null,
+      message: null,
+      idempotencyKey: `raw-${kind}-attempt-1`,
+      createdAt: at,
+      completedAt: null,
+    });
+    const done = new Date('2031-02-03T04:05:07.001Z');
+    await container.uow.transaction((repos) =>
+      repos.payments.updateAttempt(first.id, {
+        status: 'failed',
+        errorCode: 'card_declined',
+        declineCode: 'insufficient_funds',
+        message: 'Your card has insufficient funds.',
+        completedAt: done,
+      }),
+    );
+    await container.uow.read.payments.updateAttempt(first.id, { message: null });
+    await container.uow.read.payments.updateAttempt(second.id, { stripePaymentMethodId: 'pm_card_mastercard' });
+    expect(await container.uow.read.payments.attempts(payment.id)).toEqual([
+      { ...first, status: 'failed', errorCode: 'card_declined', declineCode: 'insufficient_funds', completedAt: done },
+      { ...second, stripePaymentMethodId: 'pm_card_mastercard' },
+    ]);
+    expect(await container.uow.transaction((repos) => repos.payments.attempts(payment.id))).toEqual(
+      await container.uow.read.payments.attempts(payment.id),
+    );
+  });
+
   it('claims due outbox rows through the driver under a lease, each once, and reads people without their password', async () => {
     const key = `raw:${kind}:claim`;
     const due = new Date('2000-01-01T00:00:00.000Z');
