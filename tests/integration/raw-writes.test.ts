@@ -207,6 +207,54 @@ describe.each(DB_KINDS)('raw multi-row writes on %s', (kind) => {
     expect(await entries()).toHaveLength(4);
   });
 
+  it("writes a transaction's outbox rows with its event-log rows or at its commit, in order, and none when it rolls back", async () => {
+    const key = (n: string) => `pending:${kind}:${n}`;
+    const draft = (n: string) => ({ key: key(n), kind: 'email', bookingId: null, payload: { n } });
+    const statuses = async () =>
+      (
+        await container.db.prisma.outboxMessage.findMany({
+          where: { key: { startsWith: `pending:${kind}:` } },
+          orderBy: { id: 'asc' },
+        })
+      ).map((row) => [row.key, row.payload]);
+    await container.uow.transaction(async (repos) => {
+      await repos.outbox.enqueue([draft('a'), draft('b')]);
+      await repos.audit.append({
+        actorStaffId: null,
+        actorRole: 'SYSTEM',
+        action: 'held',
+        entity: `OutboxRaw-${kind}`,
+        entityId: '1',
+        at: new Date(),
+      });
+      await repos.eventLog.append([{ type: 'test.enqueued', payload: {}, at: new Date() }]);
+      await repos.outbox.enqueue([draft('c'), draft('a')]); // after the log: at the commit; a's repeat skipped
+    });
+    expect(await statuses()).toEqual([
+      [key('a'), { n: 'a' }],
+      [key('b'), { n: 'b' }],
+      [key('c'), { n: 'c' }],
+    ]);
+    expect(await container.uow.read.audit.list({ entity: `OutboxRaw-${kind}`, entityId: '1', limit: 5 })).toHaveLength(
+      1,
+    );
+    // A read of the outbox in the transaction sees the rows it asked for.
+    const seen = await container.uow.transaction(async (repos) => {
+      await repos.outbox.enqueue([draft('d')]);
+      return repos.outbox.statusOf(key('d'));
+    });
+    expect(seen).toBe('PENDING');
+    await expect(
+      container.uow.transaction(async (repos) => {
+        await repos.outbox.enqueue([draft('e')]);
+        await repos.eventLog.append([{ type: 'test.enqueued', payload: {}, at: new Date() }]);
+        await repos.outbox.enqueue([draft('f')]);
+        throw new Error('the use case failed');
+      }),
+    ).rejects.toThrow('the use case failed');
+    expect((await statuses()).map(([k]) => k)).toEqual([key('a'), key('b'), key('c'), key('d')]);
+  });
+
   it("writes a booking and each of its transitions with the transition's record in one statement, or nothing", async () => {
     const s = await buildScenario(container, {
       teachers: { ana: { gigs: { es: { rate: 4000 } } } },

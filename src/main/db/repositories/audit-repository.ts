@@ -1,5 +1,5 @@
 import type { AuditDraft, AuditQuery, AuditRecord, AuditStore } from '../../services/ports';
-import { auditInsert, auditRows, type PendingAudit } from './pending-audit';
+import { auditInsert, auditRows, type PendingWrites } from './pending-writes';
 import type { Db } from './prisma-types';
 
 /** Positional parameters for SQL built from optional filters. */
@@ -118,13 +118,13 @@ interface RawAuditRow {
 }
 
 export class PrismaAuditRepository implements AuditStore {
-  /** `pending`: in a transaction, entries are held to ride on its last write (pending-audit.ts). */
+  /** `pending`: in a transaction, entries are held to ride on its last write (pending-writes.ts). */
   constructor(
     private readonly db: Db,
-    private readonly pending?: PendingAudit,
+    private readonly pending?: PendingWrites,
   ) {}
   async append(entry: AuditDraft): Promise<void> {
-    if (this.pending) this.pending.add(entry);
+    if (this.pending) this.pending.addAudit(entry);
     else await this.db.$executeRawUnsafe(auditInsert('$1'), auditRows([entry]));
   }
   async list(query: AuditQuery): Promise<AuditRecord[]> {

@@ -1,7 +1,7 @@
 import type { EventLogRecord, EventLogStore } from '../../services/ports';
 import type { DirectQuery } from '../database';
 import { jsonRows } from './json-rows';
-import { auditInsert, type PendingAudit } from './pending-audit';
+import { auditInsert, outboxInsert, type PendingWrites } from './pending-writes';
 import type { Db } from './prisma-types';
 
 /** The channel every host LISTENs on; a notification says "the event log has new rows". */
@@ -36,17 +36,18 @@ export const notifyOthers = (channel: string, host: string): string =>
   `(SELECT pg_notify(${channel}, ${host})) AS notified`;
 
 /**
- * One round trip: the transaction's held audit entries ($1, pending-audit.ts), then the log's rows
- * ($2). A shared log also takes the appenders' turn ($3) and notifies the other hosts ($4, $5).
+ * One round trip: the transaction's held audit entries ($1) and outbox rows ($2, pending-writes.ts),
+ * then the log's rows ($3). A shared log also takes the appenders' turn ($4) and notifies the other
+ * hosts ($5, $6).
  */
 const APPEND_SHARED = `
-WITH audited AS (${auditInsert('$1')}),${logInsert('$2', '$3')}
+WITH audited AS (${auditInsert('$1')}), enqueued AS (${outboxInsert('$2')}),${logInsert('$3', '$4')}
 SELECT logged."id", logged."type", logged."payload", logged."at"
-FROM logged, ${notifyOthers('$4', '$5')}
+FROM logged, ${notifyOthers('$5', '$6')}
 ORDER BY logged."id"`;
 /** The embedded database runs one transaction at a time, so its ids are in commit order already. */
 const APPEND_ALONE = `
-WITH audited AS (${auditInsert('$1')}),${logInsert('$2', null)}
+WITH audited AS (${auditInsert('$1')}), enqueued AS (${outboxInsert('$2')}),${logInsert('$3', null)}
 SELECT logged."id", logged."type", logged."payload", logged."at"
 FROM logged
 ORDER BY logged."id"`;
@@ -64,28 +65,29 @@ export const logRows = (events: readonly { type: string; payload: Record<string,
   jsonRows(events.map(({ type, payload, at }) => ({ type, payload, at })));
 
 export class PrismaEventLogRepository implements EventLogStore {
-  /** `audit`: in a transaction, its held audit entries, which the log's statement writes too. */
+  /** `pending`: in a transaction, its held audit entries and outbox rows, which the log's statement writes too. */
   constructor(
     private readonly db: Db,
     private readonly writers: EventLogWriters,
     private readonly direct?: DirectQuery,
-    private readonly audit?: PendingAudit,
+    private readonly pending?: PendingWrites,
   ) {}
 
   async append(events: readonly { type: string; payload: Record<string, unknown>; at: Date }[]) {
-    // Nothing to log: held audit entries wait for the commit (the unit of work writes them).
+    // Nothing to log: held writes wait for the commit (the unit of work writes them).
     if (events.length === 0) return [];
-    const audit = this.audit?.take() ?? '[]';
+    const { audit, outbox } = this.pending?.take() ?? { audit: '[]', outbox: '[]' };
     const written = await (this.writers.shared
       ? this.db.$queryRawUnsafe<LogRow[]>(
           APPEND_SHARED,
           audit,
+          outbox,
           logRows(events),
           EVENT_LOG_LOCK,
           EVENT_CHANNEL,
           this.writers.host,
         )
-      : this.db.$queryRawUnsafe<LogRow[]>(APPEND_ALONE, audit, logRows(events)));
+      : this.db.$queryRawUnsafe<LogRow[]>(APPEND_ALONE, audit, outbox, logRows(events)));
     return written.map(toLogRecord);
   }
   async after(id: number, limit: number): Promise<EventLogRecord[]> {

@@ -11,7 +11,7 @@ import { PrismaOutboxRepository, PrismaOutboxWorkRepository } from './outbox-rep
 import { PrismaPaymentRepository } from './payment-repository';
 import { PrismaPayoutRepository } from './payout-repository';
 import { PrismaPeopleRepository } from './people-repository';
-import { PendingAudit } from './pending-audit';
+import { PendingWrites } from './pending-writes';
 import type { Db } from './prisma-types';
 import { PrismaRefundRepository } from './refund-repository';
 import { PrismaReportRepository } from './report-repository';
@@ -34,7 +34,7 @@ export function repositoriesFor(
   db: Db,
   direct?: DirectQuery,
   writers: EventLogWriters = UNNAMED_SHARED,
-  audit?: PendingAudit,
+  pending?: PendingWrites,
 ): Repositories {
   return {
     staff: new PrismaStaffRepository(db),
@@ -46,13 +46,13 @@ export function repositoriesFor(
     deliveries: new PrismaDeliveryRepository(db, direct),
     mismatches: new PrismaMismatchRepository(db),
     stripeEvents: new PrismaStripeEventRepository(db),
-    outbox: new PrismaOutboxRepository(db, direct),
+    outbox: new PrismaOutboxRepository(db, direct, pending),
     outboxWork: new PrismaOutboxWorkRepository(db, writers, direct),
-    audit: new PrismaAuditRepository(db, audit),
+    audit: new PrismaAuditRepository(db, pending),
     settings: new PrismaSettingsRepository(db, direct),
     reports: new PrismaReportRepository(db),
     sessions: new PrismaSessionRepository(db, direct),
-    eventLog: new PrismaEventLogRepository(db, writers, direct, audit),
+    eventLog: new PrismaEventLogRepository(db, writers, direct, pending),
     ledger: new PrismaLedgerRepository(db),
     payouts: new PrismaPayoutRepository(db),
   };
@@ -69,10 +69,10 @@ export function prismaUnitOfWork(
       raceAsConflict(() =>
         prisma.$transaction(
           async (tx) => {
-            // Audit entries ride on the event log's statement; any logged after it are written here.
-            const audit = new PendingAudit();
-            const value = await work(repositoriesFor(tx, undefined, writers, audit));
-            await audit.flush(tx);
+            // Audit entries and outbox rows ride on the event log's statement; any after it are written here.
+            const pending = new PendingWrites();
+            const value = await work(repositoriesFor(tx, undefined, writers, pending));
+            await pending.flush(tx);
             return value;
           },
           { maxWait: 10_000, timeout: 30_000 },

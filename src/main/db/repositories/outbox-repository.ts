@@ -20,6 +20,7 @@ import {
   type LogRow,
 } from './event-log-repository';
 import { recordEmails } from './delivery-repository';
+import { outboxInsert, outboxRows, type PendingWrites } from './pending-writes';
 import { jsonRows, utcTimestamp } from './json-rows';
 import type { Db } from './prisma-types';
 import { runStatement } from './statement';
@@ -38,43 +39,30 @@ const toOutbox = (row: OutboxMessage): OutboxRecord => ({
   deliveredAt: row.deliveredAt,
 });
 
-/**
- * The drafts in their order, in one statement. A key is one effect: the same effect asked for twice
- * is still delivered once (ON CONFLICT DO NOTHING, as createMany's skipDuplicates).
- */
-const ENQUEUE = `
-INSERT INTO "OutboxMessage" ("key", "kind", "bookingId", "payload", "nextAttemptAt", "createdAt")
-SELECT m.key, m.kind, m."bookingId", m.payload, m."nextAttemptAt", m."createdAt"
-FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (
-  key text, kind text, "bookingId" integer, payload jsonb, "nextAttemptAt" timestamp(3), "createdAt" timestamp(3)
-)) WITH ORDINALITY AS m(key, kind, "bookingId", payload, "nextAttemptAt", "createdAt", ord)
-ORDER BY m.ord
-ON CONFLICT DO NOTHING`;
+/** The drafts in their order, in one statement (outside a transaction). */
+const ENQUEUE = outboxInsert('$1');
 
 const STATUS_OF = 'SELECT "status"::text AS "status" FROM "OutboxMessage" WHERE "key" = $1';
 
 /** Writing outbox rows (from transition effects, in the transition's transaction). */
 export class PrismaOutboxRepository implements OutboxStore {
-  /** `direct`: outside a transaction, the hot statements go through the driver (see Database.directQuery). */
+  /**
+   * `direct`: outside a transaction, the hot statements go through the driver (see
+   * Database.directQuery). `pending`: in a transaction, its rows are held to ride on its last write.
+   */
   constructor(
     private readonly db: Db,
     private readonly direct?: DirectQuery,
+    private readonly pending?: PendingWrites,
   ) {}
   async enqueue(messages: readonly OutboxDraft[]): Promise<void> {
     if (messages.length === 0) return;
-    // Times as Prisma's @default(now()) gives them: this process's clock, not the database's.
-    const now = utcTimestamp(new Date());
-    const rows = messages.map((message) => ({
-      key: message.key,
-      kind: message.kind,
-      bookingId: message.bookingId,
-      payload: message.payload,
-      nextAttemptAt: message.notBefore ? utcTimestamp(message.notBefore) : now,
-      createdAt: now,
-    }));
-    await this.db.$executeRawUnsafe(ENQUEUE, JSON.stringify(rows));
+    const rows = outboxRows(messages, new Date());
+    if (this.pending) this.pending.addOutbox(rows);
+    else await this.db.$executeRawUnsafe(ENQUEUE, JSON.stringify(rows));
   }
   async listForBooking(bookingId: number): Promise<{ key: string; kind: string; status: string; payload: unknown }[]> {
+    await this.pending?.flush(this.db);
     return this.db.outboxMessage.findMany({
       where: { bookingId },
       orderBy: { id: 'asc' },
@@ -82,6 +70,7 @@ export class PrismaOutboxRepository implements OutboxStore {
     });
   }
   async statusOf(key: string): Promise<OutboxRecord['status'] | null> {
+    await this.pending?.flush(this.db);
     const [row] = await runStatement<{ status: OutboxRecord['status'] }>(this.db, this.direct, STATUS_OF, [key], true);
     return row?.status ?? null;
   }
