@@ -138,7 +138,7 @@ export async function createContainer(options: ContainerOptions): Promise<Contai
         gateway: integrations.gateway,
         tokenSecret: env['LINGUAFLEX_TOKEN_SECRET'],
         connectReturnUrl: env['LINGUAFLEX_CONNECT_RETURN_URL'],
-        rateLimits: createRateLimits(db.prisma, rateLimitFactor(env)),
+        rateLimits: createRateLimits(db.pgShaped, rateLimitFactor(env)),
       },
       deliveryKick,
     );

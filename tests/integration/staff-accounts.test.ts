@@ -106,7 +106,7 @@ describe('backoff of the sign-in limits', () => {
   afterAll(async () => database.dispose());
 
   it('each new block of the same account within a day lasts twice as long (60 s, 120 s, 240 s …)', async () => {
-    const limits = createRateLimits(database.container.db.prisma);
+    const limits = createRateLimits(database.container.db.pgShaped);
     const exhaust = async () => {
       for (let call = 0; call < 5; call += 1)
         expect(await limits.consume('staff-login.account', 'x@backoff.test')).toEqual({ allowed: true });

@@ -27,6 +27,18 @@ export type NativeQuery = <Row = Record<string, unknown>>(sql: string, params?: 
  */
 export type DirectQuery = <Row>(sql: string, params: readonly unknown[], prepared?: boolean) => Promise<Row[]>;
 
+/**
+ * node-postgres's query shape, for libraries that speak PostgreSQL themselves (rate-limiter-flexible's
+ * store): one statement outside any transaction; `name` prepares it per connection.
+ */
+export interface PgShapedClient {
+  query(config: {
+    text: string;
+    values?: unknown[];
+    name?: string;
+  }): Promise<{ rows: Record<string, unknown>[]; rowCount: number | null }>;
+}
+
 /** One name per distinct prepared SQL text in this process (each pooled connection prepares it once). */
 const statementNames = new Map<string, string>();
 function statementName(sql: string): string {
@@ -104,6 +116,8 @@ export interface Database {
    * `utcTimestamp` text, as the driver would send a Date in this process's time zone.
    */
   directQuery: DirectQuery;
+  /** This database in node-postgres's query shape (the driver's own pool on PostgreSQL). */
+  readonly pgShaped: PgShapedClient;
   /** Throws unless the database answers a trivial query. */
   ping(): Promise<void>;
   /** Refreshes planner statistics where nothing else does (PGlite has no autovacuum). */
@@ -334,6 +348,7 @@ export async function openDatabase(target: DatabaseTarget, options: OpenOptions 
         const name = prepared ? preparedName({ sql }) : undefined;
         return (await readPool.query(name ? { name, text: sql, values: [...params] } : sql, [...params])).rows as Row[];
       },
+      pgShaped: readPool,
       maintain: () => Promise.resolve(), // PostgreSQL's autovacuum keeps statistics current
       listen: (channel, onNotify) => listenOnPostgres(target.url, channel, onNotify),
       nativeTransaction: async (work) => {
@@ -399,6 +414,15 @@ export async function openDatabase(target: DatabaseTarget, options: OpenOptions 
         ? await statements.query<Row>(sql, params, READ_OPTIONS)
         : await client.query<Row>(sql, [...params], READ_OPTIONS)
       ).rows,
+    pgShaped: {
+      // Statements with a name are the library's fixed ones: prepared once, like the app's.
+      query: async ({ text, values = [], name }) => {
+        const result = name
+          ? await statements.query<Record<string, unknown>>(text, values)
+          : await client.query<Record<string, unknown>>(text, values);
+        return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
+      },
+    },
     maintain: async () => {
       await client.exec('ANALYZE');
     },
