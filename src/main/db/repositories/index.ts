@@ -45,7 +45,7 @@ export function repositoriesFor(
     transitions: new PrismaTransitionLogRepository(db),
     deliveries: new PrismaDeliveryRepository(db, direct),
     mismatches: new PrismaMismatchRepository(db),
-    stripeEvents: new PrismaStripeEventRepository(db),
+    stripeEvents: new PrismaStripeEventRepository(db, direct),
     outbox: new PrismaOutboxRepository(db, direct, pending),
     outboxWork: new PrismaOutboxWorkRepository(db, writers, direct),
     audit: new PrismaAuditRepository(db, pending),
