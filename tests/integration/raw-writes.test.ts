@@ -531,25 +531,19 @@ describe.each(DB_KINDS)('raw multi-row writes on %s', (kind) => {
     ]);
   });
 
-  it("records Stripe's facts on a payment through the driver as in a transaction: times in UTC, nulls clear, the rest stays", async () => {
+  /** A booking's new PENDING payment, written as the intent's creation writes it. */
+  async function pendingPayment(idempotencyKey: string, at: Date) {
     const s = await buildScenario(container, {
       teachers: { ana: { gigs: { es: { rate: 4000 } } } },
       students: { bob: {} },
       bookings: { a: { student: 'bob', gig: 'ana.es' } },
     });
-    const at = new Date('2031-01-02T03:04:05.678Z');
-    const payment = await container.uow.transaction((repos) =>
+    const bookingId = s.bookings.a.id;
+    return container.uow.transaction((repos) =>
       repos.payments.insert(
+        { bookingId, amountMinor: 4400, currency: 'USD', idempotencyKey, status: 'PENDING', createdAt: at },
         {
-          bookingId: s.bookings.a.id,
-          amountMinor: 4400,
-          currency: 'USD',
-          idempotencyKey: `raw-${kind}-facts`,
-          status: 'PENDING',
-          createdAt: at,
-        },
-        {
-          bookingId: s.bookings.a.id,
+          bookingId,
           actorKind: 'SYSTEM',
           actorId: null,
           actorRole: 'system',
@@ -562,6 +556,11 @@ describe.each(DB_KINDS)('raw multi-row writes on %s', (kind) => {
         },
       ),
     );
+  }
+
+  it("records Stripe's facts on a payment through the driver as in a transaction: times in UTC, nulls clear, the rest stays", async () => {
+    const at = new Date('2031-01-02T03:04:05.678Z');
+    const payment = await pendingPayment(`raw-${kind}-facts`, at);
     const sent = new Date('2031-01-02T03:04:06.001Z');
     // Outside a transaction (the driver's own statement), as the intent's creation records them.
     const marked = await container.uow.read.payments.recordStripeFacts(payment.id, { intentSentAt: sent }, sent);
@@ -595,36 +594,8 @@ describe.each(DB_KINDS)('raw multi-row writes on %s', (kind) => {
   });
 
   it("records a payment's attempts in order; an outcome changes what it names and keeps the rest", async () => {
-    const s = await buildScenario(container, {
-      teachers: { ana: { gigs: { es: { rate: 4000 } } } },
-      students: { bob: {} },
-      bookings: { a: { student: 'bob', gig: 'ana.es' } },
-    });
     const at = new Date('2031-02-03T04:05:06.789Z');
-    const payment = await container.uow.transaction((repos) =>
-      repos.payments.insert(
-        {
-          bookingId: s.bookings.a.id,
-          amountMinor: 4400,
-          currency: 'USD',
-          idempotencyKey: `raw-${kind}-attempts`,
-          status: 'PENDING',
-          createdAt: at,
-        },
-        {
-          bookingId: s.bookings.a.id,
-          actorKind: 'SYSTEM',
-          actorId: null,
-          actorRole: 'system',
-          reason: null,
-          at,
-          action: 'create',
-          fromState: null,
-          toState: 'PENDING',
-          data: null,
-        },
-      ),
-    );
+    const payment = await pendingPayment(`raw-${kind}-attempts`, at);
     const [first, second] = await container.uow.transaction(async (repos) => [
       await repos.payments.addAttempt({
         paymentId: payment.id,
