@@ -3,6 +3,7 @@ import type { DirectQuery } from '../database';
 import { jsonRows } from './json-rows';
 import { auditInsert, outboxInsert, type PendingWrites } from './pending-writes';
 import type { Db } from './prisma-types';
+import { runStatement } from './statement';
 
 /** The channel every host LISTENs on; a notification says "the event log has new rows". */
 export const EVENT_CHANNEL = 'linguaflex_events';
@@ -54,6 +55,8 @@ ORDER BY logged."id"`;
 
 export type LogRow = { id: number; type: string; payload: unknown; at: Date };
 
+const LOG_AFTER = 'SELECT "id", "type", "payload", "at" FROM "DomainEventLog" WHERE "id" > $1 ORDER BY "id" LIMIT $2';
+
 /** Log rows as the services see them. */
 export const toLogRecord = (row: LogRow): EventLogRecord => ({
   ...row,
@@ -92,20 +95,7 @@ export class PrismaEventLogRepository implements EventLogStore {
   }
   async after(id: number, limit: number): Promise<EventLogRecord[]> {
     // Read after every commit on every host: straight through the driver when outside a transaction.
-    if (this.direct)
-      return (
-        await this.direct<{ id: number; type: string; payload: unknown; at: Date }>(
-          'SELECT "id", "type", "payload", "at" FROM "DomainEventLog" WHERE "id" > $1 ORDER BY "id" LIMIT $2',
-          [id, limit],
-          true,
-        )
-      ).map(toLogRecord);
-    const rows = await this.db.domainEventLog.findMany({
-      where: { id: { gt: id } },
-      orderBy: { id: 'asc' },
-      take: limit,
-    });
-    return rows.map(toLogRecord);
+    return (await runStatement<LogRow>(this.db, this.direct, LOG_AFTER, [id, limit], true)).map(toLogRecord);
   }
   async latestId(): Promise<number> {
     return (await this.db.domainEventLog.aggregate({ _max: { id: true } }))._max.id ?? 0;
