@@ -70,7 +70,7 @@ export async function openHostileHost(options: { timeouts?: Partial<ServerTimeou
     await container.db.directQuery<{ name: string }>(
       `SELECT table_name AS name FROM information_schema.tables
         WHERE table_schema = 'public' AND table_type = 'BASE TABLE'
-          AND table_name NOT IN ('RateLimitCounter', '_prisma_migrations')
+          AND table_name NOT IN ('RateLimitCounter', 'RateLimitWindow', '_prisma_migrations')
         ORDER BY table_name`,
       [],
     )

@@ -32,7 +32,7 @@ const STRIKES_KEPT_SECONDS = 24 * 60 * 60;
  * rate-limiter-flexible over our own database (its PostgreSQL store, on PGlite too), so every host of
  * a deployment counts in the same place. Each call is one atomic statement (INSERT … ON CONFLICT …
  * RETURNING); its Prisma store took two Prisma calls, a delete of an ended window and an upsert, which
- * cost 0.6–0.8 ms of CPU per money-moving API call. The table is the migrations' (RateLimitCounter).
+ * cost 0.6–0.8 ms of CPU per money-moving API call. The table is the migrations' (RateLimitWindow).
  * `factor` scales every allowance (LINGUAFLEX_RATE_LIMIT_FACTOR, e.g. for a load test from one address).
  */
 export function createRateLimits(client: PgShapedClient, factor = 1): RateLimits {
@@ -40,7 +40,7 @@ export function createRateLimits(client: PgShapedClient, factor = 1): RateLimits
     new RateLimiterPostgres({
       storeClient: client,
       storeType: 'client',
-      tableName: 'RateLimitCounter',
+      tableName: 'RateLimitWindow',
       tableCreated: true,
       keyPrefix,
       points,
