@@ -266,6 +266,22 @@ LIMIT 1`;
 const OPEN_RESCHEDULE = `SELECT ${columnList(Prisma.RescheduleRequestScalarFieldEnum)} FROM "RescheduleRequest"
 WHERE "bookingId" = $1 AND "status" = 'REQUESTED' LIMIT 1`;
 
+// Reschedule requests are read and written inside transactions, which run on the driver: SQL.
+const RESCHEDULE_COLUMNS = columnList(Prisma.RescheduleRequestScalarFieldEnum);
+const COUNT = 'SELECT count(*) AS n FROM "Booking"';
+const LATEST_RESCHEDULE = `SELECT ${RESCHEDULE_COLUMNS} FROM "RescheduleRequest"
+WHERE "bookingId" = $1 ORDER BY "id" DESC LIMIT 1`;
+const INSERT_RESCHEDULE = `INSERT INTO "RescheduleRequest" ("bookingId", "requestedByKind", "requestedById",
+  "fromStartsAt", "startsAt", "endsAt", "reason", "status", "expiresAt", "createdAt")
+VALUES ($1, $2::text::"ActorKind", $3, $4, $5, $6, $7, 'REQUESTED', $8, $9)
+RETURNING ${RESCHEDULE_COLUMNS}`;
+/** Only a request still open is answered: of two answers at once, one counts. */
+const CLOSE_RESCHEDULE = `UPDATE "RescheduleRequest" SET "status" = $2::text::"RescheduleRequestStatus",
+  "answeredByKind" = $3::text::"ActorKind", "answeredById" = $4, "answerReason" = $5, "answeredAt" = $6
+WHERE "id" = $1 AND "status" = 'REQUESTED'`;
+const TRANSITIONS = `SELECT ${columnList(Prisma.BookingTransitionScalarFieldEnum)} FROM "BookingTransition"
+WHERE "bookingId" = $1 ORDER BY "id"`;
+
 /** One booking as its student or teacher sees it, by id: the API's most frequent read. */
 const PARTY_VIEW_SQL = partySql('WHERE b.id = $1::int', '');
 
@@ -275,8 +291,9 @@ export class PrismaBookingRepository implements BookingStore {
     private readonly direct?: DirectQuery,
   ) {}
 
-  count(): Promise<number> {
-    return this.db.booking.count();
+  async count(): Promise<number> {
+    const [row] = await this.db.$queryRawUnsafe<{ n: bigint }[]>(COUNT);
+    return Number(row?.n ?? 0);
   }
 
   async findById(id: number): Promise<BookingRecord | null> {
@@ -323,7 +340,7 @@ export class PrismaBookingRepository implements BookingStore {
   }
 
   async latestReschedule(bookingId: number): Promise<RescheduleRequestRecord | null> {
-    const row = await this.db.rescheduleRequest.findFirst({ where: { bookingId }, orderBy: { id: 'desc' } });
+    const [row] = await this.db.$queryRawUnsafe<RescheduleRequest[]>(LATEST_RESCHEDULE, bookingId);
     return row ? toRescheduleRecord(row) : null;
   }
 
@@ -333,7 +350,20 @@ export class PrismaBookingRepository implements BookingStore {
       'id' | 'status' | 'answeredByKind' | 'answeredById' | 'answerReason' | 'answeredAt'
     >,
   ): Promise<RescheduleRequestRecord> {
-    return toRescheduleRecord(await this.db.rescheduleRequest.create({ data: { ...input, status: 'REQUESTED' } }));
+    const [row] = await this.db.$queryRawUnsafe<RescheduleRequest[]>(
+      INSERT_RESCHEDULE,
+      input.bookingId,
+      input.requestedByKind,
+      input.requestedById,
+      input.fromStartsAt,
+      input.startsAt,
+      input.endsAt,
+      input.reason,
+      input.expiresAt,
+      input.createdAt,
+    );
+    if (!row) throw new Error('Inserting a reschedule request returned no row');
+    return toRescheduleRecord(row);
   }
 
   async closeReschedule(
@@ -346,17 +376,16 @@ export class PrismaBookingRepository implements BookingStore {
       at: Date;
     },
   ): Promise<boolean> {
-    const closed = await this.db.rescheduleRequest.updateMany({
-      where: { id, status: 'REQUESTED' },
-      data: {
-        status: answer.status,
-        answeredByKind: answer.byKind,
-        answeredById: answer.byId,
-        answerReason: answer.reason,
-        answeredAt: answer.at,
-      },
-    });
-    return closed.count === 1;
+    const closed = await this.db.$executeRawUnsafe(
+      CLOSE_RESCHEDULE,
+      id,
+      answer.status,
+      answer.byKind,
+      answer.byId,
+      answer.reason,
+      answer.at,
+    );
+    return closed === 1;
   }
 
   async findExpiredRescheduleRequests(now: Date, limit: number): Promise<number[]> {
@@ -370,7 +399,7 @@ export class PrismaBookingRepository implements BookingStore {
   }
 
   async transitions(bookingId: number): Promise<TransitionRecord[]> {
-    const rows = await this.db.bookingTransition.findMany({ where: { bookingId }, orderBy: { id: 'asc' } });
+    const rows = await this.db.$queryRawUnsafe<BookingTransition[]>(TRANSITIONS, bookingId);
     return rows.map(toTransitionRecord);
   }
 

@@ -3,7 +3,7 @@ import type { DirectQuery } from '../database';
 import { Prisma, type Booking } from '../generated/client.ts';
 import { columnList } from './columns';
 import { toBookingRecord } from './booking-repository';
-import { jsonRows } from './json-rows';
+import { jsonRows, utcTimestamp } from './json-rows';
 import type { Db } from './prisma-types';
 import { runStatement } from './statement';
 
@@ -49,6 +49,9 @@ LEFT JOIN "Meeting" m ON m."bookingId" = b.id
 WHERE b.id = $1::int`;
 
 const FIND_MEETING = `SELECT ${columnList(Prisma.MeetingScalarFieldEnum)} FROM "Meeting" WHERE "bookingId" = $1`;
+/** SQL: it runs in a transaction (on the driver, sql-transaction.ts). A repeat keeps the first deletion's time. */
+const MARK_MEETING_DELETED =
+  'UPDATE "Meeting" SET "deletedAt" = $2::timestamp(3) WHERE "bookingId" = $1::int AND "deletedAt" IS NULL';
 
 /** What the outbox delivered: each booking's Zoom meeting and the emails sent about it. */
 export class PrismaDeliveryRepository implements DeliveryStore {
@@ -74,7 +77,7 @@ export class PrismaDeliveryRepository implements DeliveryStore {
     return row ?? null;
   }
   async markMeetingDeleted(bookingId: number, at: Date): Promise<void> {
-    await this.db.meeting.updateMany({ where: { bookingId, deletedAt: null }, data: { deletedAt: at } });
+    await this.db.$executeRawUnsafe(MARK_MEETING_DELETED, bookingId, utcTimestamp(at));
   }
   async recordEmail(email: SentEmailRecord): Promise<void> {
     // A repeat of the same outbox row records nothing new.

@@ -1,6 +1,6 @@
 import type { EventLogRecord, EventLogStore } from '../../services/ports';
 import type { DirectQuery } from '../database';
-import { jsonRows } from './json-rows';
+import { jsonRows, utcTimestamp } from './json-rows';
 import { auditInsert, outboxInsert, type PendingWrites } from './pending-writes';
 import type { Db } from './prisma-types';
 import { runStatement } from './statement';
@@ -55,6 +55,9 @@ ORDER BY logged."id"`;
 
 export type LogRow = { id: number; type: string; payload: unknown; at: Date };
 
+/** SQL: the maintenance runs it in a transaction (on the driver, sql-transaction.ts). */
+const PRUNE_BEFORE = 'DELETE FROM "DomainEventLog" WHERE "at" < $1::timestamp(3)';
+
 const LOG_AFTER = 'SELECT "id", "type", "payload", "at" FROM "DomainEventLog" WHERE "id" > $1 ORDER BY "id" LIMIT $2';
 
 /** Log rows as the services see them. */
@@ -104,6 +107,6 @@ export class PrismaEventLogRepository implements EventLogStore {
     return (await this.db.domainEventLog.aggregate({ _min: { id: true } }))._min.id;
   }
   async pruneBefore(at: Date): Promise<number> {
-    return (await this.db.domainEventLog.deleteMany({ where: { at: { lt: at } } })).count;
+    return this.db.$executeRawUnsafe(PRUNE_BEFORE, utcTimestamp(at));
   }
 }

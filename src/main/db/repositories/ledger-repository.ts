@@ -1,6 +1,25 @@
 import type { LedgerAccount, LedgerEntryKind, LedgerLine } from '../../domain/ledger';
 import type { AccountBalance, LedgerEntryRecord, LedgerEntryRef, LedgerStore } from '../../services/ports';
+import { Prisma, type LedgerEntry } from '../generated/client.ts';
+import { columnList } from './columns';
 import type { Db } from './prisma-types';
+
+/**
+ * A refund's success entry with its lines (a row per line; none when the entry has no lines). SQL:
+ * a refund's outcome reads it inside its transaction (on the driver, sql-transaction.ts).
+ */
+const REFUND_ENTRY = `
+WITH e AS (
+  SELECT ${columnList(Prisma.LedgerEntryScalarFieldEnum)} FROM "LedgerEntry"
+  WHERE "refundRequestId" = $1::int AND "kind" = 'refund_succeeded'
+  ORDER BY "id" DESC
+  LIMIT 1
+)
+SELECT ${columnList(Prisma.LedgerEntryScalarFieldEnum, 'e')}, l."account" AS "lineAccount", l."amountMinor" AS "lineAmountMinor"
+FROM e LEFT JOIN "LedgerLine" l ON l."entryId" = e."id"
+ORDER BY l."id"`;
+
+type EntryLineRow = LedgerEntry & { lineAccount: string | null; lineAmountMinor: number | null };
 
 /** The append-only ledger (R40); balances and checks are aggregates in SQL, never loaded whole. */
 export class PrismaLedgerRepository implements LedgerStore {
@@ -74,16 +93,25 @@ export class PrismaLedgerRepository implements LedgerStore {
   }
 
   async refundEntry(refundRequestId: number): Promise<LedgerEntryRecord | null> {
-    const row = await this.db.ledgerEntry.findFirst({
-      where: { refundRequestId, kind: 'refund_succeeded' },
-      orderBy: { id: 'desc' },
-      include: { lines: true },
-    });
+    const rows = await this.db.$queryRawUnsafe<EntryLineRow[]>(REFUND_ENTRY, refundRequestId);
+    const [row] = rows;
     if (!row) return null;
     return {
-      ...row,
+      id: row.id,
       kind: row.kind as LedgerEntryKind,
-      lines: row.lines.map((line) => ({ account: line.account as LedgerAccount, amountMinor: line.amountMinor })),
+      currency: row.currency,
+      bookingId: row.bookingId,
+      paymentId: row.paymentId,
+      refundRequestId: row.refundRequestId,
+      payoutLineId: row.payoutLineId,
+      transferReversalId: row.transferReversalId,
+      teacherId: row.teacherId,
+      at: row.at,
+      lines: rows.flatMap(({ lineAccount, lineAmountMinor }) =>
+        lineAccount === null || lineAmountMinor === null
+          ? []
+          : [{ account: lineAccount as LedgerAccount, amountMinor: lineAmountMinor }],
+      ),
     };
   }
 

@@ -130,6 +130,24 @@ ORDER BY logged."id"`;
 const SETTLE_SHARED = settleStatement(true);
 const SETTLE_ALONE = settleStatement(false);
 
+const OUTBOX_COLUMNS = columnList(Prisma.OutboxMessageScalarFieldEnum);
+const FIND = `SELECT ${OUTBOX_COLUMNS} FROM "OutboxMessage" WHERE "id" = $1::int`;
+/** $1 id, $2 the new status, $3 whether the attempt counts, $4 the error, $5 the next attempt's time. */
+const MARK_FAILED = `
+UPDATE "OutboxMessage" SET
+  "status" = $2::text::"OutboxStatus",
+  "attempts" = "attempts" + CASE WHEN $3::boolean THEN 1 ELSE 0 END,
+  "lastError" = $4::text,
+  "nextAttemptAt" = $5::timestamp(3),
+  "lockedUntil" = NULL
+WHERE "id" = $1::int
+RETURNING "id"`;
+/** A row not delivered yet is due again at $2, and comes back as it is now; none when delivered or absent. */
+const RETRY = `
+UPDATE "OutboxMessage" SET "status" = 'PENDING', "nextAttemptAt" = $2::timestamp(3), "lockedUntil" = NULL
+WHERE "id" = $1::int AND "status" IN ('FAILED', 'PENDING')
+RETURNING ${OUTBOX_COLUMNS}`;
+
 /**
  * The worker's side: claiming due rows under a lease, and recording what happened. Its claims and
  * outcomes run outside transactions, through the driver (`direct`): several per seed flow.
@@ -188,24 +206,21 @@ export class PrismaOutboxWorkRepository implements OutboxWorkStore {
     giveUp: boolean,
     countAttempt = true,
   ): Promise<void> {
-    await this.db.outboxMessage.update({
-      where: { id },
-      data: {
-        status: giveUp ? 'FAILED' : 'PENDING',
-        ...(countAttempt ? { attempts: { increment: 1 } } : {}),
-        lastError: error.slice(0, 1000),
-        nextAttemptAt,
-        lockedUntil: null,
-      },
-    });
+    const rows = await this.db.$queryRawUnsafe<{ id: number }[]>(
+      MARK_FAILED,
+      id,
+      giveUp ? 'FAILED' : 'PENDING',
+      countAttempt,
+      error.slice(0, 1000),
+      utcTimestamp(nextAttemptAt),
+    );
+    // As Prisma's update refused a missing row (P2025): the worker claimed this row.
+    if (rows.length === 0) throw new Error(`Outbox message ${id} does not exist`);
   }
   async retry(id: number, at: Date): Promise<OutboxRecord | null> {
-    const updated = await this.db.outboxMessage.updateMany({
-      where: { id, status: { in: ['FAILED', 'PENDING'] } },
-      data: { status: 'PENDING', nextAttemptAt: at, lockedUntil: null },
-    });
-    if (updated.count === 0) return null;
-    return this.find(id);
+    // Staff's retry runs in a transaction (on the driver, sql-transaction.ts): SQL, the row from the UPDATE itself.
+    const [row] = await this.db.$queryRawUnsafe<OutboxMessage[]>(RETRY, id, utcTimestamp(at));
+    return row ? toOutbox(row) : null;
   }
   async failures(limit: number): Promise<OutboxRecord[]> {
     const rows = await this.db.outboxMessage.findMany({
@@ -216,7 +231,7 @@ export class PrismaOutboxWorkRepository implements OutboxWorkStore {
     return rows.map(toOutbox);
   }
   async find(id: number): Promise<OutboxRecord | null> {
-    const row = await this.db.outboxMessage.findUnique({ where: { id } });
+    const [row] = await this.db.$queryRawUnsafe<OutboxMessage[]>(FIND, id);
     return row ? toOutbox(row) : null;
   }
 }

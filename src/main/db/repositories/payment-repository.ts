@@ -91,6 +91,31 @@ UPDATE "PaymentAttempt" AS a SET
     ${changedColumns(ATTEMPT_OUTCOME, '$2', 'a')}
 WHERE a."id" = $1::int`;
 
+// Saved cards and payment contexts are read and written inside transactions, which run on the driver: SQL.
+const METHOD_COLUMNS =
+  '"id", "studentId", "stripePaymentMethodId", "brand", "last4", "expMonth", "expYear", "country", "createdAt"';
+/** A card attached again (after a detach) is the same row, shown again with Stripe's current details. */
+const SAVE_METHOD = `INSERT INTO "PaymentMethod"
+  ("studentId", "stripePaymentMethodId", "brand", "last4", "expMonth", "expYear", "country", "createdAt")
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+ON CONFLICT ("stripePaymentMethodId") DO UPDATE SET
+  "brand" = EXCLUDED."brand", "last4" = EXCLUDED."last4", "expMonth" = EXCLUDED."expMonth",
+  "expYear" = EXCLUDED."expYear", "country" = EXCLUDED."country", "detachedAt" = NULL
+RETURNING ${METHOD_COLUMNS}`;
+const METHODS = `SELECT ${METHOD_COLUMNS} FROM "PaymentMethod"
+WHERE "studentId" = $1 AND "detachedAt" IS NULL ORDER BY "id" DESC`;
+const FIND_METHOD = `SELECT ${METHOD_COLUMNS} FROM "PaymentMethod" WHERE "stripePaymentMethodId" = $1`;
+/** $1 the payments, $2 the refund statuses that reserve an amount. */
+const CONTEXTS = `SELECT p."id" AS "paymentId", p."bookingId", p."currency", p."amountMinor", p."refundedMinor",
+  COALESCE((SELECT sum(r."amountMinor") FROM "RefundRequest" r
+            WHERE r."paymentId" = p."id" AND r."status"::text = ANY($2::text[])), 0) AS "reservedMinor",
+  b."studentId", s."name" AS "studentName", b."teacherId", t."name" AS "teacherName"
+FROM "Payment" p
+JOIN "Booking" b ON b."id" = p."bookingId"
+JOIN "Student" s ON s."id" = b."studentId"
+JOIN "Teacher" t ON t."id" = b."teacherId"
+WHERE p."id" = ANY($1::int[])`;
+
 export class PrismaPaymentRepository implements PaymentStore {
   /** `direct`: outside a transaction, the hot statements go through the driver (see Database.directQuery). */
   constructor(
@@ -221,69 +246,35 @@ export class PrismaPaymentRepository implements PaymentStore {
     return runStatement<PaymentAttemptRecord>(this.db, this.direct, ATTEMPTS, [paymentId], true);
   }
   async saveMethod(input: Omit<SavedMethodRecord, 'id'>): Promise<SavedMethodRecord> {
-    return this.db.paymentMethod.upsert({
-      where: { stripePaymentMethodId: input.stripePaymentMethodId },
-      create: input,
-      update: {
-        brand: input.brand,
-        last4: input.last4,
-        expMonth: input.expMonth,
-        expYear: input.expYear,
-        country: input.country,
-        detachedAt: null,
-      },
-    });
+    const [row] = await this.db.$queryRawUnsafe<SavedMethodRecord[]>(
+      SAVE_METHOD,
+      input.studentId,
+      input.stripePaymentMethodId,
+      input.brand,
+      input.last4,
+      input.expMonth,
+      input.expYear,
+      input.country,
+      input.createdAt,
+    );
+    if (!row) throw new Error('Saving a payment method returned no row');
+    return row;
   }
   methods(studentId: number): Promise<SavedMethodRecord[]> {
-    return this.db.paymentMethod.findMany({ where: { studentId, detachedAt: null }, orderBy: { id: 'desc' } });
+    return this.db.$queryRawUnsafe<SavedMethodRecord[]>(METHODS, studentId);
   }
-  findMethod(stripePaymentMethodId: string): Promise<SavedMethodRecord | null> {
-    return this.db.paymentMethod.findUnique({ where: { stripePaymentMethodId } });
+  async findMethod(stripePaymentMethodId: string): Promise<SavedMethodRecord | null> {
+    const [row] = await this.db.$queryRawUnsafe<SavedMethodRecord[]>(FIND_METHOD, stripePaymentMethodId);
+    return row ?? null;
   }
   async contexts(paymentIds: readonly number[]): Promise<Map<number, PaymentContext>> {
     const ids = [...new Set(paymentIds)];
     if (ids.length === 0) return new Map();
-    // One after another: inside a transaction both share one connection.
-    const payments = await this.db.payment.findMany({
-      where: { id: { in: ids } },
-      select: {
-        id: true,
-        bookingId: true,
-        currency: true,
-        amountMinor: true,
-        refundedMinor: true,
-        booking: {
-          select: {
-            studentId: true,
-            teacherId: true,
-            student: { select: { name: true } },
-            teacher: { select: { name: true } },
-          },
-        },
-      },
-    });
-    const reserved = await this.db.refundRequest.groupBy({
-      by: ['paymentId'],
-      where: { paymentId: { in: ids }, status: { in: [...OPEN_REFUND_STATUSES] } },
-      _sum: { amountMinor: true },
-    });
-    const reservedBy = new Map(reserved.map((row) => [row.paymentId, row._sum.amountMinor ?? 0]));
-    return new Map(
-      payments.map((payment) => [
-        payment.id,
-        {
-          paymentId: payment.id,
-          bookingId: payment.bookingId,
-          currency: payment.currency,
-          amountMinor: payment.amountMinor,
-          refundedMinor: payment.refundedMinor,
-          reservedMinor: reservedBy.get(payment.id) ?? 0,
-          studentId: payment.booking.studentId,
-          studentName: payment.booking.student.name,
-          teacherId: payment.booking.teacherId,
-          teacherName: payment.booking.teacher.name,
-        },
-      ]),
+    const rows = await this.db.$queryRawUnsafe<(Omit<PaymentContext, 'reservedMinor'> & { reservedMinor: bigint })[]>(
+      CONTEXTS,
+      ids,
+      [...OPEN_REFUND_STATUSES],
     );
+    return new Map(rows.map((row) => [row.paymentId, { ...row, reservedMinor: Number(row.reservedMinor) }]));
   }
 }

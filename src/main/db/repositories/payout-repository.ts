@@ -11,8 +11,11 @@ import type {
   TransferReversalRecord,
 } from '../../services/ports';
 import { Prisma, type PayoutLine, type PayoutRun, type TransferReversal } from '../generated/client.ts';
+import { columnList } from './columns';
+import { isUniqueViolation } from './errors';
+import { changedColumns, jsonRow } from './json-rows';
 import type { Db } from './prisma-types';
-import { appendLifecycleTransition } from './transition-log-repository';
+import { recordedLifecycle } from './transition-log-repository';
 
 const toRun = (row: PayoutRun): PayoutRunRecord => ({ ...row });
 const toLine = (row: PayoutLine): PayoutLineRecord => ({
@@ -38,6 +41,130 @@ const toReversal = (row: TransferReversal): TransferReversalRecord => ({
   ...row,
   status: row.status as TransferReversalRecord['status'],
 });
+
+/*
+ * Everything a transaction calls is SQL: transactions run on the driver (SqlTransaction), which has
+ * no model calls. The same texts run through Prisma's raw queries outside transactions.
+ */
+
+const RUN_COLUMNS = columnList(Prisma.PayoutRunScalarFieldEnum);
+const LINE_COLUMNS = columnList(Prisma.PayoutLineScalarFieldEnum);
+const REVERSAL_COLUMNS = columnList(Prisma.TransferReversalScalarFieldEnum);
+
+type RunChanges = Parameters<PayoutStore['applyRunTransition']>[3];
+type LineChanges = Parameters<PayoutStore['applyLineTransition']>[3];
+type ReversalPatch = Parameters<PayoutStore['updateReversal']>[1];
+
+/** What a run transition may change besides its status; a field left out of the changes keeps its value. */
+const RUN_CHANGEABLE: Record<Exclude<keyof RunChanges, 'updatedAt'>, string> = {
+  approvedById: 'integer',
+  discardReason: 'text',
+};
+
+const LINE_CHANGEABLE: Record<Exclude<keyof LineChanges, 'updatedAt'>, string> = {
+  attempt: 'integer',
+  idempotencyKey: 'text',
+  submittedAt: 'timestamp(3)',
+  stripeTransferId: 'text',
+  error: 'text',
+  sentAt: 'timestamp(3)',
+};
+
+const REVERSAL_CHANGEABLE: Record<keyof ReversalPatch, string> = {
+  status: 'text',
+  submittedAt: 'timestamp(3)',
+  stripeTransferId: 'text',
+  stripeReversalId: 'text',
+  error: 'text',
+};
+
+/** $1 currency, $2 cut-off, $3 creator, $4 when, $5 the transition (jsonRow); the run with its record. */
+const INSERT_RUN = `
+WITH written AS (
+  INSERT INTO "PayoutRun" ("currency", "cutoff", "status", "createdById", "totalMinor", "heldMinor", "createdAt", "updatedAt")
+  VALUES ($1, $2, 'DRAFT', $3, 0, 0, $4, $4)
+  RETURNING ${RUN_COLUMNS}
+),
+${recordedLifecycle('payout_run', '$5')}
+SELECT ${columnList(Prisma.PayoutRunScalarFieldEnum, 'written')} FROM written, recorded`;
+
+const FIND_RUN = `SELECT ${RUN_COLUMNS} FROM "PayoutRun" WHERE "id" = $1`;
+
+/** $1 id, $2 total, $3 held, $4 when (Prisma's `@updatedAt`). */
+const SET_RUN_TOTALS = `
+UPDATE "PayoutRun" SET "totalMinor" = $2, "heldMinor" = $3, "updatedAt" = $4
+WHERE "id" = $1
+RETURNING ${RUN_COLUMNS}`;
+
+/** $1 id, $2 the version read, $3 the new status, $4 the changes (jsonRow: present keys only), $5 the record. */
+const APPLY_RUN = `
+WITH written AS (
+  UPDATE "PayoutRun" AS r SET
+    "status" = $3::text::"PayoutRunStatus",
+    "version" = r."version" + 1,
+    "updatedAt" = ($4::jsonb ->> 'updatedAt')::timestamp(3),
+    ${changedColumns(RUN_CHANGEABLE, '$4', 'r')}
+  WHERE r."id" = $1::int AND r."version" = $2::int
+  RETURNING ${columnList(Prisma.PayoutRunScalarFieldEnum, 'r')}
+),
+${recordedLifecycle('payout_run', '$5')}
+SELECT ${columnList(Prisma.PayoutRunScalarFieldEnum, 'written')} FROM written, recorded`;
+
+const RUN_LINES = `SELECT ${LINE_COLUMNS} FROM "PayoutLine" WHERE "runId" = $1 ORDER BY "teacherId" ASC`;
+const FIND_LINE = `SELECT ${LINE_COLUMNS} FROM "PayoutLine" WHERE "id" = $1`;
+const FIND_LINES = `SELECT ${LINE_COLUMNS} FROM "PayoutLine" WHERE "id" = ANY($1::int[]) ORDER BY "id" ASC`;
+const FIND_LINE_BY_TRANSFER = `SELECT ${LINE_COLUMNS} FROM "PayoutLine" WHERE "stripeTransferId" = $1`;
+/** $1 the session's claim key. */
+const PAID_OUT_LINE = `
+SELECT ${columnList(Prisma.PayoutLineScalarFieldEnum, 'l')}
+FROM "PayoutItem" i JOIN "PayoutLine" l ON l."id" = i."lineId"
+WHERE i."claimKey" = $1`;
+const SENT_LINES_MISSING_TRANSFER = `SELECT "id" FROM "PayoutLine" WHERE "status" = 'SENT' AND "stripeTransferId" IS NULL`;
+
+/** $1 id, $2 the version read, $3 the new status, $4 the changes (jsonRow: present keys only), $5 the record. */
+const APPLY_LINE = `
+WITH written AS (
+  UPDATE "PayoutLine" AS l SET
+    "status" = $3::text::"PayoutLineStatus",
+    "version" = l."version" + 1,
+    "updatedAt" = ($4::jsonb ->> 'updatedAt')::timestamp(3),
+    ${changedColumns(LINE_CHANGEABLE, '$4', 'l')}
+  WHERE l."id" = $1::int AND l."version" = $2::int
+  RETURNING ${columnList(Prisma.PayoutLineScalarFieldEnum, 'l')}
+),
+${recordedLifecycle('payout_line', '$5')}
+SELECT ${columnList(Prisma.PayoutLineScalarFieldEnum, 'written')} FROM written, recorded`;
+
+const REVERSAL_OF_REQUEST = `SELECT ${REVERSAL_COLUMNS} FROM "TransferReversal" WHERE "refundRequestId" = $1`;
+const FIND_REVERSAL = `SELECT ${REVERSAL_COLUMNS} FROM "TransferReversal" WHERE "id" = $1`;
+const REVERSALS_OF_LINE = `SELECT ${REVERSAL_COLUMNS} FROM "TransferReversal" WHERE "payoutLineId" = $1 ORDER BY "id" ASC`;
+const REVERSALS_AWAITING = `
+SELECT ${REVERSAL_COLUMNS} FROM "TransferReversal" WHERE "status" = 'PENDING' ORDER BY "id" ASC LIMIT $1`;
+/** $1–$7 the reversal, $8 when (the defaults Prisma filled: `createdAt`, `@updatedAt`). */
+const INSERT_REVERSAL = `
+INSERT INTO "TransferReversal" ("refundRequestId", "payoutLineId", "stripeTransferId", "teacherId", "currency",
+                                "amountMinor", "status", "idempotencyKey", "createdAt", "updatedAt")
+VALUES ($1, $2, $3, $4, $5, $6, 'PENDING', $7, $8, $8)
+RETURNING ${REVERSAL_COLUMNS}`;
+/** $1 id, $2 the patch (jsonRow: present keys only), $3 when (Prisma's `@updatedAt`). */
+const UPDATE_REVERSAL = `
+UPDATE "TransferReversal" AS r SET
+    "updatedAt" = $3,
+    ${changedColumns(REVERSAL_CHANGEABLE, '$2', 'r')}
+WHERE r."id" = $1::int`;
+
+const SET_TEACHER_ACCOUNT = `
+UPDATE "Teacher" SET "stripeAccountId" = $2, "payoutsEnabled" = $3, "transfersActive" = $4 WHERE "id" = $1`;
+const UPDATE_ACCOUNT_STATE = `
+UPDATE "Teacher" SET "payoutsEnabled" = $2, "transfersActive" = $3 WHERE "stripeAccountId" = $1`;
+const TEACHER_ACCOUNT = `SELECT "stripeAccountId", "payoutsEnabled", "transfersActive" FROM "Teacher" WHERE "id" = $1`;
+
+/** Prisma's `update` refused a missing row (P2025); the callers read the row first, so this is a bug if seen. */
+function updated<Row>(rows: Row[], what: string): Row {
+  const [row] = rows;
+  if (row === undefined) throw new Error(`${what} does not exist`);
+  return row;
+}
 
 /**
  * Sessions that are payable with this cut-off (R42: completed — or completed and then refunded —
@@ -115,19 +242,15 @@ export class PrismaPayoutRepository implements PayoutStore {
     run: { currency: string; cutoff: Date; endedBy: Date; createdById: number; at: Date },
     transition: NewLifecycleTransition,
   ): Promise<{ run: PayoutRunRecord; lines: (PayoutTotals & { lineId: number })[] }> {
-    const created = await this.db.payoutRun.create({
-      data: {
-        currency: run.currency,
-        cutoff: run.cutoff,
-        status: 'DRAFT',
-        createdById: run.createdById,
-        totalMinor: 0,
-        heldMinor: 0,
-        createdAt: run.at,
-        updatedAt: run.at,
-      },
-    });
-    await appendLifecycleTransition(this.db, 'payout_run', created.id, transition);
+    const [created] = await this.db.$queryRawUnsafe<PayoutRun[]>(
+      INSERT_RUN,
+      run.currency,
+      run.cutoff,
+      run.createdById,
+      run.at,
+      jsonRow(transition),
+    );
+    if (!created) throw new Error('The payout run was not written');
     const stamp = `payout-run:${created.id}`;
     // One line per teacher with something to net; keys are completed once the ids exist.
     await this.db.$executeRaw`
@@ -186,7 +309,10 @@ export class PrismaPayoutRepository implements PayoutStore {
       .filter((plan) => plan.status === 'HELD')
       .reduce((sum, plan) => sum + Math.max(0, plan.netMinor), 0);
     return toRun(
-      await this.db.payoutRun.update({ where: { id: runId }, data: { totalMinor: ready, heldMinor: held } }),
+      updated(
+        await this.db.$queryRawUnsafe<PayoutRun[]>(SET_RUN_TOTALS, runId, ready, held, new Date()),
+        `Payout run ${runId}`,
+      ),
     );
   }
 
@@ -194,7 +320,7 @@ export class PrismaPayoutRepository implements PayoutStore {
     await this.db.$queryRaw`SELECT id FROM "PayoutRun" WHERE id = ${id} FOR UPDATE`;
   }
   async findRun(id: number): Promise<PayoutRunRecord | null> {
-    const row = await this.db.payoutRun.findUnique({ where: { id } });
+    const [row] = await this.db.$queryRawUnsafe<PayoutRun[]>(FIND_RUN, id);
     return row ? toRun(row) : null;
   }
   async listRuns(query: {
@@ -213,65 +339,58 @@ export class PrismaPayoutRepository implements PayoutStore {
     return rows.map(toRun);
   }
   async lines(runId: number): Promise<PayoutLineRecord[]> {
-    return (await this.db.payoutLine.findMany({ where: { runId }, orderBy: { teacherId: 'asc' } })).map(toLine);
+    return (await this.db.$queryRawUnsafe<PayoutLine[]>(RUN_LINES, runId)).map(toLine);
   }
   async lockLine(id: number): Promise<void> {
     await this.db.$queryRaw`SELECT id FROM "PayoutLine" WHERE id = ${id} FOR UPDATE`;
   }
   async findLine(id: number): Promise<PayoutLineRecord | null> {
-    const row = await this.db.payoutLine.findUnique({ where: { id } });
+    const [row] = await this.db.$queryRawUnsafe<PayoutLine[]>(FIND_LINE, id);
     return row ? toLine(row) : null;
   }
   async findLineByTransfer(stripeTransferId: string): Promise<PayoutLineRecord | null> {
-    const row = await this.db.payoutLine.findUnique({ where: { stripeTransferId } });
+    const [row] = await this.db.$queryRawUnsafe<PayoutLine[]>(FIND_LINE_BY_TRANSFER, stripeTransferId);
     return row ? toLine(row) : null;
   }
   async paidOutLineOf(bookingId: number): Promise<PayoutLineRecord | null> {
-    const item = await this.db.payoutItem.findUnique({
-      where: { claimKey: `session:${bookingId}` },
-      include: { line: true },
-    });
-    return item ? toLine(item.line) : null;
+    const [row] = await this.db.$queryRawUnsafe<PayoutLine[]>(PAID_OUT_LINE, `session:${bookingId}`);
+    return row ? toLine(row) : null;
   }
   async applyRunTransition(
     id: number,
     expectedVersion: number,
     to: PayoutRunStatus,
-    changes: { approvedById?: number; discardReason?: string | null; updatedAt: Date },
+    changes: RunChanges,
     transition: NewLifecycleTransition,
   ): Promise<PayoutRunRecord | null> {
-    // The changed row comes back from the UPDATE itself (RETURNING) rather than from a read after it.
-    const [updated] = await this.db.payoutRun.updateManyAndReturn({
-      where: { id, version: expectedVersion },
-      data: { ...changes, status: to, version: { increment: 1 } },
-    });
-    if (!updated) return null;
-    await appendLifecycleTransition(this.db, 'payout_run', id, transition);
-    return toRun(updated);
+    // The changed row comes back from the UPDATE itself (RETURNING), its record written only when it matched.
+    const [row] = await this.db.$queryRawUnsafe<PayoutRun[]>(
+      APPLY_RUN,
+      id,
+      expectedVersion,
+      to,
+      jsonRow(changes),
+      jsonRow(transition),
+    );
+    return row ? toRun(row) : null;
   }
   async applyLineTransition(
     id: number,
     expectedVersion: number,
     to: PayoutLineStatus,
-    changes: {
-      attempt?: number;
-      idempotencyKey?: string;
-      submittedAt?: Date | null;
-      stripeTransferId?: string | null;
-      error?: string | null;
-      sentAt?: Date | null;
-      updatedAt: Date;
-    },
+    changes: LineChanges,
     transition: NewLifecycleTransition,
   ): Promise<PayoutLineRecord | null> {
-    // The changed row comes back from the UPDATE itself (RETURNING) rather than from a read after it.
-    const [updated] = await this.db.payoutLine.updateManyAndReturn({
-      where: { id, version: expectedVersion },
-      data: { ...changes, status: to, version: { increment: 1 } },
-    });
-    if (!updated) return null;
-    await appendLifecycleTransition(this.db, 'payout_line', id, transition);
-    return toLine(updated);
+    // The changed row comes back from the UPDATE itself (RETURNING), its record written only when it matched.
+    const [row] = await this.db.$queryRawUnsafe<PayoutLine[]>(
+      APPLY_LINE,
+      id,
+      expectedVersion,
+      to,
+      jsonRow(changes),
+      jsonRow(transition),
+    );
+    return row ? toLine(row) : null;
   }
   async startLines(runId: number, to: PayoutLineStatus, transition: NewLifecycleTransition): Promise<number[]> {
     const rows = await this.db.$queryRaw<{ id: number }[]>`
@@ -297,7 +416,7 @@ export class PrismaPayoutRepository implements PayoutStore {
   }): Promise<SendingLine[]> {
     const only = query.lineIds ? Prisma.sql`AND l.id = ANY(${[...query.lineIds]}::int[])` : Prisma.empty;
     const rows = await this.db.$queryRaw<(PayoutLine & { destination: string | null })[]>`
-      SELECT l.*, t."stripeAccountId" AS destination
+      SELECT ${Prisma.raw(columnList(Prisma.PayoutLineScalarFieldEnum, 'l'))}, t."stripeAccountId" AS destination
       FROM "PayoutLine" l LEFT JOIN "Teacher" t ON t.id = l."teacherId"
       WHERE l."runId" = ${query.runId} AND l.status = 'SENDING' AND l.id > ${query.afterId} ${only}
       ORDER BY l.id LIMIT ${query.limit}`;
@@ -314,7 +433,7 @@ export class PrismaPayoutRepository implements PayoutStore {
   }
   async findLines(ids: readonly number[]): Promise<PayoutLineRecord[]> {
     if (ids.length === 0) return [];
-    return (await this.db.payoutLine.findMany({ where: { id: { in: [...ids] } }, orderBy: { id: 'asc' } })).map(toLine);
+    return (await this.db.$queryRawUnsafe<PayoutLine[]>(FIND_LINES, [...ids])).map(toLine);
   }
   async recordLineOutcomes(rows: readonly LineOutcomeWrite[]): Promise<number[]> {
     if (rows.length === 0) return [];
@@ -339,7 +458,9 @@ export class PrismaPayoutRepository implements PayoutStore {
     // Timestamps travel as ISO text in UTC; the columns are timestamp(3) without a zone, as Prisma writes them.
     const written = await this.db.$queryRaw<{ id: number }[]>`
       WITH v AS (
-        SELECT * FROM jsonb_to_recordset(${JSON.stringify(values)}::jsonb) AS v(
+        SELECT id, version, status, transfer, sent_at, error, action, from_state, to_state, actor_kind, actor_id,
+               actor_role, reason, data, at
+        FROM jsonb_to_recordset(${JSON.stringify(values)}::jsonb) AS v(
           id int, version int, status text, transfer text, sent_at text, error text, action text, from_state text,
           to_state text, actor_kind text, actor_id int, actor_role text, reason text, data jsonb, at text)
       ),
@@ -370,7 +491,7 @@ export class PrismaPayoutRepository implements PayoutStore {
         WHERE i."lineId" = l.id AND l."runId" = ${runId} AND l.status = 'READY'`;
       return true;
     } catch (error) {
-      if (String(error).includes('claimKey') || String(error).includes('23505')) return false;
+      if (isUniqueViolation(error)) return false;
       throw error;
     }
   }
@@ -382,45 +503,43 @@ export class PrismaPayoutRepository implements PayoutStore {
     return rows.map((row) => row.bookingId);
   }
   async sentLinesMissingTransfer(): Promise<number[]> {
-    const rows = await this.db.payoutLine.findMany({
-      where: { status: 'SENT', stripeTransferId: null },
-      select: { id: true },
-    });
+    const rows = await this.db.$queryRawUnsafe<{ id: number }[]>(SENT_LINES_MISSING_TRANSFER);
     return rows.map((row) => row.id);
   }
   async reversal(refundRequestId: number): Promise<TransferReversalRecord | null> {
-    const row = await this.db.transferReversal.findUnique({ where: { refundRequestId } });
+    const [row] = await this.db.$queryRawUnsafe<TransferReversal[]>(REVERSAL_OF_REQUEST, refundRequestId);
     return row ? toReversal(row) : null;
   }
   async findReversal(id: number): Promise<TransferReversalRecord | null> {
-    const row = await this.db.transferReversal.findUnique({ where: { id } });
+    const [row] = await this.db.$queryRawUnsafe<TransferReversal[]>(FIND_REVERSAL, id);
     return row ? toReversal(row) : null;
   }
   async createReversal(
     input: Omit<TransferReversalRecord, 'id' | 'status' | 'submittedAt' | 'stripeReversalId' | 'error'>,
   ): Promise<TransferReversalRecord> {
-    return toReversal(await this.db.transferReversal.create({ data: { ...input, status: 'PENDING' } }));
+    const [row] = await this.db.$queryRawUnsafe<TransferReversal[]>(
+      INSERT_REVERSAL,
+      input.refundRequestId,
+      input.payoutLineId,
+      input.stripeTransferId,
+      input.teacherId,
+      input.currency,
+      input.amountMinor,
+      input.idempotencyKey,
+      new Date(),
+    );
+    if (!row) throw new Error(`The reversal for refund request ${input.refundRequestId} was not written`);
+    return toReversal(row);
   }
-  async updateReversal(
-    id: number,
-    patch: {
-      status?: TransferReversalRecord['status'];
-      submittedAt?: Date;
-      stripeReversalId?: string;
-      error?: string | null;
-    },
-  ): Promise<void> {
-    await this.db.transferReversal.update({ where: { id }, data: patch });
+  async updateReversal(id: number, patch: ReversalPatch): Promise<void> {
+    const count = await this.db.$executeRawUnsafe(UPDATE_REVERSAL, id, jsonRow(patch), new Date());
+    if (count === 0) throw new Error(`Transfer reversal ${id} does not exist`);
   }
   async reversalsAwaiting(limit: number): Promise<TransferReversalRecord[]> {
-    return (
-      await this.db.transferReversal.findMany({ where: { status: 'PENDING' }, orderBy: { id: 'asc' }, take: limit })
-    ).map(toReversal);
+    return (await this.db.$queryRawUnsafe<TransferReversal[]>(REVERSALS_AWAITING, limit)).map(toReversal);
   }
   async reversalsOfLine(payoutLineId: number): Promise<TransferReversalRecord[]> {
-    return (await this.db.transferReversal.findMany({ where: { payoutLineId }, orderBy: { id: 'asc' } })).map(
-      toReversal,
-    );
+    return (await this.db.$queryRawUnsafe<TransferReversal[]>(REVERSALS_OF_LINE, payoutLineId)).map(toReversal);
   }
   async runsToReconcile(query: { updatedSince: Date; limit: number }): Promise<PayoutRunRecord[]> {
     const rows = await this.db.payoutRun.findMany({
@@ -475,18 +594,32 @@ export class PrismaPayoutRepository implements PayoutStore {
     teacherId: number,
     account: { stripeAccountId: string; payoutsEnabled: boolean; transfersActive: boolean },
   ): Promise<void> {
-    await this.db.teacher.update({ where: { id: teacherId }, data: account });
+    const count = await this.db.$executeRawUnsafe(
+      SET_TEACHER_ACCOUNT,
+      teacherId,
+      account.stripeAccountId,
+      account.payoutsEnabled,
+      account.transfersActive,
+    );
+    if (count === 0) throw new Error(`Teacher ${teacherId} does not exist`);
   }
   async updateAccountState(
     stripeAccountId: string,
     state: { payoutsEnabled: boolean; transfersActive: boolean },
   ): Promise<number> {
-    return (await this.db.teacher.updateMany({ where: { stripeAccountId }, data: state })).count;
+    return this.db.$executeRawUnsafe(
+      UPDATE_ACCOUNT_STATE,
+      stripeAccountId,
+      state.payoutsEnabled,
+      state.transfersActive,
+    );
   }
-  async teacherAccount(teacherId: number) {
-    return this.db.teacher.findUnique({
-      where: { id: teacherId },
-      select: { stripeAccountId: true, payoutsEnabled: true, transfersActive: true },
-    });
+  async teacherAccount(
+    teacherId: number,
+  ): Promise<{ stripeAccountId: string | null; payoutsEnabled: boolean; transfersActive: boolean } | null> {
+    const [row] = await this.db.$queryRawUnsafe<
+      { stripeAccountId: string | null; payoutsEnabled: boolean; transfersActive: boolean }[]
+    >(TEACHER_ACCOUNT, teacherId);
+    return row ?? null;
   }
 }

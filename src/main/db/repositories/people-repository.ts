@@ -37,6 +37,30 @@ const TEACHER_COLUMNS = '"id", "email", "name", "timezone", "createdAt"';
 const FIND_STUDENT = `SELECT ${STUDENT_COLUMNS} FROM "Student" WHERE "id" = $1`;
 const FIND_GIG = `SELECT ${columnList(Prisma.GigScalarFieldEnum)} FROM "Gig" WHERE "id" = $1`;
 const LOCK_TEACHER = `SELECT ${TEACHER_COLUMNS} FROM "Teacher" WHERE "id" = $1 FOR UPDATE`;
+// Statements that run inside transactions are SQL (transactions run on the driver: sql-transaction.ts).
+const EMAIL_TAKEN = `SELECT EXISTS (SELECT 1 FROM "Student" WHERE "email" = $1)
+  OR EXISTS (SELECT 1 FROM "Teacher" WHERE "email" = $1) AS taken`;
+/** The student's row if it has a password, else the teacher's: as before, a student's address wins. */
+const CREDENTIALS = `SELECT kind, "id", "email", "name", "timezone", "passwordHash" FROM (
+  SELECT 'STUDENT' AS kind, 0 AS rank, "id", "email", "name", "timezone", "passwordHash" FROM "Student"
+  WHERE "email" = $1 AND "passwordHash" IS NOT NULL
+  UNION ALL
+  SELECT 'TEACHER', 1, "id", "email", "name", "timezone", "passwordHash" FROM "Teacher"
+  WHERE "email" = $1 AND "passwordHash" IS NOT NULL
+) AS found ORDER BY rank LIMIT 1`;
+const COUNT_TEACHERS = 'SELECT count(*) AS n FROM "Teacher"';
+const INSERT_STUDENT = `INSERT INTO "Student" ("email", "name", "timezone", "passwordHash", "createdAt")
+VALUES ($1, $2, $3, $4, $5) RETURNING ${STUDENT_COLUMNS}`;
+const INSERT_TEACHER = `INSERT INTO "Teacher"
+  ("email", "name", "timezone", "passwordHash", "bio", "qualifications", "yearsOfExperience", "createdAt")
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${TEACHER_COLUMNS}`;
+const TEACHER_NAMES = 'SELECT "id", "name" FROM "Teacher" WHERE "id" = ANY($1::int[])';
+const FIND_TEACHER = `SELECT ${TEACHER_COLUMNS} FROM "Teacher" WHERE "id" = $1`;
+const INSERT_GIG = `INSERT INTO "Gig" ("teacherId", "title", "language", "hourlyRateMinor", "currency", "createdAt")
+VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${columnList(Prisma.GigScalarFieldEnum)}`;
+const SET_STUDENT_CUSTOMER = 'UPDATE "Student" SET "stripeCustomerId" = $2 WHERE "id" = $1 RETURNING "id"';
+const GIG_WITH_TEACHER = `SELECT ${columnList(Prisma.GigScalarFieldEnum, 'g')}, t."name" AS "teacherName"
+FROM "Gig" g JOIN "Teacher" t ON t."id" = g."teacherId" WHERE g."id" = $1`;
 
 export class PrismaPeopleRepository implements PeopleStore {
   /** `direct`: outside a transaction, the hot statements go through the driver (see Database.directQuery). */
@@ -46,22 +70,20 @@ export class PrismaPeopleRepository implements PeopleStore {
   ) {}
 
   async emailTaken(email: string): Promise<boolean> {
-    // One after another: inside a transaction both share one connection (registration checks in one).
-    const student = await this.db.student.findUnique({ where: { email }, select: { id: true } });
-    if (student) return true;
-    return (await this.db.teacher.findUnique({ where: { email }, select: { id: true } })) !== null;
+    const [row] = await this.db.$queryRawUnsafe<{ taken: boolean }[]>(EMAIL_TAKEN, email);
+    return row?.taken ?? false;
   }
   async credentialsByEmail(email: string): Promise<Credentials | null> {
-    const fields = { id: true, email: true, name: true, timezone: true, passwordHash: true } as const;
-    const student = await this.db.student.findUnique({ where: { email }, select: fields });
-    if (student?.passwordHash) return { kind: 'STUDENT', ...student };
-    const teacher = await this.db.teacher.findUnique({ where: { email }, select: fields });
-    if (teacher?.passwordHash) return { kind: 'TEACHER', ...teacher };
-    return null;
+    const [row] = await this.db.$queryRawUnsafe<(Omit<Credentials, 'kind'> & { kind: 'STUDENT' | 'TEACHER' })[]>(
+      CREDENTIALS,
+      email,
+    );
+    return row ?? null;
   }
 
-  countTeachers(): Promise<number> {
-    return this.db.teacher.count();
+  async countTeachers(): Promise<number> {
+    const [row] = await this.db.$queryRawUnsafe<{ n: bigint }[]>(COUNT_TEACHERS);
+    return Number(row?.n ?? 0);
   }
 
   async createStudent(input: {
@@ -71,12 +93,19 @@ export class PrismaPeopleRepository implements PeopleStore {
     passwordHash?: string;
     createdAt: Date;
   }): Promise<StudentRecord> {
-    return toStudent(
-      await unlessDuplicate(
-        this.db.student.create({ data: input }),
-        `A student with email ${input.email} already exists`,
+    const [row] = await unlessDuplicate(
+      this.db.$queryRawUnsafe<StudentRecord[]>(
+        INSERT_STUDENT,
+        input.email,
+        input.name,
+        input.timezone,
+        input.passwordHash ?? null,
+        input.createdAt,
       ),
+      `A student with email ${input.email} already exists`,
     );
+    if (!row) throw new Error('Inserting a student returned no row');
+    return row;
   }
   async createTeacher(input: {
     email: string;
@@ -88,12 +117,22 @@ export class PrismaPeopleRepository implements PeopleStore {
     yearsOfExperience?: number | null;
     createdAt: Date;
   }): Promise<TeacherRecord> {
-    return toTeacher(
-      await unlessDuplicate(
-        this.db.teacher.create({ data: input }),
-        `A teacher with email ${input.email} already exists`,
+    const [row] = await unlessDuplicate(
+      this.db.$queryRawUnsafe<TeacherRecord[]>(
+        INSERT_TEACHER,
+        input.email,
+        input.name,
+        input.timezone,
+        input.passwordHash ?? null,
+        input.bio ?? null,
+        input.qualifications ?? null,
+        input.yearsOfExperience ?? null,
+        input.createdAt,
       ),
+      `A teacher with email ${input.email} already exists`,
     );
+    if (!row) throw new Error('Inserting a teacher returned no row');
+    return row;
   }
   async findStudent(id: number): Promise<StudentRecord | null> {
     const [row] = await runStatement<StudentRecord>(this.db, this.direct, FIND_STUDENT, [id], true);
@@ -101,19 +140,29 @@ export class PrismaPeopleRepository implements PeopleStore {
   }
   async teacherNames(ids: readonly number[]): Promise<Map<number, string>> {
     if (ids.length === 0) return new Map();
-    const rows = await this.db.teacher.findMany({ where: { id: { in: [...ids] } }, select: { id: true, name: true } });
+    const rows = await this.db.$queryRawUnsafe<{ id: number; name: string }[]>(TEACHER_NAMES, [...ids]);
     return new Map(rows.map((row) => [row.id, row.name]));
   }
   async findTeacher(id: number): Promise<TeacherRecord | null> {
-    const row = await this.db.teacher.findUnique({ where: { id } });
-    return row ? toTeacher(row) : null;
+    const [row] = await this.db.$queryRawUnsafe<TeacherRecord[]>(FIND_TEACHER, id);
+    return row ?? null;
   }
   async lockTeacher(id: number): Promise<TeacherRecord | null> {
     const [row] = await this.db.$queryRawUnsafe<TeacherRecord[]>(LOCK_TEACHER, id);
     return row ?? null;
   }
   async createGig(input: Omit<GigRecord, 'id' | 'active'>): Promise<GigRecord> {
-    return toGig(await this.db.gig.create({ data: input }));
+    const [row] = await this.db.$queryRawUnsafe<Gig[]>(
+      INSERT_GIG,
+      input.teacherId,
+      input.title,
+      input.language,
+      input.hourlyRateMinor,
+      input.currency,
+      input.createdAt,
+    );
+    if (!row) throw new Error('Inserting a gig returned no row');
+    return toGig(row);
   }
   async findGig(id: number): Promise<GigRecord | null> {
     const [row] = await runStatement<Gig>(this.db, this.direct, FIND_GIG, [id], true);
@@ -144,7 +193,8 @@ export class PrismaPeopleRepository implements PeopleStore {
     return rows.map(toTeacher);
   }
   async setStudentCustomer(studentId: number, customerId: string): Promise<void> {
-    await this.db.student.update({ where: { id: studentId }, data: { stripeCustomerId: customerId } });
+    const rows = await this.db.$queryRawUnsafe<{ id: number }[]>(SET_STUDENT_CUSTOMER, studentId, customerId);
+    if (rows.length === 0) throw new Error(`Student ${studentId} does not exist`);
   }
   async catalogue(query: {
     language?: string | undefined;
@@ -166,10 +216,10 @@ export class PrismaPeopleRepository implements PeopleStore {
     return rows.map(({ teacher, ...gig }) => ({ ...toGig(gig), teacherName: teacher.name }));
   }
   async gigWithTeacher(id: number): Promise<GigWithTeacher | null> {
-    const row = await this.db.gig.findUnique({ where: { id }, include: { teacher: { select: { name: true } } } });
+    const [row] = await this.db.$queryRawUnsafe<(Gig & { teacherName: string })[]>(GIG_WITH_TEACHER, id);
     if (!row) return null;
-    const { teacher, ...gig } = row;
-    return { ...toGig(gig), teacherName: teacher.name };
+    const { teacherName, ...gig } = row;
+    return { ...toGig(gig), teacherName };
   }
   async listGigs(teacherId?: number): Promise<GigRecord[]> {
     const rows = await this.db.gig.findMany({

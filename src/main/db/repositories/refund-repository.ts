@@ -7,9 +7,10 @@ import type {
   RefundTransitionChanges,
 } from '../../services/ports';
 import { refundAttemptKey } from '../../services/lifecycle/refund-keys';
-import type { RefundRequest } from '../generated/client.ts';
+import { Prisma, type RefundRequest } from '../generated/client.ts';
+import { changedColumns, columnDefinitions, jsonRow, quotedColumns, utcTimestamp } from './json-rows';
 import type { Db } from './prisma-types';
-import { appendLifecycleTransition } from './transition-log-repository';
+import { recordedLifecycle } from './transition-log-repository';
 
 const toRefund = (row: RefundRequest): RefundRequestRecord => ({
   id: row.id,
@@ -37,18 +38,110 @@ const toRefund = (row: RefundRequest): RefundRequestRecord => ({
   updatedAt: row.updatedAt,
 });
 
+/*
+ * Every method the services call inside a transaction is SQL: transactions run on the driver
+ * (sql-transaction.ts). The staff's lists keep Prisma's model calls.
+ */
+
+type NewRefund = Parameters<RefundStore['insert']>[0];
+
+/** Each column of a new request's JSON parameter, with its SQL type; the others keep their defaults. */
+const NEW_REFUND: Record<keyof NewRefund | 'id' | 'idempotencyKey' | 'updatedAt', string> = {
+  id: 'integer',
+  paymentId: 'integer',
+  bookingId: 'integer',
+  amountMinor: 'integer',
+  currency: 'text',
+  reason: 'text',
+  status: '"RefundStatus"',
+  requestedById: 'integer',
+  source: 'text',
+  idempotencyKey: 'text',
+  createdAt: 'timestamp(3)',
+  updatedAt: 'timestamp(3)',
+};
+
+/** What a transition may change besides the status; a field left out of the changes keeps its value. */
+const CHANGEABLE: Record<Exclude<keyof RefundTransitionChanges, 'updatedAt'>, string> = {
+  firstApproverId: 'integer',
+  secondApproverId: 'integer',
+  rejectedById: 'integer',
+  rejectNote: 'text',
+  stripeRefundId: 'text',
+  attempt: 'integer',
+  idempotencyKey: 'text',
+  submittedAt: 'timestamp(3)',
+  failureMessage: 'text',
+  failureReason: 'text',
+  processedAt: 'timestamp(3)',
+};
+
+const REFUND_FIELDS = Object.values(Prisma.RefundRequestScalarFieldEnum);
+const REFUND_COLUMNS = quotedColumns(REFUND_FIELDS);
+const RESULT = `SELECT ${quotedColumns(REFUND_FIELDS, 'written')} FROM written, recorded`;
+
+/** The statuses that hold back part of a payment's refundable amount (a constant list, so fixed text). */
+const OPEN_STATUSES = OPEN_REFUND_STATUSES.map((status) => `'${status}'`).join(', ');
+
+const LOCK = 'SELECT "id" FROM "RefundRequest" WHERE "id" = $1 FOR UPDATE';
+const FIND = `SELECT ${REFUND_COLUMNS} FROM "RefundRequest" WHERE "id" = $1`;
+const FIND_BY_STRIPE_ID = `SELECT ${REFUND_COLUMNS} FROM "RefundRequest" WHERE "stripeRefundId" = $1`;
+/** $1 the payment, $2 a request left out (or NULL). */
+const RESERVED = `
+SELECT sum("amountMinor") AS "reserved" FROM "RefundRequest"
+WHERE "paymentId" = $1::int AND "status" IN (${OPEN_STATUSES}) AND ($2::int IS NULL OR "id" <> $2::int)`;
+/** The id is drawn first: the request's Stripe key (refund-keys.ts) names it, and the row is written once. */
+const NEXT_ID = `SELECT nextval(pg_get_serial_sequence('"RefundRequest"', 'id'))::int AS "id"`;
+/** $1 the new row (jsonRow of NEW_REFUND's keys), $2 its transition record. */
+const INSERT = `
+WITH written AS (
+  INSERT INTO "RefundRequest" (${quotedColumns(Object.keys(NEW_REFUND))})
+  SELECT ${quotedColumns(Object.keys(NEW_REFUND), 'n')}
+  FROM jsonb_to_record($1::jsonb) AS n(${columnDefinitions(NEW_REFUND)})
+  RETURNING ${REFUND_COLUMNS}
+),
+${recordedLifecycle('refund_request', '$2')}
+${RESULT}`;
+/** $1 id, $2 the version read, $3 the new status, $4 the changes (jsonRow: present keys only), $5 the record. */
+const APPLY = `
+WITH written AS (
+  UPDATE "RefundRequest" AS r SET
+    "status" = $3::text::"RefundStatus",
+    "version" = r."version" + 1,
+    "updatedAt" = ($4::jsonb ->> 'updatedAt')::timestamp(3),
+    ${changedColumns(CHANGEABLE, '$4', 'r')}
+  WHERE r."id" = $1::int AND r."version" = $2::int
+  RETURNING ${quotedColumns(REFUND_FIELDS, 'r')}
+),
+${recordedLifecycle('refund_request', '$5')}
+${RESULT}`;
+/** $1 id, $2 the facts (jsonRow: present keys only), $3 when. No status, no version. */
+const RECORD_SUBMISSION = `
+UPDATE "RefundRequest" AS r SET
+    "updatedAt" = $3::timestamp(3),
+    ${changedColumns({ submittedAt: 'timestamp(3)', stripeRefundId: 'text' }, '$2', 'r')}
+WHERE r."id" = $1::int
+RETURNING r."id"`;
+/** Sent to Stripe with its outcome still open there: an approved one whose answer was lost, or a refund Stripe named. */
+const AWAITING_STRIPE = `
+SELECT ${REFUND_COLUMNS} FROM "RefundRequest"
+WHERE ("status" = 'APPROVED' AND "submittedAt" IS NOT NULL)
+   OR ("status" IN ('PENDING', 'SUCCEEDED') AND "stripeRefundId" IS NOT NULL)
+ORDER BY "updatedAt" DESC
+LIMIT $1::int`;
+
 export class PrismaRefundRepository implements RefundStore {
   constructor(private readonly db: Db) {}
 
   async lock(id: number): Promise<void> {
-    await this.db.$queryRaw`SELECT id FROM "RefundRequest" WHERE id = ${id} FOR UPDATE`;
+    await this.db.$queryRawUnsafe(LOCK, id);
   }
   async find(id: number): Promise<RefundRequestRecord | null> {
-    const row = await this.db.refundRequest.findUnique({ where: { id } });
+    const [row] = await this.db.$queryRawUnsafe<RefundRequest[]>(FIND, id);
     return row ? toRefund(row) : null;
   }
   async findByStripeId(stripeRefundId: string): Promise<RefundRequestRecord | null> {
-    const row = await this.db.refundRequest.findUnique({ where: { stripeRefundId } });
+    const [row] = await this.db.$queryRawUnsafe<RefundRequest[]>(FIND_BY_STRIPE_ID, stripeRefundId);
     return row ? toRefund(row) : null;
   }
   async list(query: RefundListQuery): Promise<RefundRequestRecord[]> {
@@ -74,28 +167,19 @@ export class PrismaRefundRepository implements RefundStore {
     return rows.map(toRefund);
   }
   async reservedMinor(paymentId: number, exceptId?: number): Promise<number> {
-    const result = await this.db.refundRequest.aggregate({
-      where: {
-        paymentId,
-        status: { in: [...OPEN_REFUND_STATUSES] },
-        ...(exceptId !== undefined ? { id: { not: exceptId } } : {}),
-      },
-      _sum: { amountMinor: true },
-    });
-    return result._sum.amountMinor ?? 0;
+    // sum() of an int column is a bigint (NULL when no request is open).
+    const [row] = await this.db.$queryRawUnsafe<{ reserved: bigint | null }[]>(RESERVED, paymentId, exceptId ?? null);
+    return Number(row?.reserved ?? 0);
   }
-  async insert(
-    input: Parameters<RefundStore['insert']>[0],
-    transition: NewLifecycleTransition,
-  ): Promise<RefundRequestRecord> {
-    // The key needs the row's id: a unique placeholder first, the real key in the same transaction.
-    const placeholder = `refund-request:new:${transition.at.getTime()}:${Math.random().toString(36).slice(2)}`;
-    const created = await this.db.refundRequest.create({ data: { ...input, idempotencyKey: placeholder } });
-    const row = await this.db.refundRequest.update({
-      where: { id: created.id },
-      data: { idempotencyKey: refundAttemptKey(created.id, 1) },
-    });
-    await appendLifecycleTransition(this.db, 'refund_request', row.id, transition);
+  async insert(input: NewRefund, transition: NewLifecycleTransition): Promise<RefundRequestRecord> {
+    const [next] = await this.db.$queryRawUnsafe<{ id: number }[]>(NEXT_ID);
+    if (!next) throw new Error('No refund request id was drawn');
+    const [row] = await this.db.$queryRawUnsafe<RefundRequest[]>(
+      INSERT,
+      jsonRow({ ...input, id: next.id, idempotencyKey: refundAttemptKey(next.id, 1), updatedAt: new Date() }),
+      jsonRow(transition),
+    );
+    if (!row) throw new Error('The refund request was not written');
     return toRefund(row);
   }
   async applyTransition(
@@ -105,29 +189,29 @@ export class PrismaRefundRepository implements RefundStore {
     changes: RefundTransitionChanges,
     transition: NewLifecycleTransition,
   ): Promise<RefundRequestRecord | null> {
-    // The changed row comes back from the UPDATE itself (RETURNING) rather than from a read after it.
-    const [updated] = await this.db.refundRequest.updateManyAndReturn({
-      where: { id, version: expectedVersion },
-      data: { ...changes, status: to, version: { increment: 1 } },
-    });
-    if (!updated) return null;
-    await appendLifecycleTransition(this.db, 'refund_request', id, transition);
-    return toRefund(updated);
+    // The changed row comes back from the UPDATE itself (RETURNING), its record written with it.
+    const [row] = await this.db.$queryRawUnsafe<RefundRequest[]>(
+      APPLY,
+      id,
+      expectedVersion,
+      to,
+      jsonRow(changes),
+      jsonRow(transition),
+    );
+    return row ? toRefund(row) : null;
   }
   async recordSubmission(id: number, facts: { submittedAt?: Date; stripeRefundId?: string }): Promise<void> {
-    await this.db.refundRequest.update({ where: { id }, data: facts });
+    const rows = await this.db.$queryRawUnsafe<{ id: number }[]>(
+      RECORD_SUBMISSION,
+      id,
+      jsonRow(facts),
+      utcTimestamp(new Date()),
+    );
+    // As Prisma's update refused a missing row (P2025): the callers read the request first.
+    if (rows.length === 0) throw new Error(`Refund request ${id} does not exist`);
   }
   async awaitingStripe(limit: number): Promise<RefundRequestRecord[]> {
-    const rows = await this.db.refundRequest.findMany({
-      where: {
-        OR: [
-          { status: 'APPROVED', submittedAt: { not: null } },
-          { status: { in: ['PENDING', 'SUCCEEDED'] }, stripeRefundId: { not: null } },
-        ],
-      },
-      orderBy: { updatedAt: 'desc' },
-      take: limit,
-    });
+    const rows = await this.db.$queryRawUnsafe<RefundRequest[]>(AWAITING_STRIPE, limit);
     return rows.map(toRefund);
   }
 }

@@ -73,6 +73,23 @@ const toStaffSession = (row: SessionRow): StaffSessionRecord => ({
       : null,
 });
 
+// The writes run inside transactions (sign-in, refresh, sign-out), which run on the driver: SQL.
+const INSERT_SESSION = `INSERT INTO "AuthSession"
+  ("id", "kind", "subjectId", "tokenHash", "createdAt", "expiresAt", "lastSeenAt")
+VALUES ($1, $2::text::"SessionKind", $3, $4, $5, $6, $5)`;
+/** The guard holds across hosts: of several hosts seeing a stale session at once, one writes. */
+const TOUCH = 'UPDATE "AuthSession" SET "lastSeenAt" = $2 WHERE "id" = $1 AND "lastSeenAt" < $3';
+const REVOKE = 'UPDATE "AuthSession" SET "revokedAt" = $2, "revokeReason" = $3 WHERE "id" = $1 AND "revokedAt" IS NULL';
+/** $5: a session to leave open (the caller's own), or NULL. */
+const REVOKE_ALL_OF = `UPDATE "AuthSession" SET "revokedAt" = $3, "revokeReason" = $4
+WHERE "kind" = $1::text::"SessionKind" AND "subjectId" = $2 AND "revokedAt" IS NULL
+  AND ($5::text IS NULL OR "id" <> $5::text)
+RETURNING "id"`;
+const INSERT_REFRESH_TOKEN = `INSERT INTO "RefreshToken" ("sessionId", "tokenHash", "createdAt", "expiresAt")
+VALUES ($1, $2, $3, $4)`;
+const FIND_REFRESH_TOKEN = 'SELECT "id", "sessionId", "expiresAt", "usedAt" FROM "RefreshToken" WHERE "tokenHash" = $1';
+const USE_REFRESH_TOKEN = 'UPDATE "RefreshToken" SET "usedAt" = $2 WHERE "id" = $1 AND "usedAt" IS NULL';
+
 export class PrismaSessionRepository implements SessionStore {
   constructor(
     private readonly db: Db,
@@ -94,7 +111,15 @@ export class PrismaSessionRepository implements SessionStore {
     createdAt: Date;
     expiresAt: Date;
   }): Promise<void> {
-    await this.db.authSession.create({ data: { ...session, lastSeenAt: session.createdAt } });
+    await this.db.$executeRawUnsafe(
+      INSERT_SESSION,
+      session.id,
+      session.kind,
+      session.subjectId,
+      session.tokenHash,
+      session.createdAt,
+      session.expiresAt,
+    );
   }
   async find(id: string): Promise<SessionRecord | null> {
     const row = await this.one('s.id = $1::text', id);
@@ -109,18 +134,10 @@ export class PrismaSessionRepository implements SessionStore {
     return row ? toStaffSession(row) : null;
   }
   async touch(id: string, at: Date, seenBefore: Date): Promise<void> {
-    // The guard holds across hosts: of several hosts seeing a stale session at once, one writes.
-    await this.db.authSession.updateMany({
-      where: { id, lastSeenAt: { lt: seenBefore } },
-      data: { lastSeenAt: at },
-    });
+    await this.db.$executeRawUnsafe(TOUCH, id, at, seenBefore);
   }
   async revoke(id: string, reason: string, at: Date): Promise<boolean> {
-    const updated = await this.db.authSession.updateMany({
-      where: { id, revokedAt: null },
-      data: { revokedAt: at, revokeReason: reason },
-    });
-    return updated.count > 0;
+    return (await this.db.$executeRawUnsafe(REVOKE, id, at, reason)) > 0;
   }
   async revokeAllOf(
     kind: SessionKind,
@@ -129,27 +146,30 @@ export class PrismaSessionRepository implements SessionStore {
     at: Date,
     except?: string,
   ): Promise<string[]> {
-    const open = await this.db.authSession.findMany({
-      where: { kind, subjectId, revokedAt: null, ...(except ? { id: { not: except } } : {}) },
-      select: { id: true },
-    });
-    await this.db.authSession.updateMany({
-      where: { id: { in: open.map((row) => row.id) } },
-      data: { revokedAt: at, revokeReason: reason },
-    });
-    return open.map((row) => row.id);
+    const revoked = await this.db.$queryRawUnsafe<{ id: string }[]>(
+      REVOKE_ALL_OF,
+      kind,
+      subjectId,
+      at,
+      reason,
+      except ?? null,
+    );
+    return revoked.map((row) => row.id);
   }
   async addRefreshToken(token: { sessionId: string; tokenHash: string; createdAt: Date; expiresAt: Date }) {
-    await this.db.refreshToken.create({ data: token });
+    await this.db.$executeRawUnsafe(
+      INSERT_REFRESH_TOKEN,
+      token.sessionId,
+      token.tokenHash,
+      token.createdAt,
+      token.expiresAt,
+    );
   }
   async findRefreshToken(tokenHash: string): Promise<RefreshTokenRecord | null> {
-    return this.db.refreshToken.findUnique({
-      where: { tokenHash },
-      select: { id: true, sessionId: true, expiresAt: true, usedAt: true },
-    });
+    const [row] = await this.db.$queryRawUnsafe<RefreshTokenRecord[]>(FIND_REFRESH_TOKEN, tokenHash);
+    return row ?? null;
   }
   async useRefreshToken(id: number, at: Date): Promise<boolean> {
-    const updated = await this.db.refreshToken.updateMany({ where: { id, usedAt: null }, data: { usedAt: at } });
-    return updated.count === 1;
+    return (await this.db.$executeRawUnsafe(USE_REFRESH_TOKEN, id, at)) === 1;
   }
 }

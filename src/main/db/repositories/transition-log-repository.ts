@@ -4,7 +4,7 @@ import type {
   NewLifecycleTransition,
   TransitionLogStore,
 } from '../../services/ports';
-import type { LifecycleTransition, Prisma } from '../generated/client.ts';
+import type { LifecycleTransition } from '../generated/client.ts';
 import { columnDefinitions, quotedColumns } from './json-rows';
 import type { Db } from './prisma-types';
 
@@ -48,23 +48,6 @@ export const recordedLifecycle = (aggregate: AggregateName, param: string): stri
   FROM written, jsonb_to_record(${param}::jsonb) AS t(${columnDefinitions(NEW_LIFECYCLE)})
   RETURNING "id"
 )`;
-
-/** Appends one transition record; called only by the repositories' versioned transition writes. */
-export async function appendLifecycleTransition(
-  db: Db,
-  aggregate: AggregateName,
-  aggregateId: number,
-  transition: NewLifecycleTransition,
-): Promise<void> {
-  await db.lifecycleTransition.create({
-    data: {
-      ...transition,
-      aggregate,
-      aggregateId,
-      data: (transition.data ?? undefined) as Prisma.InputJsonObject | undefined,
-    },
-  });
-}
 
 export class PrismaTransitionLogRepository implements TransitionLogStore {
   constructor(private readonly db: Db) {}
