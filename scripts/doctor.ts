@@ -102,7 +102,7 @@ async function main(): Promise<number> {
         // R46: the ledger balances, every teacher's payable matches the records, nothing paid twice.
         const started = performance.now();
         const ledger = await createLedgerUseCases({
-          uow: prismaUnitOfWork(db.prisma, db.directQuery),
+          uow: prismaUnitOfWork(db),
           clock: { now: () => new Date() },
         }).check.now();
         const took = `${Math.round(performance.now() - started)} ms`;

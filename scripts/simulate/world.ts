@@ -300,7 +300,7 @@ export class World {
       timeoutMs: this.options.zoomTimeoutMs,
     });
     const gateway = crashableGateway(integrations.gateway, this, life);
-    const uow = crashableUow(prismaUnitOfWork(this.sim.db.prisma, this.sim.db.directQuery), life);
+    const uow = crashableUow(prismaUnitOfWork(this.sim.db), life);
     // No event bus and no delivery kick: the outbox runs only when a step drains it, so a seed
     // replays the same way (consoles' live updates are not part of what is simulated).
     const services = createServices({ uow, clock: this.clock }, { gateway });

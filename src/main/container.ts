@@ -122,7 +122,7 @@ export async function createContainer(options: ContainerOptions): Promise<Contai
     // Several hosts may share PostgreSQL; the embedded database (locked to this process) has one writer.
     const shared = options.config.database.kind === 'postgres';
     const writers: EventLogWriters = shared ? { shared, host: randomUUID() } : { shared };
-    const uow = prismaUnitOfWork(db.prisma, db.directQuery, writers);
+    const uow = prismaUnitOfWork(db, writers);
     const events = new EventBus(uow.read.eventLog, !shared);
     await time('event log', () => events.open());
     // Changes committed by other hosts (or other connections) arrive as NOTIFY on the event log; this

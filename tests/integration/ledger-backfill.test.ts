@@ -14,7 +14,7 @@ const options = { bookings: 3000, seed: 11, now: new Date('2026-06-01T00:00:00Z'
 
 const check = (db: Database) =>
   createLedgerUseCases({
-    uow: prismaUnitOfWork(db.prisma, db.directQuery),
+    uow: prismaUnitOfWork(db),
     clock: { now: () => new Date() },
   }).check.now();
 

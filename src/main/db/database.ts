@@ -27,6 +27,12 @@ export type NativeQuery = <Row = Record<string, unknown>>(sql: string, params?: 
  */
 export type DirectQuery = <Row>(sql: string, params: readonly unknown[], prepared?: boolean) => Promise<Row[]>;
 
+/** One statement inside a driver transaction: its rows, and how many rows it affected. */
+export type TransactionQuery = (
+  sql: string,
+  params: readonly unknown[],
+) => Promise<{ readonly rows: unknown[]; readonly count: number }>;
+
 /**
  * node-postgres's query shape, for libraries that speak PostgreSQL themselves (rate-limiter-flexible's
  * store): one statement outside any transaction; `name` prepares it per connection.
@@ -106,6 +112,17 @@ const readTypes = {
   getTypeParser: (oid: number, format = 'text') =>
     oid === TIMESTAMP_OID ? parseUtcTimestamp : defaultParser(oid, format),
 };
+/**
+ * A transaction's statements read values as Prisma's raw queries return them: timestamps as UTC
+ * Dates, 64-bit integers (`count(*)`, sums of integers) as bigints.
+ */
+const INT8_OID = 20;
+const parseBigInt = (text: string): bigint => BigInt(text);
+const transactionTypes = {
+  getTypeParser: (oid: number, format = 'text') =>
+    oid === TIMESTAMP_OID ? parseUtcTimestamp : oid === INT8_OID ? parseBigInt : defaultParser(oid, format),
+};
+const TRANSACTION_OPTIONS = { parsers: { [TIMESTAMP_OID]: parseUtcTimestamp, [INT8_OID]: parseBigInt } };
 
 export interface Database {
   readonly prisma: PrismaClient;
@@ -128,6 +145,11 @@ export interface Database {
    * missed). Returns a function that stops listening.
    */
   listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
+  /**
+   * Runs `work` in one transaction on the driver (BEGIN … COMMIT on one connection; ROLLBACK if it
+   * throws). Statements are prepared like Prisma's. Values come back as in `TransactionQuery`.
+   */
+  transaction<T>(work: (query: TransactionQuery) => Promise<T>): Promise<T>;
   /** Runs `work` in one native transaction (bulk seeding). */
   nativeTransaction<T>(work: (query: NativeQuery) => Promise<T>): Promise<T>;
   readonly target: DatabaseTarget;
@@ -211,6 +233,28 @@ class PgMigrationFactory implements SqlMigrationAwareDriverAdapterFactory {
   }
   connectToShadowDb(): Promise<SqlDriverAdapter> {
     return Promise.reject(new Error('Shadow databases are made with PGlite (npm run migrate -- new/check)'));
+  }
+}
+
+/**
+ * `work` in one transaction on one pooled connection: BEGIN, COMMIT, or ROLLBACK if it throws. A
+ * connection that cannot even roll back is not given back to the pool.
+ */
+async function onOneConnection<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let broken = false;
+  try {
+    await client.query('BEGIN');
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {
+      broken = true;
+    });
+    throw error;
+  } finally {
+    client.release(broken);
   }
 }
 
@@ -318,6 +362,8 @@ export async function openDatabase(target: DatabaseTarget, options: OpenOptions 
       connectionString: target.url,
       max: 10,
       maxLifetimeSeconds: CONNECTION_LIFETIME_SECONDS,
+      // A transaction waits this long for a connection, then fails (as Prisma's maxWait did), not forever.
+      connectionTimeoutMillis: 10_000,
     });
     pool.on('error', (error) => {
       console.warn(`PostgreSQL connection lost: ${error.message}`);
@@ -351,20 +397,23 @@ export async function openDatabase(target: DatabaseTarget, options: OpenOptions 
       pgShaped: readPool,
       maintain: () => Promise.resolve(), // PostgreSQL's autovacuum keeps statistics current
       listen: (channel, onNotify) => listenOnPostgres(target.url, channel, onNotify),
-      nativeTransaction: async (work) => {
-        const client = await pool.connect();
-        try {
-          await client.query('BEGIN');
-          const result = await work(async (sql, params) => (await client.query(sql, params)).rows as never[]);
-          await client.query('COMMIT');
-          return result;
-        } catch (error) {
-          await client.query('ROLLBACK').catch(() => undefined);
-          throw error;
-        } finally {
-          client.release();
-        }
-      },
+      transaction: (work) =>
+        onOneConnection(pool, (client) =>
+          work(async (sql, params) => {
+            const name = preparedName({ sql });
+            const answer = await client.query({
+              text: sql,
+              values: [...params],
+              types: transactionTypes,
+              ...(name ? { name } : {}),
+            });
+            return { rows: answer.rows, count: answer.rowCount ?? 0 };
+          }),
+        ),
+      nativeTransaction: (work) =>
+        onOneConnection(pool, (client) =>
+          work(async (sql, params) => (await client.query(sql, params)).rows as never[]),
+        ),
       close: async () => {
         await prisma.$disconnect();
         await Promise.all([pool.end(), readPool.end()]);
@@ -432,6 +481,13 @@ export async function openDatabase(target: DatabaseTarget, options: OpenOptions 
         if (!closed) await stop();
       };
     },
+    transaction: (work) =>
+      client.transaction((tx) =>
+        work(async (sql, params) => {
+          const answer = await statements.queryIn(tx, sql, params, TRANSACTION_OPTIONS);
+          return { rows: answer.rows, count: answer.affectedRows ?? answer.rows.length };
+        }),
+      ),
     nativeTransaction: (work) =>
       client.transaction((tx) => work(async (sql, params) => (await tx.query(sql, params)).rows as never[])),
     close: async () => {

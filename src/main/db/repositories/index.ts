@@ -1,6 +1,5 @@
 import type { Repositories, UnitOfWork } from '../../services/ports';
-import type { DirectQuery } from '../database';
-import type { PrismaClient } from '../generated/client.ts';
+import type { Database, DirectQuery } from '../database';
 import { PrismaAuditRepository } from './audit-repository';
 import { PrismaBookingRepository } from './booking-repository';
 import { PrismaDeliveryRepository } from './delivery-repository';
@@ -16,6 +15,7 @@ import type { Db } from './prisma-types';
 import { PrismaRefundRepository } from './refund-repository';
 import { PrismaReportRepository } from './report-repository';
 import { PrismaSettingsRepository } from './settings-repository';
+import { SqlTransaction } from './sql-transaction';
 import { PrismaSessionRepository } from './session-repository';
 import { PrismaEventLogRepository, type EventLogWriters } from './event-log-repository';
 import { PrismaStaffRepository } from './staff-repository';
@@ -58,25 +58,30 @@ export function repositoriesFor(
   };
 }
 
+/**
+ * A transaction holds its rows' locks until it ends: one that runs longer than this (a stuck caller)
+ * is refused its next statement and rolled back, as Prisma's interactive transactions were.
+ */
+const TRANSACTION_TIMEOUT_MS = 30_000;
+
 export function prismaUnitOfWork(
-  prisma: PrismaClient,
-  direct?: DirectQuery,
+  db: Pick<Database, 'prisma' | 'directQuery' | 'transaction'>,
   writers: EventLogWriters = UNNAMED_SHARED,
 ): UnitOfWork {
   return {
-    read: repositoriesFor(prisma, direct, writers),
+    read: repositoriesFor(db.prisma, db.directQuery, writers),
     transaction: (work) =>
       raceAsConflict(() =>
-        prisma.$transaction(
-          async (tx) => {
-            // Audit entries and outbox rows ride on the event log's statement; any after it are written here.
-            const pending = new PendingWrites();
-            const value = await work(repositoriesFor(tx, undefined, writers, pending));
-            await pending.flush(tx);
-            return value;
-          },
-          { maxWait: 10_000, timeout: 30_000 },
-        ),
+        db.transaction(async (query) => {
+          const transaction = new SqlTransaction(query, performance.now() + TRANSACTION_TIMEOUT_MS);
+          const tx = transaction.asDb();
+          // Audit entries and outbox rows ride on the event log's statement; any after it are written here.
+          const pending = new PendingWrites();
+          const value = await work(repositoriesFor(tx, undefined, writers, pending));
+          await pending.flush(tx);
+          transaction.checkDeadline();
+          return value;
+        }),
       ),
   };
 }

@@ -1,0 +1,176 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemClock, type Container } from '../../src/main/container';
+import { SqlTransaction } from '../../src/main/db/repositories/sql-transaction';
+import { DomainError } from '../../src/main/domain/errors';
+import { DB_KINDS, openTestContainer } from '../support/test-db';
+
+/**
+ * Transactions run on the driver (Database.transaction, SqlTransaction) instead of Prisma's
+ * interactive transactions. What the repositories get back must be what Prisma's raw queries gave
+ * them; a transaction that fails must leave nothing and give its connection back; a unique violation
+ * and a race between two transactions must keep their meaning (CONFLICT); a model call, which has no
+ * SQL here, is refused by name.
+ */
+const PROBE = `SELECT count(*) AS n, $1::timestamp(3) AS "at", '{"a":[1,"é"]}'::jsonb AS "json",
+  'ADMIN'::"StaffRole" AS "role", true AS "flag", 7::int AS "small", NULL::text AS "none"`;
+
+const staffInput = (email: string) => ({
+  email,
+  name: 'Driver Probe',
+  role: 'SUPPORT' as const,
+  passwordHash: 'not a real hash',
+  createdAt: new Date('2030-01-02T03:04:05.678Z'),
+});
+
+const refusal = async (work: Promise<unknown>): Promise<unknown> =>
+  work.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+
+describe.each(DB_KINDS)('transactions on the driver, %s', (kind) => {
+  let database: Awaited<ReturnType<typeof openTestContainer>>;
+  let container: Container;
+
+  beforeAll(async () => {
+    database = await openTestContainer(kind, systemClock);
+    container = database.container;
+  });
+  afterAll(async () => {
+    await database.dispose();
+  });
+
+  it('returns values as Prisma raw queries return them: bigint counts, UTC Dates, parsed JSON, enums as text', async () => {
+    const at = new Date('2031-05-06T07:08:09.123Z');
+    const viaDriver = await container.db.transaction((query) =>
+      new SqlTransaction(query, Number.POSITIVE_INFINITY).$queryRawUnsafe<Record<string, unknown>[]>(PROBE, at),
+    );
+    const viaPrisma = await container.db.prisma.$queryRawUnsafe<Record<string, unknown>[]>(PROBE, at);
+    expect(viaDriver).toEqual(viaPrisma);
+    expect(viaDriver).toEqual([{ n: 1n, at, json: { a: [1, 'é'] }, role: 'ADMIN', flag: true, small: 7, none: null }]);
+  });
+
+  it('rolls back everything a failing transaction wrote, and its connection serves the next ones', async () => {
+    // More failures than PostgreSQL's pool has connections: a connection kept by a failure would stall the last ones.
+    for (let attempt = 0; attempt < 12; attempt += 1) {
+      const error = await refusal(
+        container.uow.transaction(async (repos) => {
+          await repos.staff.create(staffInput(`rolled-back-${kind}-${attempt}@ops.test`));
+          throw new Error('the use case refused');
+        }),
+      );
+      expect(error).toEqual(new Error('the use case refused'));
+    }
+    const created = await container.uow.transaction((repos) => repos.staff.create(staffInput(`kept-${kind}@ops.test`)));
+    const emails = (await container.uow.read.staff.list()).map((staff) => staff.email);
+    expect(emails).toContain(`kept-${kind}@ops.test`);
+    expect(emails.filter((email) => email.startsWith(`rolled-back-${kind}-`))).toEqual([]);
+    expect(created).toMatchObject({ email: `kept-${kind}@ops.test`, role: 'SUPPORT', active: true });
+  });
+
+  it('turns a unique violation into a CONFLICT naming what exists, and saves nothing of that transaction', async () => {
+    await container.uow.transaction((repos) => repos.staff.create(staffInput(`twice-${kind}@ops.test`)));
+    const error = await refusal(
+      container.uow.transaction(async (repos) => {
+        await repos.people.createTeacher({
+          email: `half-${kind}@ops.test`,
+          name: 'Half Written',
+          timezone: 'UTC',
+          createdAt: new Date(),
+        });
+        await repos.staff.create(staffInput(`twice-${kind}@ops.test`));
+      }),
+    );
+    expect(error).toBeInstanceOf(DomainError);
+    expect(error).toMatchObject({
+      code: 'CONFLICT',
+      message: `A staff account for twice-${kind}@ops.test already exists`,
+    });
+    expect(await container.uow.read.people.emailTaken(`half-${kind}@ops.test`)).toBe(false);
+  });
+
+  it('refuses a Prisma model call inside a transaction, naming the model, and writes nothing', async () => {
+    const error = await refusal(
+      container.uow.transaction(async (repos) => {
+        await repos.staff.create(staffInput(`model-call-${kind}@ops.test`));
+        // What a repository method written with a model call would do:
+        const db = (repos.staff as unknown as { db: { staff: { count(): Promise<number> } } }).db;
+        return db.staff.count();
+      }),
+    );
+    expect(String(error)).toContain(`Prisma's model "staff" was used inside a transaction on the driver`);
+    expect(await container.uow.read.staff.findByEmailWithHash(`model-call-${kind}@ops.test`)).toBeNull();
+  });
+});
+
+/** PGlite is one session: its transactions take turns and cannot deadlock. */
+describe('a deadlock between transactions on the driver, PostgreSQL', () => {
+  let database: Awaited<ReturnType<typeof openTestContainer>>;
+  let container: Container;
+
+  beforeAll(async () => {
+    database = await openTestContainer('postgres', systemClock);
+    container = database.container;
+  });
+  afterAll(async () => {
+    await database.dispose();
+  });
+
+  it('turns a deadlock between two transactions into a CONFLICT; the other commits', async () => {
+    const [first, second] = await Promise.all([
+      container.uow.transaction((repos) => repos.staff.create(staffInput(`lock-a-postgres@ops.test`))),
+      container.uow.transaction((repos) => repos.staff.create(staffInput(`lock-b-postgres@ops.test`))),
+    ]);
+    let arrived = 0;
+    let release: () => void = () => undefined;
+    const bothHoldOne = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const meet = async () => {
+      arrived += 1;
+      if (arrived === 2) release();
+      await bothHoldOne;
+    };
+    // Each locks one row, waits for the other to hold the other row, then asks for it: PostgreSQL aborts one.
+    const crosswise = (a: number, b: number) =>
+      container.uow.transaction(async (repos) => {
+        await repos.staff.setActive(a, false, new Date());
+        await meet();
+        await repos.staff.setActive(b, false, new Date());
+        return 'committed';
+      });
+    const outcomes = await Promise.allSettled([crosswise(first.id, second.id), crosswise(second.id, first.id)]);
+    const committed = outcomes.filter((outcome) => outcome.status === 'fulfilled');
+    const refused = outcomes.flatMap((outcome) => (outcome.status === 'rejected' ? [outcome.reason as unknown] : []));
+    expect(committed).toHaveLength(1);
+    expect(refused).toHaveLength(1);
+    expect(refused[0]).toBeInstanceOf(DomainError);
+    expect(refused[0]).toMatchObject({ code: 'CONFLICT' });
+    const after = await container.uow.read.staff.list();
+    expect(
+      after.filter((staff) => staff.id === first.id || staff.id === second.id).map((staff) => staff.active),
+    ).toEqual([false, false]);
+  });
+});
+
+describe('SqlTransaction', () => {
+  it('sends a Date as UTC text whatever the time zone, and refuses every statement after its deadline', async () => {
+    const sent: unknown[][] = [];
+    const record = (sql: string, params: readonly unknown[]) => {
+      sent.push([sql, ...params]);
+      return Promise.resolve({ rows: [], count: 3 });
+    };
+    const open = new SqlTransaction(record, Number.POSITIVE_INFINITY);
+    expect(await open.$executeRawUnsafe('UPDATE x SET at = $1, n = $2', new Date('2031-05-06T07:08:09.123Z'), 5n)).toBe(
+      3,
+    );
+    expect(sent).toEqual([['UPDATE x SET at = $1, n = $2', '2031-05-06T07:08:09.123', 5n]]);
+
+    const expired = new SqlTransaction(record, performance.now() - 1);
+    await expect(expired.$queryRawUnsafe('SELECT 1')).rejects.toThrow(
+      'The transaction ran past its time limit and was rolled back; nothing was saved',
+    );
+    expect(() => expired.checkDeadline()).toThrow('ran past its time limit');
+    expect(sent).toHaveLength(1);
+  });
+});
