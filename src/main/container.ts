@@ -122,7 +122,10 @@ export async function createContainer(options: ContainerOptions): Promise<Contai
     // Several hosts may share PostgreSQL; the embedded database (locked to this process) has one writer.
     const shared = options.config.database.kind === 'postgres';
     const writers: EventLogWriters = shared ? { shared, host: randomUUID() } : { shared };
-    const uow = prismaUnitOfWork(db, writers);
+    // This host's worker is kicked by this host's commits that enqueued outbox rows (not by every change
+    // any host announces: with several hosts, all their workers raced for each row, mostly claiming nothing).
+    const deliveryKick: { kick: () => void } = { kick: () => undefined };
+    const uow = prismaUnitOfWork(db, writers, () => deliveryKick.kick());
     const events = new EventBus(uow.read.eventLog, !shared);
     await time('event log', () => events.open());
     // Changes committed by other hosts (or other connections) arrive as NOTIFY on the event log; this
@@ -131,7 +134,6 @@ export async function createContainer(options: ContainerOptions): Promise<Contai
       if (writers.shared && from === writers.host) return;
       events.pokeUntilRead();
     });
-    const deliveryKick: { kick: () => void } = { kick: () => undefined };
     const services = createServices(
       { uow, clock, events },
       {
@@ -154,11 +156,6 @@ export async function createContainer(options: ContainerOptions): Promise<Contai
       reverseTransfer: (id) => services.payouts.transfers.reverse(id),
     });
     deliveryKick.kick = () => outbox.kick();
-    // Every committed booking change may have written outbox rows: deliver them promptly.
-    events.subscribe((stamped) => {
-      const type = stamped.event.type;
-      if (type === 'booking.changed' || type === 'payment.changed' || type === 'refund.changed') outbox.kick();
-    });
     const opened = integrations;
     return {
       db,

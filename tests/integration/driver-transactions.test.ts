@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock, type Container } from '../../src/main/container';
+import { prismaUnitOfWork } from '../../src/main/db/repositories';
 import { SqlTransaction } from '../../src/main/db/repositories/sql-transaction';
 import { DomainError } from '../../src/main/domain/errors';
 import { DB_KINDS, openTestContainer } from '../support/test-db';
@@ -87,6 +88,26 @@ describe.each(DB_KINDS)('transactions on the driver, %s', (kind) => {
       message: `A staff account for twice-${kind}@ops.test already exists`,
     });
     expect(await container.uow.read.people.emailTaken(`half-${kind}@ops.test`)).toBe(false);
+  });
+
+  it("tells this host's outbox worker after a commit that enqueued outbox rows, and only then", async () => {
+    let told = 0;
+    const uow = prismaUnitOfWork(container.db, undefined, () => {
+      told += 1;
+    });
+    const draft = (key: string) => ({ key, kind: 'email' as const, bookingId: null, payload: { template: 'probe' } });
+    await uow.transaction((repos) => repos.outbox.enqueue([draft(`kick-${kind}-1`), draft(`kick-${kind}-2`)]));
+    expect(told).toBe(1);
+    await uow.transaction((repos) => repos.staff.create(staffInput(`no-outbox-${kind}@ops.test`)));
+    expect(told).toBe(1); // nothing to deliver
+    const error = await refusal(
+      uow.transaction(async (repos) => {
+        await repos.outbox.enqueue([draft(`kick-${kind}-rolled-back`)]);
+        throw new Error('refused after enqueueing');
+      }),
+    );
+    expect(error).toEqual(new Error('refused after enqueueing'));
+    expect(told).toBe(1); // rolled back: nothing was enqueued
   });
 
   it('refuses a Prisma model call inside a transaction, naming the model, and writes nothing', async () => {

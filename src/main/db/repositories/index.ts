@@ -64,24 +64,34 @@ export function repositoriesFor(
  */
 const TRANSACTION_TIMEOUT_MS = 30_000;
 
+/**
+ * `outboxCommitted`: called after a transaction of this process that enqueued outbox rows commits —
+ * this host's worker delivers what its own commits asked for at once; another host's rows reach it
+ * only through its regular poll (a host that died before delivering), so the hosts' workers do not
+ * all race for every row.
+ */
 export function prismaUnitOfWork(
   db: Pick<Database, 'prisma' | 'directQuery' | 'transaction'>,
   writers: EventLogWriters = UNNAMED_SHARED,
+  outboxCommitted: () => void = () => undefined,
 ): UnitOfWork {
   return {
     read: repositoriesFor(db.prisma, db.directQuery, writers),
-    transaction: (work) =>
-      raceAsConflict(() =>
+    transaction: async (work) => {
+      // Audit entries and outbox rows ride on the event log's statement; any after it are written here.
+      const pending = new PendingWrites();
+      const value = await raceAsConflict(() =>
         db.transaction(async (query) => {
           const transaction = new SqlTransaction(query, performance.now() + TRANSACTION_TIMEOUT_MS);
           const tx = transaction.asDb();
-          // Audit entries and outbox rows ride on the event log's statement; any after it are written here.
-          const pending = new PendingWrites();
-          const value = await work(repositoriesFor(tx, undefined, writers, pending));
+          const result = await work(repositoriesFor(tx, undefined, writers, pending));
           await pending.flush(tx);
           transaction.checkDeadline();
-          return value;
+          return result;
         }),
-      ),
+      );
+      if (pending.enqueuedOutbox) outboxCommitted();
+      return value;
+    },
   };
 }

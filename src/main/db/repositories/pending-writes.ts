@@ -68,6 +68,8 @@ const FLUSH = `WITH audited AS (${auditInsert('$1')}), enqueued AS (${outboxInse
 export class PendingWrites {
   private audit: AuditDraft[] = [];
   private outbox: OutboxRow[] = [];
+  /** Whether the transaction enqueued outbox rows (kept after they are written, for after its commit). */
+  private enqueued = false;
 
   addAudit(entry: AuditDraft): void {
     this.audit.push(entry);
@@ -75,6 +77,11 @@ export class PendingWrites {
 
   addOutbox(rows: readonly OutboxRow[]): void {
     this.outbox.push(...rows);
+    if (rows.length > 0) this.enqueued = true;
+  }
+
+  get enqueuedOutbox(): boolean {
+    return this.enqueued;
   }
 
   /** The held audit entries and outbox rows as `auditInsert`'s and `outboxInsert`'s parameters (`[]` when none), no longer held. */
