@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock, type Container } from '../../src/main/container';
+import { prismaUnitOfWork } from '../../src/main/db/repositories';
+import type { UnitOfWork } from '../../src/main/services/ports';
 import { buildScenario } from '../factories/scenario';
 import { DB_KINDS, openTestContainer } from '../support/test-db';
 
@@ -13,10 +15,13 @@ import { DB_KINDS, openTestContainer } from '../support/test-db';
 describe.each(DB_KINDS)('raw multi-row writes on %s', (kind) => {
   let database: Awaited<ReturnType<typeof openTestContainer>>;
   let container: Container;
+  /** The same database, with no outbox worker told of commits: the rows are looked at as written, before any delivery. */
+  let uow: UnitOfWork;
 
   beforeAll(async () => {
     database = await openTestContainer(kind, systemClock);
     container = database.container;
+    uow = prismaUnitOfWork(container.db);
   });
   afterAll(async () => {
     await database.dispose();
@@ -25,7 +30,7 @@ describe.each(DB_KINDS)('raw multi-row writes on %s', (kind) => {
   it('enqueues outbox drafts in order, with their payload and times, and skips a key already there', async () => {
     const notBefore = new Date('2031-05-06T07:08:09.123Z');
     const before = Date.now();
-    await container.uow.transaction((repos) =>
+    await uow.transaction((repos) =>
       repos.outbox.enqueue([
         {
           key: `raw:${kind}:1`,
@@ -36,7 +41,7 @@ describe.each(DB_KINDS)('raw multi-row writes on %s', (kind) => {
         { key: `raw:${kind}:2`, kind: 'zoom.create_meeting', bookingId: null, payload: {}, notBefore },
       ]),
     );
-    await container.uow.transaction((repos) =>
+    await uow.transaction((repos) =>
       repos.outbox.enqueue([
         { key: `raw:${kind}:2`, kind: 'email', bookingId: null, payload: { template: 'again' } },
         { key: `raw:${kind}:3`, kind: 'email', bookingId: null, payload: { template: 'c' } },
@@ -72,15 +77,15 @@ describe.each(DB_KINDS)('raw multi-row writes on %s', (kind) => {
       messageId: '<m1@linguaflex>',
       sentAt,
     };
-    await container.uow.transaction((repos) => repos.deliveries.recordEmail(email));
-    await container.uow.transaction((repos) => repos.deliveries.recordEmail({ ...email, subject: 'a repeat' }));
+    await uow.transaction((repos) => repos.deliveries.recordEmail(email));
+    await uow.transaction((repos) => repos.deliveries.recordEmail({ ...email, subject: 'a repeat' }));
     const rows = await container.db.prisma.sentEmail.findMany({ where: { outboxKey: email.outboxKey } });
     expect(rows).toEqual([{ id: expect.any(Number) as number, ...email }]);
   });
 
   it('settles a delivery in one statement: what it did, its row delivered and the logged event — or none of them', async () => {
     const enqueue = (key: string) =>
-      container.uow.transaction((repos) => repos.outbox.enqueue([{ key, kind: 'email', bookingId: 9, payload: {} }]));
+      uow.transaction((repos) => repos.outbox.enqueue([{ key, kind: 'email', bookingId: 9, payload: {} }]));
     const rowOf = (key: string) => container.db.prisma.outboxMessage.findUniqueOrThrow({ where: { key } });
     const at = new Date('2030-03-04T05:06:07.891Z');
     const event = (kind: string) => ({ type: 'booking.delivered', payload: { bookingId: 9, kind }, at });
@@ -96,7 +101,7 @@ describe.each(DB_KINDS)('raw multi-row writes on %s', (kind) => {
       startUrl: 'https://zoom.test/s/8123',
       password: 'pw',
     };
-    const latest = await container.uow.read.eventLog.latestId();
+    const latest = await uow.read.eventLog.latestId();
 
     // The email sent: recorded with the row delivered and the event logged.
     const mailKey = `settle:${kind}:mail`;
@@ -111,7 +116,7 @@ describe.each(DB_KINDS)('raw multi-row writes on %s', (kind) => {
       messageId: '<s1@linguaflex>',
       sentAt: new Date('2030-03-04T05:06:07.001Z'),
     };
-    const logged = await container.uow.read.outboxWork.settle((await rowOf(mailKey)).id, at, { kind: 'email', email }, [
+    const logged = await uow.read.outboxWork.settle((await rowOf(mailKey)).id, at, { kind: 'email', email }, [
       event('email'),
     ]);
     expect(logged).toEqual([{ id: expect.any(Number) as number, ...event('email') }]);
@@ -124,8 +129,8 @@ describe.each(DB_KINDS)('raw multi-row writes on %s', (kind) => {
     // The meeting made, then moved.
     const makeKey = `settle:${kind}:make`;
     await enqueue(makeKey);
-    await container.uow.read.outboxWork.settle((await rowOf(makeKey)).id, at, { kind: 'meeting', meeting }, []);
-    expect(await container.uow.read.deliveries.findMeeting(bookingId)).toEqual({
+    await uow.read.outboxWork.settle((await rowOf(makeKey)).id, at, { kind: 'meeting', meeting }, []);
+    expect(await uow.read.deliveries.findMeeting(bookingId)).toEqual({
       id: expect.any(Number) as number,
       ...meeting,
       createdAt: at,
@@ -134,13 +139,13 @@ describe.each(DB_KINDS)('raw multi-row writes on %s', (kind) => {
     const moveKey = `settle:${kind}:move`;
     await enqueue(moveKey);
     const movedTo = new Date('2030-04-02T11:30:00.000Z');
-    await container.uow.read.outboxWork.settle(
+    await uow.read.outboxWork.settle(
       (await rowOf(moveKey)).id,
       at,
       { kind: 'meeting_moved', bookingId, startsAt: movedTo, minutes: 90 },
       [event('zoom.update_meeting')],
     );
-    expect(await container.uow.read.deliveries.findMeeting(bookingId)).toMatchObject({
+    expect(await uow.read.deliveries.findMeeting(bookingId)).toMatchObject({
       zoomMeetingId: '8123',
       startsAt: movedTo,
       minutes: 90,
@@ -149,9 +154,9 @@ describe.each(DB_KINDS)('raw multi-row writes on %s', (kind) => {
     // A second meeting for the booking fails the statement: its row stays pending and nothing is logged.
     const againKey = `settle:${kind}:again`;
     await enqueue(againKey);
-    const beforeAgain = await container.uow.read.eventLog.latestId();
+    const beforeAgain = await uow.read.eventLog.latestId();
     await expect(
-      container.uow.read.outboxWork.settle(
+      uow.read.outboxWork.settle(
         (await rowOf(againKey)).id,
         at,
         { kind: 'meeting', meeting: { ...meeting, zoomMeetingId: '9999' } },
@@ -159,8 +164,8 @@ describe.each(DB_KINDS)('raw multi-row writes on %s', (kind) => {
       ),
     ).rejects.toThrow();
     expect(await rowOf(againKey)).toMatchObject({ status: 'PENDING', deliveredAt: null });
-    expect(await container.uow.read.eventLog.latestId()).toBe(beforeAgain);
-    expect(await container.uow.read.deliveries.findMeeting(bookingId)).toMatchObject({ zoomMeetingId: '8123' });
+    expect(await uow.read.eventLog.latestId()).toBe(beforeAgain);
+    expect(await uow.read.deliveries.findMeeting(bookingId)).toMatchObject({ zoomMeetingId: '8123' });
   });
 
   it("writes a transaction's audit entries with its event-log rows, the rest at its commit, and none when it rolls back", async () => {
@@ -174,8 +179,8 @@ describe.each(DB_KINDS)('raw multi-row writes on %s', (kind) => {
       ...(data ? { data } : {}),
       at: new Date('2030-05-06T07:08:09.345Z'),
     });
-    const entries = () => container.uow.read.audit.list({ entity, entityId: '7', limit: 50 });
-    const logged = await container.uow.transaction(async (repos) => {
+    const entries = () => uow.read.audit.list({ entity, entityId: '7', limit: 50 });
+    const logged = await uow.transaction(async (repos) => {
       await repos.audit.append(entry('first', { nested: { n: 1, s: 'é"\\' } }));
       await repos.audit.append(entry('second'));
       // A read of the log in the transaction sees what the transaction wrote.
@@ -197,7 +202,7 @@ describe.each(DB_KINDS)('raw multi-row writes on %s', (kind) => {
       ['after the log', {}, '2030-05-06T07:08:09.345Z'],
     ]);
     await expect(
-      container.uow.transaction(async (repos) => {
+      uow.transaction(async (repos) => {
         await repos.audit.append(entry('rolled back'));
         await repos.eventLog.append([{ type: 'test.audited', payload: { n: 2 }, at: new Date() }]);
         await repos.audit.append(entry('rolled back too'));
@@ -217,7 +222,7 @@ describe.each(DB_KINDS)('raw multi-row writes on %s', (kind) => {
           orderBy: { id: 'asc' },
         })
       ).map((row) => [row.key, row.payload]);
-    await container.uow.transaction(async (repos) => {
+    await uow.transaction(async (repos) => {
       await repos.outbox.enqueue([draft('a'), draft('b')]);
       await repos.audit.append({
         actorStaffId: null,
@@ -235,17 +240,15 @@ describe.each(DB_KINDS)('raw multi-row writes on %s', (kind) => {
       [key('b'), { n: 'b' }],
       [key('c'), { n: 'c' }],
     ]);
-    expect(await container.uow.read.audit.list({ entity: `OutboxRaw-${kind}`, entityId: '1', limit: 5 })).toHaveLength(
-      1,
-    );
+    expect(await uow.read.audit.list({ entity: `OutboxRaw-${kind}`, entityId: '1', limit: 5 })).toHaveLength(1);
     // A read of the outbox in the transaction sees the rows it asked for.
-    const seen = await container.uow.transaction(async (repos) => {
+    const seen = await uow.transaction(async (repos) => {
       await repos.outbox.enqueue([draft('d')]);
       return repos.outbox.statusOf(key('d'));
     });
     expect(seen).toBe('PENDING');
     await expect(
-      container.uow.transaction(async (repos) => {
+      uow.transaction(async (repos) => {
         await repos.outbox.enqueue([draft('e')]);
         await repos.eventLog.append([{ type: 'test.enqueued', payload: {}, at: new Date() }]);
         await repos.outbox.enqueue([draft('f')]);
@@ -270,7 +273,7 @@ describe.each(DB_KINDS)('raw multi-row writes on %s', (kind) => {
       reason: null,
       at,
     };
-    const created = await container.uow.transaction((repos) =>
+    const created = await uow.transaction((repos) =>
       repos.bookings.insert(
         {
           studentId: s.students.bob.id,
@@ -317,12 +320,12 @@ describe.each(DB_KINDS)('raw multi-row writes on %s', (kind) => {
       createdAt: at,
       updatedAt: at,
     });
-    expect(await container.uow.read.bookings.findById(id)).toEqual(created.booking);
+    expect(await uow.read.bookings.findById(id)).toEqual(created.booking);
 
     // Moved: the new times and one more move; the record carries both starts.
     const to = new Date('2030-07-02T12:00:00.000Z');
     const later = new Date('2030-06-08T00:00:00.000Z');
-    const moved = await container.uow.transaction((repos) =>
+    const moved = await uow.transaction((repos) =>
       repos.bookings.applyTransition(
         id,
         1,
@@ -350,7 +353,7 @@ describe.each(DB_KINDS)('raw multi-row writes on %s', (kind) => {
     });
     expect(moved?.booking.cancelReason).toBeNull();
     // Cancelled with a reason; the times stay.
-    const cancelled = await container.uow.transaction((repos) =>
+    const cancelled = await uow.transaction((repos) =>
       repos.bookings.applyTransition(
         id,
         2,
@@ -375,7 +378,7 @@ describe.each(DB_KINDS)('raw multi-row writes on %s', (kind) => {
       cancelReason: 'Ill',
     });
     // A stale version writes nothing: neither the booking nor a record.
-    const stale = await container.uow.transaction((repos) =>
+    const stale = await uow.transaction((repos) =>
       repos.bookings.applyTransition(
         id,
         2,
@@ -392,8 +395,8 @@ describe.each(DB_KINDS)('raw multi-row writes on %s', (kind) => {
       ),
     );
     expect(stale).toBeNull();
-    expect(await container.uow.read.bookings.findById(id)).toEqual(cancelled?.booking);
-    const transitions = await container.uow.read.bookings.transitions(id);
+    expect(await uow.read.bookings.findById(id)).toEqual(cancelled?.booking);
+    const transitions = await uow.read.bookings.transitions(id);
     expect(transitions.map((row) => row.id)).toEqual([
       created.transitionId,
       moved?.transitionId,
@@ -427,7 +430,7 @@ describe.each(DB_KINDS)('raw multi-row writes on %s', (kind) => {
     const bookingId = s.bookings.a.id;
     const at = new Date('2030-08-09T10:11:12.131Z');
     const record = { bookingId, actorKind: 'SYSTEM' as const, actorId: null, actorRole: 'system', reason: null, at };
-    const payment = await container.uow.transaction((repos) =>
+    const payment = await uow.transaction((repos) =>
       repos.payments.insert(
         {
           bookingId,
@@ -457,7 +460,7 @@ describe.each(DB_KINDS)('raw multi-row writes on %s', (kind) => {
       stripeStatus: 'requires_action',
       lastError: 'card declined',
     };
-    const waiting = await container.uow.transaction((repos) =>
+    const waiting = await uow.transaction((repos) =>
       repos.payments.applyTransition(
         payment.id,
         1,
@@ -480,7 +483,7 @@ describe.each(DB_KINDS)('raw multi-row writes on %s', (kind) => {
       idempotencyKey: `raw-${kind}-pay`,
     });
     // Explicit nulls clear; fields left out keep their value.
-    const paid = await container.uow.transaction((repos) =>
+    const paid = await uow.transaction((repos) =>
       repos.payments.applyTransition(
         payment.id,
         2,
@@ -506,7 +509,7 @@ describe.each(DB_KINDS)('raw multi-row writes on %s', (kind) => {
       intentSentAt: at,
       version: 3,
     });
-    const stale = await container.uow.transaction((repos) =>
+    const stale = await uow.transaction((repos) =>
       repos.payments.applyTransition(
         payment.id,
         2,
@@ -522,8 +525,8 @@ describe.each(DB_KINDS)('raw multi-row writes on %s', (kind) => {
       ),
     );
     expect(stale).toBeNull();
-    expect(await container.uow.read.payments.findById(payment.id)).toEqual(paid);
-    const records = await container.uow.read.transitions.forAggregate('payment', payment.id);
+    expect(await uow.read.payments.findById(payment.id)).toEqual(paid);
+    const records = await uow.read.transitions.forAggregate('payment', payment.id);
     expect(records.map((row) => [row.action, row.fromState, row.toState, row.bookingId, row.data, row.at])).toEqual([
       ['create', null, 'PENDING', bookingId, null, at],
       ['requires_action', 'PENDING', 'PENDING', bookingId, { step: 'auth', n: 1, until: later.toISOString() }, at],
@@ -539,7 +542,7 @@ describe.each(DB_KINDS)('raw multi-row writes on %s', (kind) => {
       bookings: { a: { student: 'bob', gig: 'ana.es' } },
     });
     const bookingId = s.bookings.a.id;
-    return container.uow.transaction((repos) =>
+    return uow.transaction((repos) =>
       repos.payments.insert(
         { bookingId, amountMinor: 4400, currency: 'USD', idempotencyKey, status: 'PENDING', createdAt: at },
         {
@@ -563,15 +566,15 @@ describe.each(DB_KINDS)('raw multi-row writes on %s', (kind) => {
     const payment = await pendingPayment(`raw-${kind}-facts`, at);
     const sent = new Date('2031-01-02T03:04:06.001Z');
     // Outside a transaction (the driver's own statement), as the intent's creation records them.
-    const marked = await container.uow.read.payments.recordStripeFacts(payment.id, { intentSentAt: sent }, sent);
+    const marked = await uow.read.payments.recordStripeFacts(payment.id, { intentSentAt: sent }, sent);
     expect(marked).toEqual({ ...payment, intentSentAt: sent, updatedAt: sent });
     const later = new Date('2031-01-02T03:04:07.002Z');
-    const created = await container.uow.read.payments.recordStripeFacts(
+    const created = await uow.read.payments.recordStripeFacts(
       payment.id,
       { stripePaymentIntentId: `pi_facts_${kind}`, stripeStatus: 'requires_payment_method', lastError: 'x' },
       later,
     );
-    const refused = await container.uow.transaction((repos) =>
+    const refused = await uow.transaction((repos) =>
       repos.payments.recordStripeFacts(payment.id, { intentAttempt: 2, intentSentAt: null, lastError: null }, later),
     );
     expect(refused).toEqual({
@@ -584,19 +587,19 @@ describe.each(DB_KINDS)('raw multi-row writes on %s', (kind) => {
       updatedAt: later,
     });
     expect(created.version).toBe(payment.version); // facts are no transition
-    expect(await container.uow.read.payments.findById(payment.id)).toEqual(refused);
-    expect(await container.uow.transaction((repos) => repos.payments.findById(payment.id))).toEqual(refused);
+    expect(await uow.read.payments.findById(payment.id)).toEqual(refused);
+    expect(await uow.transaction((repos) => repos.payments.findById(payment.id))).toEqual(refused);
     const stored = await container.db.prisma.payment.findUniqueOrThrow({ where: { id: payment.id } });
     expect(stored.updatedAt.toISOString()).toBe(later.toISOString());
-    await expect(
-      container.uow.read.payments.recordStripeFacts(2_000_000_000, { lastError: 'x' }, later),
-    ).rejects.toThrow('Payment 2000000000 does not exist');
+    await expect(uow.read.payments.recordStripeFacts(2_000_000_000, { lastError: 'x' }, later)).rejects.toThrow(
+      'Payment 2000000000 does not exist',
+    );
   });
 
   it("records a payment's attempts in order; an outcome changes what it names and keeps the rest", async () => {
     const at = new Date('2031-02-03T04:05:06.789Z');
     const payment = await pendingPayment(`raw-${kind}-attempts`, at);
-    const [first, second] = await container.uow.transaction(async (repos) => [
+    const [first, second] = await uow.transaction(async (repos) => [
       await repos.payments.addAttempt({
         paymentId: payment.id,
         stripePaymentMethodId: 'pm_card_visa',
@@ -623,7 +626,7 @@ describe.each(DB_KINDS)('raw multi-row writes on %s', (kind) => {
       completedAt: null,
     });
     const done = new Date('2031-02-03T04:05:07.001Z');
-    await container.uow.transaction((repos) =>
+    await uow.transaction((repos) =>
       repos.payments.updateAttempt(first.id, {
         status: 'failed',
         errorCode: 'card_declined',
@@ -632,51 +635,51 @@ describe.each(DB_KINDS)('raw multi-row writes on %s', (kind) => {
         completedAt: done,
       }),
     );
-    await container.uow.read.payments.updateAttempt(first.id, { message: null });
-    await container.uow.read.payments.updateAttempt(second.id, { stripePaymentMethodId: 'pm_card_mastercard' });
-    expect(await container.uow.read.payments.attempts(payment.id)).toEqual([
+    await uow.read.payments.updateAttempt(first.id, { message: null });
+    await uow.read.payments.updateAttempt(second.id, { stripePaymentMethodId: 'pm_card_mastercard' });
+    expect(await uow.read.payments.attempts(payment.id)).toEqual([
       { ...first, status: 'failed', errorCode: 'card_declined', declineCode: 'insufficient_funds', completedAt: done },
       { ...second, stripePaymentMethodId: 'pm_card_mastercard' },
     ]);
-    expect(await container.uow.transaction((repos) => repos.payments.attempts(payment.id))).toEqual(
-      await container.uow.read.payments.attempts(payment.id),
+    expect(await uow.transaction((repos) => repos.payments.attempts(payment.id))).toEqual(
+      await uow.read.payments.attempts(payment.id),
     );
   });
 
   it('claims due outbox rows through the driver under a lease, each once, and reads people without their password', async () => {
     const key = `raw:${kind}:claim`;
     const due = new Date('2000-01-01T00:00:00.000Z');
-    await container.uow.transaction((repos) =>
+    await uow.transaction((repos) =>
       repos.outbox.enqueue([{ key, kind: 'email', bookingId: null, payload: { n: 1 }, notBefore: due }]),
     );
-    expect(await container.uow.read.outbox.statusOf(key)).toBe('PENDING');
+    expect(await uow.read.outbox.statusOf(key)).toBe('PENDING');
     const now = new Date();
-    const claimed = (await container.uow.read.outboxWork.claimDue(now, 60_000, 1000)).filter((row) => row.key === key);
+    const claimed = (await uow.read.outboxWork.claimDue(now, 60_000, 1000)).filter((row) => row.key === key);
     expect(claimed).toEqual([
       expect.objectContaining({ key, kind: 'email', payload: { n: 1 }, nextAttemptAt: due, interrupted: false }),
     ]);
     const stored = await container.db.prisma.outboxMessage.findUniqueOrThrow({ where: { key } });
     expect(stored.lockedUntil?.toISOString()).toBe(new Date(now.getTime() + 60_000).toISOString());
     // Leased: not claimed again until the lease ends; then claimed as interrupted (its delivery died).
-    expect((await container.uow.read.outboxWork.claimDue(now, 60_000, 1000)).map((row) => row.key)).not.toContain(key);
+    expect((await uow.read.outboxWork.claimDue(now, 60_000, 1000)).map((row) => row.key)).not.toContain(key);
     const after = new Date(now.getTime() + 61_000);
-    const again = (await container.uow.read.outboxWork.claimDue(after, 60_000, 1000)).filter((row) => row.key === key);
+    const again = (await uow.read.outboxWork.claimDue(after, 60_000, 1000)).filter((row) => row.key === key);
     expect(again.map((row) => row.interrupted)).toEqual([true]);
-    expect(await container.uow.read.outbox.statusOf(`${key}:none`)).toBeNull();
+    expect(await uow.read.outbox.statusOf(`${key}:none`)).toBeNull();
 
     const s = await buildScenario(container, { teachers: { tia: {} }, students: { sol: {} } });
-    const student = await container.uow.read.people.findStudent(s.students.sol.id);
-    expect(student).toEqual(await container.uow.transaction((repos) => repos.people.findStudent(s.students.sol.id)));
+    const student = await uow.read.people.findStudent(s.students.sol.id);
+    expect(student).toEqual(await uow.transaction((repos) => repos.people.findStudent(s.students.sol.id)));
     expect(student).not.toHaveProperty('passwordHash');
     expect(student).toMatchObject({ id: s.students.sol.id, stripeCustomerId: null });
-    const teacher = await container.uow.transaction((repos) => repos.people.lockTeacher(s.teachers.tia.id));
-    expect(teacher).toEqual(await container.uow.read.people.findTeacher(s.teachers.tia.id));
-    expect(await container.uow.transaction((repos) => repos.people.lockTeacher(2_000_000_000))).toBeNull();
+    const teacher = await uow.transaction((repos) => repos.people.lockTeacher(s.teachers.tia.id));
+    expect(teacher).toEqual(await uow.read.people.findTeacher(s.teachers.tia.id));
+    expect(await uow.transaction((repos) => repos.people.lockTeacher(2_000_000_000))).toBeNull();
   });
 
   it('posts a ledger entry with its lines in one statement', async () => {
     const at = new Date('2030-02-03T04:05:06.789Z');
-    const id = await container.uow.transaction((repos) =>
+    const id = await uow.transaction((repos) =>
       repos.ledger.post({ kind: 'payment_succeeded', currency: 'USD', at, teacherId: null }, [
         { account: 'stripe_balance', amountMinor: 5500 },
         { account: 'teacher_payable:7', amountMinor: -5000 },
