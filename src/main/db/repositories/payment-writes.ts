@@ -10,7 +10,7 @@ import { Prisma, type Payment } from '../generated/client.ts';
 import { changedColumns, insertedFromJson, jsonRow, quotedColumns, utcTimestamp } from './json-rows';
 import type { Db } from './prisma-types';
 import { runStatement } from './statement';
-import { recordedLifecycle } from './transition-log-repository';
+import { recordedLifecycle, versionedTransition } from './transition-log-repository';
 
 /**
  * A payment's writes with their transition record, one statement each (it was two statements and
@@ -52,19 +52,7 @@ WITH ${insertedFromJson('Payment', NEW_PAYMENT, PAYMENT_FIELDS)},
 ${recordedLifecycle('payment', '$2')}
 ${RESULT}`;
 
-/** $1 id, $2 the version read, $3 the new status, $4 the changes (jsonRow: present keys only), $5 the record. */
-const APPLY = `
-WITH written AS (
-  UPDATE "Payment" AS p SET
-    "status" = $3::text::"PaymentStatus",
-    "version" = p."version" + 1,
-    "updatedAt" = ($4::jsonb ->> 'updatedAt')::timestamp(3),
-    ${changedColumns(CHANGEABLE, '$4', 'p')}
-  WHERE p."id" = $1::int AND p."version" = $2::int
-  RETURNING ${quotedColumns(PAYMENT_FIELDS, 'p')}
-),
-${recordedLifecycle('payment', '$5')}
-${RESULT}`;
+const APPLY = versionedTransition('Payment', 'PaymentStatus', CHANGEABLE, PAYMENT_FIELDS, 'payment');
 
 /** $1 id, $2 the facts (jsonRow: present keys only), $3 when. No transition: status and version stay. */
 const RECORD_FACTS = `

@@ -15,7 +15,7 @@ import { columnList } from './columns';
 import { isUniqueViolation } from './errors';
 import { changedColumns, jsonRow } from './json-rows';
 import type { Db } from './prisma-types';
-import { recordedLifecycle } from './transition-log-repository';
+import { recordedLifecycle, versionedTransition } from './transition-log-repository';
 
 const toRun = (row: PayoutRun): PayoutRunRecord => ({ ...row });
 const toLine = (row: PayoutLine): PayoutLineRecord => ({
@@ -96,19 +96,13 @@ UPDATE "PayoutRun" SET "totalMinor" = $2, "heldMinor" = $3, "updatedAt" = $4
 WHERE "id" = $1
 RETURNING ${RUN_COLUMNS}`;
 
-/** $1 id, $2 the version read, $3 the new status, $4 the changes (jsonRow: present keys only), $5 the record. */
-const APPLY_RUN = `
-WITH written AS (
-  UPDATE "PayoutRun" AS r SET
-    "status" = $3::text::"PayoutRunStatus",
-    "version" = r."version" + 1,
-    "updatedAt" = ($4::jsonb ->> 'updatedAt')::timestamp(3),
-    ${changedColumns(RUN_CHANGEABLE, '$4', 'r')}
-  WHERE r."id" = $1::int AND r."version" = $2::int
-  RETURNING ${columnList(Prisma.PayoutRunScalarFieldEnum, 'r')}
-),
-${recordedLifecycle('payout_run', '$5')}
-SELECT ${columnList(Prisma.PayoutRunScalarFieldEnum, 'written')} FROM written, recorded`;
+const APPLY_RUN = versionedTransition(
+  'PayoutRun',
+  'PayoutRunStatus',
+  RUN_CHANGEABLE,
+  Object.values(Prisma.PayoutRunScalarFieldEnum),
+  'payout_run',
+);
 
 const RUN_LINES = `SELECT ${LINE_COLUMNS} FROM "PayoutLine" WHERE "runId" = $1 ORDER BY "teacherId" ASC`;
 const FIND_LINE = `SELECT ${LINE_COLUMNS} FROM "PayoutLine" WHERE "id" = $1`;
@@ -121,19 +115,13 @@ FROM "PayoutItem" i JOIN "PayoutLine" l ON l."id" = i."lineId"
 WHERE i."claimKey" = $1`;
 const SENT_LINES_MISSING_TRANSFER = `SELECT "id" FROM "PayoutLine" WHERE "status" = 'SENT' AND "stripeTransferId" IS NULL`;
 
-/** $1 id, $2 the version read, $3 the new status, $4 the changes (jsonRow: present keys only), $5 the record. */
-const APPLY_LINE = `
-WITH written AS (
-  UPDATE "PayoutLine" AS l SET
-    "status" = $3::text::"PayoutLineStatus",
-    "version" = l."version" + 1,
-    "updatedAt" = ($4::jsonb ->> 'updatedAt')::timestamp(3),
-    ${changedColumns(LINE_CHANGEABLE, '$4', 'l')}
-  WHERE l."id" = $1::int AND l."version" = $2::int
-  RETURNING ${columnList(Prisma.PayoutLineScalarFieldEnum, 'l')}
-),
-${recordedLifecycle('payout_line', '$5')}
-SELECT ${columnList(Prisma.PayoutLineScalarFieldEnum, 'written')} FROM written, recorded`;
+const APPLY_LINE = versionedTransition(
+  'PayoutLine',
+  'PayoutLineStatus',
+  LINE_CHANGEABLE,
+  Object.values(Prisma.PayoutLineScalarFieldEnum),
+  'payout_line',
+);
 
 const REVERSAL_OF_REQUEST = `SELECT ${REVERSAL_COLUMNS} FROM "TransferReversal" WHERE "refundRequestId" = $1`;
 const FIND_REVERSAL = `SELECT ${REVERSAL_COLUMNS} FROM "TransferReversal" WHERE "id" = $1`;

@@ -10,7 +10,7 @@ import { refundAttemptKey } from '../../services/lifecycle/refund-keys';
 import { Prisma, type RefundRequest } from '../generated/client.ts';
 import { changedColumns, columnDefinitions, jsonRow, quotedColumns, utcTimestamp } from './json-rows';
 import type { Db } from './prisma-types';
-import { recordedLifecycle } from './transition-log-repository';
+import { recordedLifecycle, versionedTransition } from './transition-log-repository';
 
 const toRefund = (row: RefundRequest): RefundRequestRecord => ({
   id: row.id,
@@ -102,19 +102,7 @@ WITH written AS (
 ),
 ${recordedLifecycle('refund_request', '$2')}
 ${RESULT}`;
-/** $1 id, $2 the version read, $3 the new status, $4 the changes (jsonRow: present keys only), $5 the record. */
-const APPLY = `
-WITH written AS (
-  UPDATE "RefundRequest" AS r SET
-    "status" = $3::text::"RefundStatus",
-    "version" = r."version" + 1,
-    "updatedAt" = ($4::jsonb ->> 'updatedAt')::timestamp(3),
-    ${changedColumns(CHANGEABLE, '$4', 'r')}
-  WHERE r."id" = $1::int AND r."version" = $2::int
-  RETURNING ${quotedColumns(REFUND_FIELDS, 'r')}
-),
-${recordedLifecycle('refund_request', '$5')}
-${RESULT}`;
+const APPLY = versionedTransition('RefundRequest', 'RefundStatus', CHANGEABLE, REFUND_FIELDS, 'refund_request');
 /** $1 id, $2 the facts (jsonRow: present keys only), $3 when. No status, no version. */
 const RECORD_SUBMISSION = `
 UPDATE "RefundRequest" AS r SET

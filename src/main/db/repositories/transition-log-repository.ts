@@ -5,7 +5,7 @@ import type {
   TransitionLogStore,
 } from '../../services/ports';
 import type { LifecycleTransition } from '../generated/client.ts';
-import { columnDefinitions, quotedColumns } from './json-rows';
+import { changedColumns, columnDefinitions, quotedColumns } from './json-rows';
 import type { Db } from './prisma-types';
 
 const toRecord = (row: LifecycleTransition): LifecycleTransitionRecord => ({
@@ -48,6 +48,32 @@ export const recordedLifecycle = (aggregate: AggregateName, param: string): stri
   FROM written, jsonb_to_record(${param}::jsonb) AS t(${columnDefinitions(NEW_LIFECYCLE)})
   RETURNING "id"
 )`;
+
+/**
+ * A lifecycle aggregate's versioned transition as one statement on `table` (payments, refund requests,
+ * payout runs and lines): $1 id, $2 the version read, $3 the new status (of SQL type `statusType`), $4
+ * the changes (jsonRow: `updatedAt` and the `changeable` columns present; one left out keeps its value),
+ * $5 the transition record. The row (its `fields`) comes back only when the version matched, and its
+ * record is written exactly then.
+ */
+export const versionedTransition = (
+  table: string,
+  statusType: string,
+  changeable: Readonly<Record<string, string>>,
+  fields: readonly string[],
+  aggregate: AggregateName,
+): string => `
+WITH written AS (
+  UPDATE "${table}" AS a SET
+    "status" = $3::text::"${statusType}",
+    "version" = a."version" + 1,
+    "updatedAt" = ($4::jsonb ->> 'updatedAt')::timestamp(3),
+    ${changedColumns(changeable, '$4', 'a')}
+  WHERE a."id" = $1::int AND a."version" = $2::int
+  RETURNING ${quotedColumns(fields, 'a')}
+),
+${recordedLifecycle(aggregate, '$5')}
+SELECT ${quotedColumns(fields, 'written')} FROM written, recorded`;
 
 export class PrismaTransitionLogRepository implements TransitionLogStore {
   constructor(private readonly db: Db) {}
