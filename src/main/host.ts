@@ -6,7 +6,7 @@ import type { Container } from './container';
 import type { Clock } from './domain/clock';
 import { projectRoot } from './db/paths';
 import { marketplaceApi } from './http/api';
-import { buildServer, prepareServer } from './http/server';
+import { buildServer } from './http/server';
 import { startJobs, startStripePoller } from './jobs';
 import type { Logger } from './log';
 import { StartTimer } from './start-timings';
@@ -69,8 +69,6 @@ export interface RunningHost {
 export async function startHost(options: HostOptions): Promise<RunningHost> {
   const { logger } = options;
   const timer = options.timer ?? new StartTimer();
-  // Runs in the database's waits; awaited (and any error reported) by buildServer below.
-  prepareServer().catch(() => undefined);
   const { container, afterStart } = await startApp({
     config: options.config,
     logger,

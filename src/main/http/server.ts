@@ -3,23 +3,18 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import path from 'node:path';
 import fastifyCookie from '@fastify/cookie';
-import fastifyHelmet, { type FastifyHelmetOptions } from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
 import { fastifyTRPCPlugin, type FastifyTRPCPluginOptions } from '@trpc/server/adapters/fastify';
-import Fastify, {
-  LogController,
-  type FastifyInstance,
-  type FastifyReply,
-  type FastifyRequest,
-  type RawServerDefault,
-} from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type RawServerDefault } from 'fastify';
 import type { Logger as Pino } from 'pino';
 import { apiContext } from '../api/context';
 import { appRouter, type AppRouter } from '../api/root';
 import { retryAfterOf } from '../api/trpc';
 import type { Container } from '../container';
 import type { Logger } from '../log';
-import { CONTENT_SECURITY_POLICY_DIRECTIVES } from './security-headers';
+import { credentialInUrl } from './credentials-in-url';
+import { requestLogOptions } from './request-log';
+import { helmetHeaders } from './security-headers';
 import { registerStripeWebhook } from './stripe-webhook';
 
 export interface ServerOptions {
@@ -62,50 +57,9 @@ export const SERVER_TIMEOUTS: ServerTimeouts = {
   checkEveryMs: 2_000,
 };
 
-/** The console's security headers (helmet), on every answer: pages, API, webhooks, 404s and errors. */
-export const HELMET_OPTIONS: FastifyHelmetOptions = {
-  contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY_DIRECTIVES },
-  referrerPolicy: { policy: 'no-referrer' },
-  frameguard: { action: 'deny' },
-  crossOriginOpenerPolicy: { policy: 'same-origin' },
-  crossOriginEmbedderPolicy: false,
-};
-
-/**
- * The headers helmet sets, captured once from a throwaway server with the same options: for the few
- * answers Fastify writes before any hook runs (an undecodable URL) or straight to the socket
- * (malformed requests, timeouts), so they carry exactly what every other answer does.
- */
-async function capturedHelmetHeaders(): Promise<Readonly<Record<string, string>>> {
-  const probe = Fastify({ logger: false });
-  await probe.register(fastifyHelmet, HELMET_OPTIONS);
-  probe.get('/', (_request, reply) => reply.send(''));
-  const answer = await probe.inject({ method: 'GET', url: '/' });
-  await probe.close();
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(answer.headers))
-    if (
-      typeof value === 'string' &&
-      !['content-type', 'content-length', 'date', 'connection', 'keep-alive'].includes(name)
-    )
-      headers[name] = value;
-  return headers;
-}
-
-let helmetHeaders: Promise<Readonly<Record<string, string>>> | undefined;
-
-/**
- * Starts what building a server needs and does not depend on the app (the helmet headers' probe):
- * a start calls it before opening the database, so the probe runs in the database's waits rather than
- * after them. buildServer calls it too; the probe runs once per process.
- */
-export function prepareServer(): Promise<Readonly<Record<string, string>>> {
-  helmetHeaders ??= capturedHelmetHeaders().catch((error: unknown) => {
-    helmetHeaders = undefined; // a later build tries again
-    throw error;
-  });
-  return helmetHeaders;
-}
+/** helmet's headers, the same for every answer (security-headers.ts). */
+const SECURITY_HEADERS = helmetHeaders();
+const SECURITY_HEADER_ENTRIES = Object.entries(SECURITY_HEADERS);
 
 function bearer(header: string | undefined): string | null {
   const match = /^Bearer\s+(\S+)$/i.exec(header ?? '');
@@ -133,59 +87,6 @@ function cookieSessionOf(request: FastifyRequest, reply: FastifyReply) {
       forget: () => void reply.clearCookie(SESSION_COOKIE, options),
     },
   };
-}
-
-/** Query parameters that would carry a credential. */
-const CREDENTIAL_PARAMETER =
-  /^(token|access_token|refresh_token|id_token|auth|authorization|bearer|session|session_token|sessionid|api_key|apikey|jwt)$/i;
-
-/**
- * Which credential a URL carries, or null: a query parameter named like one, or tRPC's
- * `connectionParams` (how an EventSource without headers would pass a token).
- */
-export function credentialInUrl(url: string): string | null {
-  const query = url.indexOf('?');
-  if (query < 0) return null;
-  const params = new URLSearchParams(url.slice(query + 1));
-  for (const [name, value] of params) {
-    if (CREDENTIAL_PARAMETER.test(name)) return name;
-    if (name === 'connectionParams') {
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(value);
-      } catch {
-        continue;
-      }
-      if (typeof parsed === 'object' && parsed !== null)
-        for (const key of Object.keys(parsed)) if (CREDENTIAL_PARAMETER.test(key)) return `connectionParams.${key}`;
-    }
-  }
-  return null;
-}
-
-/** The URL as logged: the values of credential parameters replaced (a refused request is still logged). */
-export function urlForLogs(url: string): string {
-  const query = url.indexOf('?');
-  if (query < 0 || credentialInUrl(url) === null) return url;
-  const params = new URLSearchParams(url.slice(query + 1));
-  for (const name of [...params.keys()])
-    if (CREDENTIAL_PARAMETER.test(name) || name === 'connectionParams') params.set(name, 'REDACTED');
-  return `${url.slice(0, query)}?${params.toString()}`;
-}
-
-/**
- * One request-log line per request, written when it is answered (the request, the status and the
- * time taken), instead of Fastify's two (one on arrival, one on completion): under load the JSON
- * logging was a large part of a request's CPU. Errors are logged as before.
- */
-class OneLinePerRequest extends LogController {
-  override incomingRequest(): void {}
-  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
-    if (this.isLogDisabled(request)) return;
-    if (error)
-      reply.log.error({ req: request, res: reply, err: error, responseTime: reply.elapsedTime }, 'request errored');
-    else reply.log.info({ req: request, res: reply, responseTime: reply.elapsedTime }, 'request completed');
-  }
 }
 
 export const TOKEN_IN_URL_MESSAGE =
@@ -216,28 +117,9 @@ function hasBody(request: FastifyRequest): boolean {
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   const { container, logger } = options;
   const timeouts = { ...SERVER_TIMEOUTS, ...options.timeouts };
-  const securityHeaders = await prepareServer();
+  const securityHeaders = SECURITY_HEADERS;
   const app = Fastify<RawServerDefault, IncomingMessage, ServerResponse>({
-    ...(options.pino
-      ? {
-          // Fastify's request serializer, with credentials in a URL never written to the log.
-          loggerInstance: options.pino.child(
-            {},
-            {
-              serializers: {
-                req: (request: FastifyRequest) => ({
-                  method: request.method,
-                  url: urlForLogs(request.url),
-                  host: request.host,
-                  remoteAddress: request.ip,
-                  remotePort: request.socket.remotePort,
-                }),
-              },
-            },
-          ),
-          logController: new OneLinePerRequest(),
-        }
-      : { logger: false }),
+    ...requestLogOptions(options.pino),
     bodyLimit: BODY_LIMIT_BYTES,
     requestTimeout: timeouts.requestMs,
     keepAliveTimeout: timeouts.keepAliveMs,
@@ -307,7 +189,12 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     return reply.code(status).send({ detail });
   });
 
-  await app.register(fastifyHelmet, HELMET_OPTIONS);
+  // helmet's headers on every answer, on the raw response as helmet sets them (so answers written
+  // past Fastify's reply, as server-sent events are, carry them too).
+  app.addHook('onRequest', (_request, reply, done) => {
+    for (const [name, value] of SECURITY_HEADER_ENTRIES) reply.raw.setHeader(name, value);
+    done();
+  });
 
   // A token travels in the Authorization header only: a URL carrying one is refused, wherever it points.
   app.addHook('onRequest', async (request, reply) => {
