@@ -122,6 +122,32 @@ describe('Stripe webhooks on the headless host', () => {
     expect(booking.transitions.filter((transition) => transition.action === 'payment_succeeded')).toHaveLength(1);
   });
 
+  it('an event about a payment already settled at Stripe is recorded without asking Stripe again', async () => {
+    const { intent, events } = await paidBehindOurBack();
+    const deliver = async (event: Record<string, unknown>) => {
+      const body = JSON.stringify(event);
+      const response = await post(body, sign(body));
+      expect(response.status).toBe(200);
+      return ((await response.json()) as { outcome: string }).outcome;
+    };
+    const retrievals = () =>
+      stripe.requests.filter((request) => request.method === 'GET' && request.path.includes(intent.paymentIntentId))
+        .length;
+    for (const event of events) await deliver(event); // the payment is PAID from Stripe's succeeded intent
+    const settled = await host.container.uow.read.payments.findByIntentId(intent.paymentIntentId);
+    expect(settled).toMatchObject({ status: 'PAID', stripeStatus: 'succeeded', lastError: null });
+    expect(settled?.stripeChargeId).toMatch(/^ch_/);
+
+    // Stripe sends more about the same intent (a charge update, say): nothing to read, nothing to change.
+    const before = retrievals();
+    const later = { ...events.at(-1), id: `evt_later_${intent.paymentId}`, type: 'charge.updated' };
+    expect(await deliver(later)).toBe('applied');
+    expect(await deliver(later)).toBe('duplicate');
+    expect(retrievals()).toBe(before);
+    const after = await host.container.uow.read.payments.findByIntentId(intent.paymentIntentId);
+    expect(after).toEqual(settled);
+  });
+
   it('the sandbox’s own signed delivery reaches the endpoint and settles a payment', async () => {
     stripe.setWebhook(`${host.url}/webhooks/stripe`, secret());
     try {

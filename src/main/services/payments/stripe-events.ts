@@ -1,9 +1,28 @@
+import { paymentTookMoney } from '../../domain/payment-machine';
 import { inTransaction, type ServiceDeps } from '../context';
 import type { GatewayEvent, PaymentGateway, TransferSnapshot } from '../gateways';
+import type { PaymentRecord } from '../ports';
 import { applyRefundOutcome } from '../refunds/outcomes';
 import { syncIntent } from './intent-sync';
 
 export type EventOutcome = 'applied' | 'duplicate' | 'ignored';
+
+/**
+ * A payment that took the money and whose intent Stripe already told us succeeded, with its charge:
+ * a succeeded PaymentIntent is final at Stripe (it cannot be confirmed, canceled or failed again, and
+ * refunds do not change it), so reading it again and syncing would change nothing — an event about
+ * it is only recorded (R25). Every paid flow's later events (payment_intent.succeeded after the
+ * confirm's own sync, charge.succeeded, …) arrive in this state: each used to cost a request to
+ * Stripe and a transaction of four statements.
+ */
+export function settledAtStripe(payment: PaymentRecord): boolean {
+  return (
+    payment.stripeStatus === 'succeeded' &&
+    payment.stripeChargeId !== null &&
+    payment.lastError === null &&
+    paymentTookMoney(payment.status)
+  );
+}
 
 /** Connect's events are finance's to apply (payouts/): each returns whether anything changed. */
 export interface ConnectEvents {
@@ -49,6 +68,10 @@ export function createStripeEventHandler(deps: ServiceDeps & { gateway: PaymentG
       });
     }
     const payment = event.paymentIntentId ? await uow.read.payments.findByIntentId(event.paymentIntentId) : null;
+    if (payment && settledAtStripe(payment)) {
+      const fresh = await uow.transaction((repos) => repos.stripeEvents.record(event.id, event.type));
+      return fresh ? 'applied' : 'duplicate';
+    }
     const snapshot =
       payment && event.paymentIntentId ? await gateway.retrievePaymentIntent(event.paymentIntentId) : null;
     return inTransaction(deps, async (repos, changes): Promise<EventOutcome> => {
