@@ -1,3 +1,5 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import Stripe from 'stripe';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StripeSandbox } from '../../src/main/sandbox/stripe';
@@ -15,6 +17,44 @@ describe('Stripe sandbox payments', () => {
     cleanups.push(() => sandbox.stop());
     return { sandbox, stripe: sdkFor(sandbox) };
   }
+
+  it('delivers an event after the API answer, signed, over one kept-alive connection; none once stopped', async () => {
+    const arrivals: { at: number; type: string; signature: string; port: number }[] = [];
+    const endpoint = http.createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      request.on('end', () => {
+        arrivals.push({
+          at: Date.now(),
+          type: (JSON.parse(body) as { type: string }).type,
+          signature: String(request.headers['stripe-signature']),
+          port: request.socket.remotePort ?? 0,
+        });
+        response.end('{}');
+      });
+    });
+    await new Promise<void>((resolve) => endpoint.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise<void>((resolve) => endpoint.close(() => resolve())));
+    const { sandbox, stripe } = await sandboxWith({ webhookDelayMs: 400 });
+    sandbox.setWebhook(`http://127.0.0.1:${(endpoint.address() as AddressInfo).port}/hook`, 'whsec_test');
+
+    const asked = Date.now();
+    await stripe.customers.create({ email: 'a@hook.test' });
+    expect(arrivals).toHaveLength(0); // not before the answer
+    await expect.poll(() => arrivals.length, { timeout: 3_000 }).toBe(1);
+    expect(arrivals[0]?.type).toBe('customer.created');
+    expect(arrivals[0]?.signature).toMatch(/^t=\d+,v1=[0-9a-f]{64}$/);
+    expect((arrivals[0]?.at ?? 0) - asked).toBeGreaterThanOrEqual(400);
+
+    await stripe.customers.create({ email: 'b@hook.test' });
+    await expect.poll(() => arrivals.length, { timeout: 3_000 }).toBe(2);
+    expect(arrivals[1]?.port).toBe(arrivals[0]?.port); // the same connection carried both
+
+    await stripe.customers.create({ email: 'c@hook.test' });
+    await sandbox.stop();
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    expect(arrivals).toHaveLength(2); // a stopped sandbox delivers nothing more
+  });
 
   it('refuses amounts under the currency’s minimum or over eight digits, and unknown currencies', async () => {
     const { sandbox, stripe } = await sandboxWith();

@@ -253,6 +253,8 @@ export interface StripeSandboxOptions {
   asyncTimers?: boolean;
   /** Stable base of the URLs the sandbox hands out (default https://stripe.sandbox.localhost). */
   publicUrl?: string;
+  /** How long after the API answer events reach the webhook (default WEBHOOK_DELAY_MS, 250 ms). */
+  webhookDelayMs?: number;
 }
 
 export class StripeSandbox {
@@ -288,7 +290,7 @@ export class StripeSandbox {
     this.asyncDelayMs = options.asyncDelayMs ?? 1500;
     this.publicUrl = (options.publicUrl ?? 'https://stripe.sandbox.localhost').replace(/\/$/, '');
     this.stateDir = options.stateDir ?? null;
-    this.events = new EventLog(() => this.nowSeconds());
+    this.events = new EventLog(() => this.nowSeconds(), options.webhookDelayMs);
     this.idempotency = new IdempotencyStore(this.clock);
     this.scheduler = new AsyncScheduler(this.clock, options.asyncTimers ?? true, (job) => this.settle(job));
     this.connect = new ConnectBook({
@@ -321,6 +323,7 @@ export class StripeSandbox {
 
   async stop(): Promise<void> {
     this.scheduler.stop();
+    this.events.stop();
     if (this.server) await close(this.server);
     this.server = null;
     this.journal?.close();
