@@ -11,9 +11,9 @@ export type EventOutcome = 'applied' | 'duplicate' | 'ignored';
  * A payment that took the money and whose intent Stripe already told us succeeded, with its charge:
  * a succeeded PaymentIntent is final at Stripe (it cannot be confirmed, canceled or failed again, and
  * refunds do not change it), so reading it again and syncing would change nothing — an event about
- * it is only recorded (R25). Every paid flow's later events (payment_intent.succeeded after the
- * confirm's own sync, charge.succeeded, …) arrive in this state: each used to cost a request to
- * Stripe and a transaction of four statements.
+ * it is only recorded (R25), in one statement of its own. Every paid flow's later events
+ * (payment_intent.succeeded after the confirm's own sync, charge.succeeded, …) arrive in this state:
+ * each used to cost a request to Stripe and a transaction of six statements.
  */
 export function settledAtStripe(payment: PaymentRecord): boolean {
   return (
@@ -45,12 +45,12 @@ export function createStripeEventHandler(deps: ServiceDeps & { gateway: PaymentG
       // A payout line waiting to hear of its transfer adopts it (R44); Stripe's current state decides.
       const transfer = await gateway.retrieveTransfer(event.objectId);
       const adopted = await connect.onTransfer(transfer);
-      const fresh = await uow.transaction((repos) => repos.stripeEvents.record(event.id, event.type));
+      const fresh = await uow.read.stripeEvents.record(event.id, event.type);
       return !fresh ? 'duplicate' : adopted ? 'applied' : 'ignored';
     }
     if (event.objectType === 'account') {
       const changed = await connect.onAccount(event.objectId);
-      const fresh = await uow.transaction((repos) => repos.stripeEvents.record(event.id, event.type));
+      const fresh = await uow.read.stripeEvents.record(event.id, event.type);
       return !fresh ? 'duplicate' : changed ? 'applied' : 'ignored';
     }
     if (event.objectType === 'refund') {
@@ -69,7 +69,7 @@ export function createStripeEventHandler(deps: ServiceDeps & { gateway: PaymentG
     }
     const payment = event.paymentIntentId ? await uow.read.payments.findByIntentId(event.paymentIntentId) : null;
     if (payment && settledAtStripe(payment)) {
-      const fresh = await uow.transaction((repos) => repos.stripeEvents.record(event.id, event.type));
+      const fresh = await uow.read.stripeEvents.record(event.id, event.type);
       return fresh ? 'applied' : 'duplicate';
     }
     const snapshot =
