@@ -101,6 +101,21 @@ describe('pipelined connections (PostgreSQL)', () => {
     expect(writes.count).toBeLessThanOrEqual(2); // one per connection, not one per statement
   });
 
+  it('keeps to one connection while it keeps up, and passes a stalled one by', async () => {
+    const reads = connections();
+    const pid = () => reads.query<{ pid: number }>({ text: 'SELECT pg_backend_pid() AS pid' });
+    const together = await Promise.all(Array.from({ length: 40 }, pid));
+    expect(new Set(together.map((rows) => rows[0]?.pid)).size).toBe(1); // one connection, the largest batches
+
+    const slow = reads.query<{ pid: number }>({ text: 'SELECT pg_backend_pid() AS pid, pg_sleep(0.5)' });
+    await new Promise((resolve) => setTimeout(resolve, 50)); // the first connection has answered nothing since
+    const started = performance.now();
+    const [other] = await pid();
+    expect(performance.now() - started).toBeLessThan(400); // not queued behind the slow statement
+    const [stalled] = await slow;
+    expect(other?.pid).not.toBe(stalled?.pid);
+  });
+
   it('replaces a lost connection: what follows runs on a new one, and the loss is reported', async () => {
     const lost: Error[] = [];
     const reads = connections({ lanes: 1, onLost: (error) => lost.push(error) });

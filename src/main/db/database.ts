@@ -82,10 +82,8 @@ const PREPARED_MAX_STATEMENTS = 500;
 const CONNECTION_LIFETIME_SECONDS = 900;
 
 /**
- * Pipelined connections for statements outside transactions (pipelined-connections.ts). Two, not
- * one: a lost connection or a slow statement holds back only what is on its own. bench:api's reads
- * with 1, 2 and 4: 6,000–6,900, 4,400–5,700 and 4,700–5,100 a second (fewer connections, larger
- * batches per write); the pool of four before: 2,500–2,900.
+ * Pipelined connections for statements outside transactions (pipelined-connections.ts): the first
+ * takes them while it keeps up, the second takes over past a slow statement or a lost connection.
  */
 const PIPELINED_READ_CONNECTIONS = 2;
 
