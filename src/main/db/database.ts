@@ -140,7 +140,7 @@ export interface Database {
    * `utcTimestamp` text, as the driver would send a Date in this process's time zone.
    */
   directQuery: DirectQuery;
-  /** This database in node-postgres's query shape (the driver's own pool on PostgreSQL). */
+  /** This database in node-postgres's query shape (on PostgreSQL, the pipelined connections' statements). */
   readonly pgShaped: PgShapedClient;
   /** Throws unless the database answers a trivial query. */
   ping(): Promise<void>;
@@ -377,16 +377,8 @@ export async function openDatabase(target: DatabaseTarget, options: OpenOptions 
     });
     // The adapter passes the name through to pg, where `undefined` means an unnamed statement.
     const factory = new PrismaPg(pool, { statementNameGenerator: preparedName as (query: { sql: string }) => string });
-    // A separate small pool for driver-level reads, with its own timestamp parser (Prisma's pool keeps its own).
-    const readPool = new pg.Pool({
-      connectionString: target.url,
-      max: 4,
-      maxLifetimeSeconds: CONNECTION_LIFETIME_SECONDS,
-      types: readTypes,
-    });
-    readPool.on('error', (error) => {
-      console.warn(`PostgreSQL connection lost: ${error.message}`);
-    });
+    // The statements outside transactions (the repositories' direct ones and the rate limiter's), with
+    // their own timestamp parser (Prisma's pool keeps its own).
     const reads = new PipelinedConnections({
       connectionString: target.url,
       lanes: PIPELINED_READ_CONNECTIONS,
@@ -408,7 +400,12 @@ export async function openDatabase(target: DatabaseTarget, options: OpenOptions 
         const name = prepared ? preparedName({ sql }) : undefined;
         return reads.query<Row>({ text: sql, values: [...params], ...(name ? { name } : {}) });
       },
-      pgShaped: readPool,
+      pgShaped: {
+        query: async ({ text, values, name }) => {
+          const result = await reads.result({ text, ...(values ? { values } : {}), ...(name ? { name } : {}) });
+          return { rows: result.rows as Record<string, unknown>[], rowCount: result.rowCount };
+        },
+      },
       maintain: () => Promise.resolve(), // PostgreSQL's autovacuum keeps statistics current
       listen: (channel, onNotify) => listenOnPostgres(target.url, channel, onNotify),
       transaction: (work) =>
@@ -430,7 +427,7 @@ export async function openDatabase(target: DatabaseTarget, options: OpenOptions 
         ),
       close: async () => {
         await prisma.$disconnect();
-        await Promise.all([pool.end(), readPool.end(), reads.end()]);
+        await Promise.all([pool.end(), reads.end()]);
       },
     };
   }

@@ -55,13 +55,18 @@ export class PipelinedConnections {
   }
 
   async query<Row>(config: pg.QueryConfig): Promise<Row[]> {
+    return (await this.result(config)).rows as Row[];
+  }
+
+  /** A statement's whole result: rows and the count of rows it changed. */
+  async result(config: pg.QueryConfig): Promise<pg.QueryResult> {
     const lane = this.pick();
     if (lane.inFlight === 0) lane.progressAt = performance.now();
     lane.inFlight += 1;
     try {
       await lane.ready;
       this.cork(lane);
-      return (await lane.client.query(config)).rows as Row[];
+      return await lane.client.query(config);
     } finally {
       lane.inFlight -= 1;
       lane.progressAt = performance.now();
