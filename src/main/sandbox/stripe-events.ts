@@ -168,13 +168,13 @@ export class EventLog {
   }
 }
 
+/** An idle connection is closed before the host's keep-alive timeout (5 s) would close it under a delivery. */
+const AGENT_OPTIONS = { keepAlive: true, timeout: 4_000 };
 /**
  * Connections to webhook endpoints are kept open between deliveries, as Stripe's senders do. Through
  * node:http rather than fetch: the sandbox runs in the host's own process, and fetch's machinery cost
  * the host 4–8 % of its CPU in bench:api's flows (three events each) for the same bytes on the wire.
  */
-// An idle connection is closed before the host's keep-alive timeout (5 s) would close it under a delivery.
-const AGENT_OPTIONS = { keepAlive: true, timeout: 4_000 };
 const webhookAgents = { http: new http.Agent(AGENT_OPTIONS), https: new https.Agent(AGENT_OPTIONS) };
 
 /** POSTs a signed event; true when the endpoint answered 2xx within 10 s. */
