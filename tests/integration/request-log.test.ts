@@ -1,13 +1,7 @@
-import type { FastifyInstance } from 'fastify';
-import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { systemClock } from '../../src/main/container';
-import { marketplaceApi } from '../../src/main/http/api';
-import { buildServer } from '../../src/main/http/server';
-import { REDACTED_PATHS, silentLogger } from '../../src/main/log';
-import { openTestContainer } from '../support/test-db';
+import { REDACTED_PATHS } from '../../src/main/log';
+import { openHostileHost, type HostileHost } from '../support/hostile-host';
 
 interface LogLine {
   msg: string;
@@ -23,32 +17,21 @@ interface LogLine {
  * requests carry secrets everywhere a request can, and none reaches the log.
  */
 describe('request log', () => {
-  let database: Awaited<ReturnType<typeof openTestContainer>>;
-  let app: FastifyInstance;
+  let host: HostileHost;
   let base: string;
   const lines: string[] = [];
 
   beforeAll(async () => {
-    database = await openTestContainer('pglite', systemClock);
-    app = await buildServer({
-      container: database.container,
-      logger: silentLogger,
-      // As structuredLogger makes it, writing to memory.
+    // As structuredLogger makes it, writing to memory.
+    host = await openHostileHost({
       pino: pino(
         { level: 'info', redact: { paths: REDACTED_PATHS, censor: '[redacted]' } },
         { write: (line: string) => lines.push(line) },
       ),
-      staticDir: path.join(database.container.db.description, 'no-renderer'),
-      routes: marketplaceApi(database.container, {}),
     });
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    base = host.base;
   });
-  afterAll(async () => {
-    app.server.closeAllConnections();
-    await app.close();
-    await database.dispose();
-  });
+  afterAll(() => host.close());
 
   const parsed = () => lines.map((line) => JSON.parse(line) as LogLine);
 

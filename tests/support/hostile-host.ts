@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import type { Logger as Pino } from 'pino';
 import { createContainer, systemClock, type Container } from '../../src/main/container';
 import { marketplaceApi } from '../../src/main/http/api';
 import { buildServer, type ServerTimeouts } from '../../src/main/http/server';
@@ -37,7 +38,9 @@ export interface HostileHost {
  * The headless host's HTTP server (the staff router and the marketplace API) over an in-memory
  * PGlite, with no background jobs — so anything written while a test runs was written by its request.
  */
-export async function openHostileHost(options: { timeouts?: Partial<ServerTimeouts> } = {}): Promise<HostileHost> {
+export async function openHostileHost(
+  options: { timeouts?: Partial<ServerTimeouts>; pino?: Pino } = {},
+): Promise<HostileHost> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'linguaflex-hostile-'));
   const container = await createContainer({
     config: { dataDir, database: { kind: 'pglite-memory' }, firstAdmin: null },
@@ -51,6 +54,7 @@ export async function openHostileHost(options: { timeouts?: Partial<ServerTimeou
     staticDir: path.join(dataDir, 'no-renderer'),
     routes: marketplaceApi(container, {}),
     timeouts: options.timeouts,
+    pino: options.pino,
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
