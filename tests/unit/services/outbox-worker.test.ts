@@ -66,7 +66,7 @@ function outboxOf(count: number, cancel: (paymentId: number) => Promise<void>) {
   return { worker: createOutboxWorker(deps), settled, failed, mostInFlight: () => mostInFlight };
 }
 
-const tick = () => new Promise((resolve) => setImmediate(resolve));
+const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 describe('outbox worker: deliveries in flight', () => {
   it('keeps 32 under way, each next row starting as one ends, so a slow call holds up no other row', async () => {
