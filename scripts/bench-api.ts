@@ -16,7 +16,10 @@
  *       answers fast but leaves its outbox behind is not credited for work it has not done. How
  *       late those effects went out (commit to delivery, p50/p99 by kind) is printed per run.
  * With two hosts the load is split across both (one autocannon instance per host, half the
- * connections each). Every figure is the median of `--runs` runs; the CPU each process used during
+ * connections each). Both hosts start first; each run then measures one host (the second paused with
+ * SIGSTOP, so that its outbox worker delivers nothing of the first's) and
+ * two hosts in turn, alternating which goes first, so both see the same minutes of this machine's
+ * drifting speed; the report adds their ratio run by run. Every figure is the median of `--runs` runs; the CPU each process used during
  * the runs (from /proc/<pid>/stat deltas) says what limits the figures, and the CPU per read or flow
  * gives the rate those processes would reach with the cores to themselves.
  *   --one-host          skip the two-host part        --only reads|flows  measure one of (a), (b)
@@ -36,6 +39,7 @@ import { applyPendingMigrations } from '../src/main/db/migrate';
 import { startPostgres, type PostgresServer } from '../tests/support/postgres-server';
 import { machineTicks, postgresPids, procStat, TICKS_PER_SECOND } from './bench-cpu';
 import { outboxMark, waitForEffects, type EffectsDelivered } from './bench-outbox';
+import { sampleWaits } from './bench-waits';
 
 // ---- autocannon (no type declarations ship with it: the part of its API used here) -------------
 
@@ -190,6 +194,7 @@ async function startHostProcess(
   cleanups.push(async () => {
     process.off('exit', kill);
     if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGCONT'); // in case it was paused for a one-host run
     child.kill('SIGTERM'); // serve.ts closes the host (workers, pool, sandboxes) and exits
     const stopped = await Promise.race([exited.then(() => true), pause(20_000).then(() => false)]);
     if (!stopped) child.kill('SIGKILL');
@@ -342,6 +347,8 @@ function runAutocannon(options: AcOptions): Promise<AcResult> {
 }
 
 interface ReadFigures {
+  /** What PostgreSQL's backends were doing meanwhile (bench-waits.ts). */
+  waits: string;
   rps: number;
   p50: number;
   p99: number;
@@ -357,8 +364,10 @@ async function measureReads(
   connections: number,
   seconds: number,
   cpuGroups: CpuGroups,
+  observer: pg.Client,
 ): Promise<ReadFigures> {
   const stopCpu = sampleCpu(cpuGroups);
+  const stopWaits = sampleWaits(observer, BENCH_DATABASE);
   const results = await Promise.all(
     hosts.map((host, hostIndex) => {
       let next = 0;
@@ -383,9 +392,11 @@ async function measureReads(
     }),
   );
   const cpu = stopCpu();
+  const waits = await stopWaits();
   const total = autocannon.aggregateResult(results, { url: hosts[0]?.url ?? '', connections });
   const seconds2xx = Math.max(...results.map((result) => result.duration));
   return {
+    waits,
     rps: results.reduce((sum, result) => sum + result['2xx'], 0) / seconds2xx,
     p50: total.latency.p50,
     p99: total.latency.p99,
@@ -396,6 +407,8 @@ async function measureReads(
 }
 
 interface FlowFigures {
+  /** What PostgreSQL's backends were doing during the load (bench-waits.ts). */
+  waits: string;
   /** PAID flows over the load's seconds plus the time their meetings and emails took to go out. */
   flowsPerSecond: number;
   /** PAID flows over the load's seconds alone (the API's answers; effects may still be waiting). */
@@ -410,6 +423,8 @@ interface FlowFigures {
   statuses: Record<string, number>;
   cpu: Record<string, number>;
 }
+
+const BENCH_DATABASE = 'bench_api';
 
 /** How long a run waits for its flows' meetings and emails before counting the rest as failed. */
 const EFFECTS_TIMEOUT_MS = 120_000;
@@ -523,6 +538,7 @@ async function measureFlows(
   if (before.pending > 0) throw new Error(`${before.pending} outbox rows still pending before the run`);
   const mark = await outboxMark(observer);
   const stopCpu = sampleCpu(cpuGroups);
+  const stopWaits = sampleWaits(observer, BENCH_DATABASE);
   const started = performance.now();
   const results = await Promise.all(
     hosts.map((host, hostIndex) => {
@@ -539,12 +555,14 @@ async function measureFlows(
     }),
   );
   const elapsed = (performance.now() - started) / 1000;
+  const waits = await stopWaits();
   const effects = await waitForEffects(observer, mark, EFFECTS_TIMEOUT_MS);
   const cpu = stopCpu();
   if (effects.failed > 0) failures.set('effects given up (FAILED)', effects.failed);
   if (effects.pending > 0)
     failures.set(`effects still pending ${EFFECTS_TIMEOUT_MS / 1000} s after the load`, effects.pending);
   return {
+    waits,
     flowsPerSecond: flows / (elapsed + effects.drainSeconds),
     answeredPerSecond: flows / elapsed,
     effects,
@@ -612,51 +630,89 @@ interface PhaseFigures {
 
 type Only = 'reads' | 'flows' | null;
 
-async function phase(
+/** One configuration measured: its hosts, its students, and the runs measured so far. */
+interface Setup {
+  label: string;
+  hosts: Host[];
+  /** Hosts that run but take no part: paused (SIGSTOP) during its runs, so their outbox workers deliver nothing. */
+  idle: Host[];
+  students: VirtualStudent[];
+  cpuGroups: CpuGroups;
+  readRuns: ReadFigures[];
+  flowRuns: FlowFigures[];
+}
+
+/** The students of a configuration (registered, cards saved, one warm-up flow each), outside any run. */
+async function prepare(
   label: string,
   hosts: Host[],
+  idle: Host[],
   server: PostgresServer,
-  options: { runs: number; seconds: number; connections: number; flowConcurrency: number; only: Only },
-  observer: pg.Client,
-): Promise<PhaseFigures> {
-  console.log(`\n== ${label} ==`);
+  flowConcurrency: number,
+): Promise<Setup> {
   const setupStarted = performance.now();
-  const students = await makeStudents(
-    hosts,
-    Math.max(options.flowConcurrency, hosts.length * 2),
-    label.replace(/\W+/g, '-'),
-  );
+  const students = await makeStudents(hosts, Math.max(flowConcurrency, hosts.length * 2), label.replace(/\W+/g, '-'));
   console.log(
-    `${students.length} students and teachers registered, cards saved, one warm-up flow each (${((performance.now() - setupStarted) / 1000).toFixed(1)} s)`,
+    `${label}: ${students.length} students and teachers registered, cards saved, one warm-up flow each (${((performance.now() - setupStarted) / 1000).toFixed(1)} s)`,
   );
   const cpuGroups = { hosts: hosts.map((host) => host.child), postgresPort: server.port };
-  const readRuns: ReadFigures[] = [];
-  const flowRuns: FlowFigures[] = [];
-  for (let run = 1; run <= options.runs; run += 1) {
-    if (options.only !== 'flows') {
-      const reads = await measureReads(hosts, students, options.connections, options.seconds, cpuGroups);
-      readRuns.push(reads);
-      console.log(
-        `run ${run} reads: ${reads.rps.toFixed(0)} req/s, p50 ${reads.p50} ms, p99 ${reads.p99} ms, errors ${reads.errors}, non-2xx ${reads.non2xx}  [cores: ${cpuLine(reads.cpu)}]`,
-      );
-    }
-    if (options.only !== 'reads') {
-      const flows = await measureFlows(hosts, students, options.flowConcurrency, options.seconds, cpuGroups, observer);
-      flowRuns.push(flows);
-      const lag = flows.effects.lag
-        .map((kind) => `${kind.kind} ×${kind.rows} ${kind.p50.toFixed(2)}/${kind.p99.toFixed(2)} s`)
-        .join(', ');
-      console.log(
-        `run ${run} flows: ${flows.flowsPerSecond.toFixed(1)} flows/s with their effects delivered (${flows.flows} PAID; ${flows.answeredPerSecond.toFixed(1)}/s answered during the ${options.seconds} s of load, effects out ${flows.effects.drainSeconds.toFixed(1)} s after it), flow p50 ${flows.flowP50.toFixed(0)} ms, p99 ${flows.flowP99.toFixed(0)} ms, errors ${flows.errors}, answers ${JSON.stringify(flows.statuses)}  [cores: ${cpuLine(flows.cpu)}]\n      effects p50/p99 from commit to delivery: ${lag}`,
-      );
-      for (const [what, count] of flows.failures) console.log(`      ${count} × ${what}`);
-    }
+  return { label, hosts, idle, students, cpuGroups, readRuns: [], flowRuns: [] };
+}
+
+/** One run of a configuration: its reads, then its flows (as `only` allows). */
+async function measureRun(
+  setup: Setup,
+  run: number,
+  options: { seconds: number; connections: number; flowConcurrency: number; only: Only },
+  observer: pg.Client,
+): Promise<void> {
+  // A paused host must hold no claimed outbox row (its lease would hold the row back): pause it only
+  // once everything written so far is delivered, and wake it after this configuration's run.
+  if (setup.idle.length > 0) {
+    const before = await waitForEffects(observer, 0, EFFECTS_TIMEOUT_MS);
+    if (before.pending > 0) throw new Error(`${before.pending} outbox rows still pending before the run`);
+    for (const host of setup.idle) host.child.kill('SIGSTOP');
   }
+  try {
+    await measureKinds(setup, run, options, observer);
+  } finally {
+    for (const host of setup.idle) host.child.kill('SIGCONT');
+  }
+}
+
+async function measureKinds(
+  setup: Setup,
+  run: number,
+  options: { seconds: number; connections: number; flowConcurrency: number; only: Only },
+  observer: pg.Client,
+): Promise<void> {
+  const { hosts, students, cpuGroups, label } = setup;
+  if (options.only !== 'flows') {
+    const reads = await measureReads(hosts, students, options.connections, options.seconds, cpuGroups, observer);
+    setup.readRuns.push(reads);
+    console.log(
+      `run ${run} ${label} reads: ${reads.rps.toFixed(0)} req/s, p50 ${reads.p50} ms, p99 ${reads.p99} ms, errors ${reads.errors}, non-2xx ${reads.non2xx}  [cores: ${cpuLine(reads.cpu)}]\n      PostgreSQL: ${reads.waits}`,
+    );
+  }
+  if (options.only !== 'reads') {
+    const flows = await measureFlows(hosts, students, options.flowConcurrency, options.seconds, cpuGroups, observer);
+    setup.flowRuns.push(flows);
+    const lag = flows.effects.lag
+      .map((kind) => `${kind.kind} ×${kind.rows} ${kind.p50.toFixed(2)}/${kind.p99.toFixed(2)} s`)
+      .join(', ');
+    console.log(
+      `run ${run} ${label} flows: ${flows.flowsPerSecond.toFixed(1)} flows/s with their effects delivered (${flows.flows} PAID; ${flows.answeredPerSecond.toFixed(1)}/s answered during the ${options.seconds} s of load, effects out ${flows.effects.drainSeconds.toFixed(1)} s after it), flow p50 ${flows.flowP50.toFixed(0)} ms, p99 ${flows.flowP99.toFixed(0)} ms, errors ${flows.errors}, answers ${JSON.stringify(flows.statuses)}  [cores: ${cpuLine(flows.cpu)}]\n      effects p50/p99 from commit to delivery: ${lag}\n      PostgreSQL: ${flows.waits}`,
+    );
+    for (const [what, count] of flows.failures) console.log(`      ${count} × ${what}`);
+  }
+}
+
+function figuresOf(setup: Setup): PhaseFigures {
   return {
-    reads: readRuns.length > 0 ? medianRun(readRuns, (run) => run.rps) : null,
-    flows: flowRuns.length > 0 ? medianRun(flowRuns, (run) => run.flowsPerSecond) : null,
-    readRuns,
-    flowRuns,
+    reads: setup.readRuns.length > 0 ? medianRun(setup.readRuns, (run) => run.rps) : null,
+    flows: setup.flowRuns.length > 0 ? medianRun(setup.flowRuns, (run) => run.flowsPerSecond) : null,
+    readRuns: setup.readRuns,
+    flowRuns: setup.flowRuns,
   };
 }
 
@@ -700,6 +756,28 @@ function report(one: PhaseFigures, two: PhaseFigures | null, runs: number): void
       `  2 hosts, no drop in totals (within 5 %):` +
         (one.reads && two.reads ? ` reads ${change(two.reads.rps, one.reads.rps)}` : '') +
         (one.flows && two.flows ? ` flows ${change(two.flows.flowsPerSecond, one.flows.flowsPerSecond)}` : ''),
+    );
+    // Each run measured both configurations within the same minutes: their ratio run by run.
+    const paired = (after: number[], before: number[]) => {
+      const ratios = after.map((value, index) => value / (before[index] ?? Number.NaN)).filter(Number.isFinite);
+      const median = [...ratios].sort((a, b) => a - b)[Math.floor((ratios.length - 1) / 2)] ?? Number.NaN;
+      const percent = (ratio: number) => `${ratio >= 1 ? '+' : ''}${((ratio - 1) * 100).toFixed(0)} %`;
+      return `${ratios.map(percent).join(', ')} → median ${percent(median)}, ${verdict(median >= 0.95)}`;
+    };
+    console.log(
+      `  2 hosts against 1 host run by run (paired in time):` +
+        (two.readRuns.length > 0
+          ? ` reads ${paired(
+              two.readRuns.map((run) => run.rps),
+              one.readRuns.map((run) => run.rps),
+            )}`
+          : '') +
+        (two.flowRuns.length > 0
+          ? `; flows ${paired(
+              two.flowRuns.map((run) => run.flowsPerSecond),
+              one.flowRuns.map((run) => run.flowsPerSecond),
+            )}`
+          : ''),
     );
   }
   console.log(
@@ -797,9 +875,9 @@ async function main(): Promise<void> {
   cleanups.push(() => server.stop());
   const admin = new pg.Client({ connectionString: server.url('postgres') });
   await admin.connect();
-  await admin.query('CREATE DATABASE bench_api');
+  await admin.query(`CREATE DATABASE ${BENCH_DATABASE}`);
   await admin.end();
-  const databaseUrl = server.url('bench_api');
+  const databaseUrl = server.url(BENCH_DATABASE);
   const db = await openDatabase({ kind: 'postgres', url: databaseUrl });
   try {
     const applied = await applyPendingMigrations(db);
@@ -836,14 +914,19 @@ async function main(): Promise<void> {
 
   const first = await startHostProcess(1, work, env, profileDir);
   console.log(`host 1: ${first.url} (pid ${first.child.pid ?? '?'}, log level ${logLevel ?? 'default (info)'})`);
-  const one = await phase('one host', [first], server, options, observer);
-  let two: PhaseFigures | null = null;
-  if (!onlyOne) {
-    const second = await startHostProcess(2, work, env, profileDir);
-    console.log(`\nhost 2: ${second.url} (pid ${second.child.pid ?? '?'})`);
-    two = await phase('two hosts, one PostgreSQL', [first, second], server, options, observer);
+  const second = onlyOne ? null : await startHostProcess(2, work, env, profileDir);
+  if (second) console.log(`host 2: ${second.url} (pid ${second.child.pid ?? '?'})`);
+  const one = await prepare('one host', [first], second ? [second] : [], server, options.flowConcurrency);
+  const two = second ? await prepare('two hosts', [first, second], [], server, options.flowConcurrency) : null;
+  // The configurations take turns, in alternating order (one host first in odd runs, two hosts first
+  // in even ones): this machine's speed drifts from one minute to the next, and a comparison of
+  // blocks measured minutes apart measured the drift as much as the hosts.
+  for (let run = 1; run <= options.runs; run += 1) {
+    console.log(`\n== run ${run} ==`);
+    const order = two ? (run % 2 === 1 ? [one, two] : [two, one]) : [one];
+    for (const setup of order) await measureRun(setup, run, options, observer);
   }
-  report(one, two, options.runs);
+  report(figuresOf(one), two ? figuresOf(two) : null, options.runs);
   console.log(
     `\nload average after: ${os
       .loadavg()
