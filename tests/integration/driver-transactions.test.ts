@@ -69,6 +69,50 @@ describe.each(DB_KINDS)('transactions on the driver, %s', (kind) => {
     expect(created).toMatchObject({ email: `kept-${kind}@ops.test`, role: 'SUPPORT', active: true });
   });
 
+  it("commits with the event log's statement, its last (on PostgreSQL in the same round trip); nothing may follow it", async () => {
+    const at = new Date('2031-02-03T04:05:06.789Z');
+    const logged = await container.uow.transaction(async (repos) => {
+      await repos.staff.create(staffInput(`last-${kind}@ops.test`));
+      const rows = await repos.eventLog.appendLast([{ type: 'settings.changed', payload: { probe: kind }, at }]);
+      // On PostgreSQL the COMMIT went with it: another connection sees the rows before the use case
+      // returns. (The embedded database runs one transaction at a time: the unit of work commits next.)
+      if (kind === 'postgres') {
+        const seen = (await container.uow.read.staff.list()).map((staff) => staff.email);
+        expect(seen).toContain(`last-${kind}@ops.test`);
+      }
+      // A statement after the last one is a mistake of the use case, refused on every database.
+      const after = await refusal(repos.staff.create(staffInput(`after-last-${kind}@ops.test`)));
+      expect(after).toEqual(new Error('The transaction has ended: no statement may follow its last one'));
+      return rows;
+    });
+    expect(logged).toMatchObject([{ type: 'settings.changed', payload: { probe: kind }, at }]);
+    const [row] = logged;
+    expect((await container.uow.read.eventLog.after((row?.id ?? 1) - 1, 1))[0]).toMatchObject({ id: row?.id });
+    const emails = (await container.uow.read.staff.list()).map((staff) => staff.email);
+    expect(emails).toContain(`last-${kind}@ops.test`);
+    expect(emails).not.toContain(`after-last-${kind}@ops.test`);
+  });
+
+  it('rolls back the whole transaction when its last statement fails, and its connection serves the next ones', async () => {
+    for (let attempt = 0; attempt < 12; attempt += 1) {
+      const error = await refusal(
+        container.uow.transaction(async (repos) => {
+          await repos.staff.create(staffInput(`failed-last-${kind}-${attempt}@ops.test`));
+          // A log row without a type breaks the log's NOT NULL: the statement fails (on PostgreSQL
+          // with its COMMIT already sent, which PostgreSQL then answers with a rollback).
+          return repos.eventLog.appendLast([{ type: null as unknown as string, payload: {}, at: new Date() }]);
+        }),
+      );
+      expect(error).toBeInstanceOf(Error);
+    }
+    const emails = (await container.uow.read.staff.list()).map((staff) => staff.email);
+    expect(emails.filter((email) => email.startsWith(`failed-last-${kind}-`))).toEqual([]);
+    const created = await container.uow.transaction((repos) =>
+      repos.staff.create(staffInput(`after-${kind}@ops.test`)),
+    );
+    expect(created).toMatchObject({ email: `after-${kind}@ops.test` });
+  });
+
   it('turns a unique violation into a CONFLICT naming what exists, and saves nothing of that transaction', async () => {
     await container.uow.transaction((repos) => repos.staff.create(staffInput(`twice-${kind}@ops.test`)));
     const error = await refusal(

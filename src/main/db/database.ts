@@ -10,6 +10,7 @@ import { acquireDataDirLock } from './lock';
 import { describePrivateFolder, makeFolderPrivate, PRIVATE_DIR_MODE } from './paths';
 import { PreparedStatements, withPreparedStatements } from './pglite-prepared';
 import { PipelinedConnections } from './pipelined-connections';
+import { driverTransaction, type TransactionQuery } from './driver-transaction';
 
 export type DatabaseTarget =
   | { readonly kind: 'pglite'; readonly dataDir: string }
@@ -28,11 +29,7 @@ export type NativeQuery = <Row = Record<string, unknown>>(sql: string, params?: 
  */
 export type DirectQuery = <Row>(sql: string, params: readonly unknown[], prepared?: boolean) => Promise<Row[]>;
 
-/** One statement inside a driver transaction: its rows, and how many rows it affected. */
-export type TransactionQuery = (
-  sql: string,
-  params: readonly unknown[],
-) => Promise<{ readonly rows: unknown[]; readonly count: number }>;
+export type { TransactionQuery } from './driver-transaction';
 
 /**
  * node-postgres's query shape, for libraries that speak PostgreSQL themselves (rate-limiter-flexible's
@@ -154,9 +151,10 @@ export interface Database {
   listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
   /**
    * Runs `work` in one transaction on the driver (BEGIN … COMMIT on one connection; ROLLBACK if it
-   * throws). Statements are prepared like Prisma's. Values come back as in `TransactionQuery`.
+   * throws). Statements are prepared like Prisma's. Values come back as in `TransactionQuery`. On
+   * PostgreSQL `last` runs the final statement with the COMMIT in one round trip (driver-transaction.ts).
    */
-  transaction<T>(work: (query: TransactionQuery) => Promise<T>): Promise<T>;
+  transaction<T>(work: (query: TransactionQuery, last?: TransactionQuery) => Promise<T>): Promise<T>;
   /** Runs `work` in one native transaction (bulk seeding). */
   nativeTransaction<T>(work: (query: NativeQuery) => Promise<T>): Promise<T>;
   readonly target: DatabaseTarget;
@@ -386,6 +384,18 @@ export async function openDatabase(target: DatabaseTarget, options: OpenOptions 
       lifetimeMs: CONNECTION_LIFETIME_SECONDS * 1000,
       onLost: (error) => console.warn(`PostgreSQL connection lost: ${error.message}`),
     });
+    // The driver's transactions, on pipelined connections of their own: a transaction's statements still
+    // wait for each other, but its last one and the COMMIT travel together (driver-transaction.ts).
+    const transactionPool = new pg.Pool({
+      connectionString: target.url,
+      max: 10,
+      maxLifetimeSeconds: CONNECTION_LIFETIME_SECONDS,
+      connectionTimeoutMillis: 10_000,
+      pipeline: true,
+    });
+    transactionPool.on('error', (error) => {
+      console.warn(`PostgreSQL connection lost: ${error.message}`);
+    });
     const prisma = new PrismaClient({ adapter: factory, ...CLIENT_OPTIONS });
     options.onLocked?.(); // PostgreSQL is shared by design: no folder, no lock
     return {
@@ -409,17 +419,13 @@ export async function openDatabase(target: DatabaseTarget, options: OpenOptions 
       maintain: () => Promise.resolve(), // PostgreSQL's autovacuum keeps statistics current
       listen: (channel, onNotify) => listenOnPostgres(target.url, channel, onNotify),
       transaction: (work) =>
-        onOneConnection(pool, (client) =>
-          work(async (sql, params) => {
+        driverTransaction(
+          transactionPool,
+          (client, sql, params) => {
             const name = preparedName({ sql });
-            const answer = await client.query({
-              text: sql,
-              values: [...params],
-              types: transactionTypes,
-              ...(name ? { name } : {}),
-            });
-            return { rows: answer.rows, count: answer.rowCount ?? 0 };
-          }),
+            return client.query({ text: sql, values: [...params], types: transactionTypes, ...(name ? { name } : {}) });
+          },
+          ({ query, last }) => work(query, last),
         ),
       nativeTransaction: (work) =>
         onOneConnection(pool, (client) =>
@@ -427,7 +433,7 @@ export async function openDatabase(target: DatabaseTarget, options: OpenOptions 
         ),
       close: async () => {
         await prisma.$disconnect();
-        await Promise.all([pool.end(), reads.end()]);
+        await Promise.all([pool.end(), transactionPool.end(), reads.end()]);
       },
     };
   }

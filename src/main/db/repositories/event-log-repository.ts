@@ -3,6 +3,7 @@ import type { DirectQuery } from '../database';
 import { jsonRows, utcTimestamp } from './json-rows';
 import { auditInsert, outboxInsert, type PendingWrites } from './pending-writes';
 import type { Db } from './prisma-types';
+import type { SqlTransaction } from './sql-transaction';
 import { runStatement } from './statement';
 
 /** The channel every host LISTENs on; a notification says "the event log has new rows". */
@@ -80,20 +81,27 @@ export class PrismaEventLogRepository implements EventLogStore {
   ) {}
 
   async append(events: readonly { type: string; payload: Record<string, unknown>; at: Date }[]) {
+    return this.write(events, false);
+  }
+
+  async appendLast(events: readonly { type: string; payload: Record<string, unknown>; at: Date }[]) {
+    return this.write(events, true);
+  }
+
+  private async write(events: readonly { type: string; payload: Record<string, unknown>; at: Date }[], last: boolean) {
     // Nothing to log: held writes wait for the commit (the unit of work writes them).
     if (events.length === 0) return [];
     const { audit, outbox } = this.pending?.take() ?? { audit: '[]', outbox: '[]' };
-    const written = await (this.writers.shared
-      ? this.db.$queryRawUnsafe<LogRow[]>(
-          APPEND_SHARED,
-          audit,
-          outbox,
-          logRows(events),
-          EVENT_LOG_LOCK,
-          EVENT_CHANNEL,
-          this.writers.host,
-        )
-      : this.db.$queryRawUnsafe<LogRow[]>(APPEND_ALONE, audit, outbox, logRows(events)));
+    const params = this.writers.shared
+      ? [APPEND_SHARED, audit, outbox, logRows(events), EVENT_LOG_LOCK, EVENT_CHANNEL, this.writers.host]
+      : [APPEND_ALONE, audit, outbox, logRows(events)];
+    const [sql, ...values] = params as [string, ...unknown[]];
+    // In a transaction on the driver the last statement can carry the COMMIT (sql-transaction.ts).
+    const finalStatement = last && '$queryRawUnsafeLast' in this.db ? (this.db as unknown as SqlTransaction) : null;
+    if (finalStatement) this.pending?.close();
+    const written = finalStatement
+      ? await finalStatement.$queryRawUnsafeLast<LogRow[]>(sql, ...values)
+      : await this.db.$queryRawUnsafe<LogRow[]>(sql, ...values);
     return written.map(toLogRecord);
   }
   async after(id: number, limit: number): Promise<EventLogRecord[]> {

@@ -81,10 +81,12 @@ export function prismaUnitOfWork(
       // Audit entries and outbox rows ride on the event log's statement; any after it are written here.
       const pending = new PendingWrites();
       const value = await raceAsConflict(() =>
-        db.transaction(async (query) => {
-          const transaction = new SqlTransaction(query, performance.now() + TRANSACTION_TIMEOUT_MS);
+        db.transaction(async (query, last) => {
+          const transaction = new SqlTransaction(query, performance.now() + TRANSACTION_TIMEOUT_MS, last);
           const tx = transaction.asDb();
           const result = await work(repositoriesFor(tx, undefined, writers, pending));
+          // Committed with its last statement (the event log's): nothing is left to write or check.
+          if (transaction.committedWithLast) return result;
           await pending.flush(tx);
           transaction.checkDeadline();
           return result;

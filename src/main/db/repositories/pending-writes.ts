@@ -71,13 +71,28 @@ export class PendingWrites {
   /** Whether the transaction enqueued outbox rows (kept after they are written, for after its commit). */
   private enqueued = false;
 
+  /** Set once the transaction's last statement took what was held: a write held after it would be lost. */
+  private closed = false;
+
   addAudit(entry: AuditDraft): void {
+    this.refuseWhenClosed();
     this.audit.push(entry);
   }
 
   addOutbox(rows: readonly OutboxRow[]): void {
+    this.refuseWhenClosed();
     this.outbox.push(...rows);
     if (rows.length > 0) this.enqueued = true;
+  }
+
+  /** The transaction's last statement takes what is held; nothing may be held after it. */
+  close(): void {
+    this.closed = true;
+  }
+
+  private refuseWhenClosed(): void {
+    if (this.closed)
+      throw new Error('The transaction ended with its last statement: nothing more can be written in it');
   }
 
   get enqueuedOutbox(): boolean {

@@ -15,15 +15,41 @@ const parameter = (value: unknown): unknown => (value instanceof Date ? utcTimes
  * inside a transaction is written as SQL, and one that does not is refused with its name.
  */
 export class SqlTransaction {
-  /** `deadline`: on performance.now()'s clock, after which no statement runs (the transaction rolls back). */
+  /** Whether the last statement went with the COMMIT (`$queryRawUnsafeLast`): the transaction has ended. */
+  committedWithLast = false;
+
+  /**
+   * `deadline`: on performance.now()'s clock, after which no statement runs (the transaction rolls
+   * back). `last`: the database's way of sending a final statement with the COMMIT, if it has one.
+   */
   constructor(
     private readonly query: TransactionQuery,
     private readonly deadline: number,
+    private readonly last?: TransactionQuery,
   ) {}
 
   async $queryRawUnsafe<T = unknown>(text: string, ...values: unknown[]): Promise<T> {
     return (await this.run(text, values)).rows as T;
   }
+
+  /**
+   * The transaction's final statement: with the COMMIT in the same round trip where the database
+   * offers it (nothing may follow), otherwise as any statement, the unit of work committing after.
+   */
+  async $queryRawUnsafeLast<T = unknown>(text: string, ...values: unknown[]): Promise<T> {
+    if (!this.last) {
+      const rows = await this.$queryRawUnsafe<T>(text, ...values);
+      this.ended = true; // the same rule on every database: nothing follows the last statement
+      return rows;
+    }
+    this.checkDeadline();
+    this.ended = true;
+    this.committedWithLast = true;
+    return (await this.last(text, values.map(parameter))).rows as T;
+  }
+
+  /** Set by the last statement: a statement after it is a mistake in the use case, refused. */
+  private ended = false;
 
   async $executeRawUnsafe(text: string, ...values: unknown[]): Promise<number> {
     return (await this.run(text, values)).count;
@@ -36,6 +62,7 @@ export class SqlTransaction {
   }
 
   private run(text: string, values: readonly unknown[]) {
+    if (this.ended) throw new Error('The transaction has ended: no statement may follow its last one');
     this.checkDeadline();
     return this.query(text, values.map(parameter));
   }

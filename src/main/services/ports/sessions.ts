@@ -68,6 +68,13 @@ export interface EventLogRecord {
 export interface EventLogStore {
   /** Written in the transaction of the change; announced to every host when it commits. Returns the rows. */
   append(events: readonly { type: string; payload: Record<string, unknown>; at: Date }[]): Promise<EventLogRecord[]>;
+  /**
+   * As `append`, as the transaction's last statement: the commit may go with it (on PostgreSQL it
+   * does), so nothing may be read or written in the transaction after it.
+   */
+  appendLast(
+    events: readonly { type: string; payload: Record<string, unknown>; at: Date }[],
+  ): Promise<EventLogRecord[]>;
   after(id: number, limit: number): Promise<EventLogRecord[]>;
   latestId(): Promise<number>;
   oldestId(): Promise<number | null>;
