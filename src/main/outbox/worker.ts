@@ -13,13 +13,14 @@ const LEASE_MS = 60_000;
 const MAX_ATTEMPTS = 10;
 /**
  * Deliveries under way at once. Each waits mostly on a round trip (the database, Zoom, the mail
- * relay), so under load few in flight leave the outbox behind the API: with 8 in chunks, a host
- * answering 50 flows/s fell 5 s behind in 10 s of load (bench:api); with 32, each started as another
- * ends, its emails went out within 2–3 s and more flows were done per second with them.
+ * relay), and on one host they share the event loop with the API, so few in flight leave the outbox
+ * behind: with 8 in chunks, a host answering 50 flows/s fell 5 s behind in 10 s of load (bench:api);
+ * with 32, each started as another ends, 1–1.7 s at p99. Once the API's transactions were quicker
+ * (their commit sent with their last statement) 32 left effects 3.7–3.9 s behind, 64 2.5–3.4 s.
  */
-const CONCURRENCY = 32;
+export const DELIVERY_CONCURRENCY = 64;
 /** Rows claimed per pass. */
-const CLAIM = 64;
+export const CLAIM_SIZE = 128;
 
 /** 2 s, 4 s, 8 s … capped at an hour, with jitter so a recovering service is not hit all at once. */
 export function backoffMs(attempts: number, random = Math.random): number {
@@ -98,7 +99,7 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
   }
 
   /**
-   * Up to CONCURRENCY at once, each next row starting as soon as one is done. A delivery's failure is
+   * Up to DELIVERY_CONCURRENCY at once, each next row starting as soon as one is done. A delivery's failure is
    * recorded on its row; only a failure to record it (the database gone) ends the pass, and the rows
    * it claimed wait for their lease to run out.
    */
@@ -107,12 +108,12 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
     const lane = async () => {
       for (let message = messages[next++]; message; message = messages[next++]) await deliverOne(message);
     };
-    await Promise.all(Array.from({ length: Math.min(CONCURRENCY, messages.length) }, lane));
+    await Promise.all(Array.from({ length: Math.min(DELIVERY_CONCURRENCY, messages.length) }, lane));
   }
 
   async function runOnce(): Promise<number> {
     // One statement claims the rows and sets their lease: it needs no transaction around it.
-    const due = await uow.read.outboxWork.claimDue(clock.now(), LEASE_MS, CLAIM);
+    const due = await uow.read.outboxWork.claimDue(clock.now(), LEASE_MS, CLAIM_SIZE);
     // Rows are independent, so they go out several at a time; meetings and Stripe calls first,
     // because the payment emails carry the meeting's join link.
     await inParallel(due.filter((message) => message.kind !== 'email'));
@@ -140,7 +141,7 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
           kicked = false;
           const handled = await runOnce();
           total += handled;
-          if ((handled === 0 || (!isExhaustive() && handled < CLAIM)) && !wasKicked()) break;
+          if ((handled === 0 || (!isExhaustive() && handled < CLAIM_SIZE)) && !wasKicked()) break;
         }
       } finally {
         running = null;

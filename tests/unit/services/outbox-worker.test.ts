@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { createOutboxWorker, type OutboxWorkerDeps } from '../../../src/main/outbox/worker';
+import {
+  CLAIM_SIZE,
+  createOutboxWorker,
+  DELIVERY_CONCURRENCY,
+  type OutboxWorkerDeps,
+} from '../../../src/main/outbox/worker';
 import type { OutboxRecord, UnitOfWork } from '../../../src/main/services/ports';
 
 const at = new Date('2026-12-01T09:00:00Z');
@@ -69,29 +74,29 @@ function outboxOf(count: number, cancel: (paymentId: number) => Promise<void>) {
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 describe('outbox worker: deliveries in flight', () => {
-  it('keeps 32 under way, each next row starting as one ends, so a slow call holds up no other row', async () => {
+  it('keeps DELIVERY_CONCURRENCY under way, each next row starting as one ends, so a slow call holds up no other row', async () => {
     let release: () => void = () => undefined;
     const slow = new Promise<void>((resolve) => (release = resolve));
-    const outbox = outboxOf(64, (paymentId) => (paymentId === 1 ? slow : tick()));
+    const outbox = outboxOf(CLAIM_SIZE, (paymentId) => (paymentId === 1 ? slow : tick()));
     const drained = outbox.worker.drain();
-    for (let turn = 0; turn < 50 && outbox.settled.length < 63; turn += 1) await tick();
-    // The other 63 rows of the claim went out while the first was still waiting for its answer.
-    expect(outbox.settled).toHaveLength(63);
+    for (let turn = 0; turn < 50 && outbox.settled.length < CLAIM_SIZE - 1; turn += 1) await tick();
+    // The other rows of the claim went out while the first was still waiting for its answer.
+    expect(outbox.settled).toHaveLength(CLAIM_SIZE - 1);
     expect(outbox.settled).not.toContain(1);
-    expect(outbox.mostInFlight()).toBe(32);
+    expect(outbox.mostInFlight()).toBe(DELIVERY_CONCURRENCY);
     release();
-    expect(await drained).toBe(64);
-    expect(outbox.settled.sort((a, b) => a - b)).toEqual(Array.from({ length: 64 }, (_, index) => index + 1));
+    expect(await drained).toBe(CLAIM_SIZE);
+    expect(outbox.settled.sort((a, b) => a - b)).toEqual(Array.from({ length: CLAIM_SIZE }, (_, index) => index + 1));
     expect(outbox.failed).toEqual([]);
   });
 
   it('claims again after a full claim, and a failing call is recorded on its row without stopping the others', async () => {
-    const outbox = outboxOf(150, (paymentId) =>
-      paymentId % 50 === 0 ? Promise.reject(new Error('Stripe is not reachable')) : tick(),
+    const outbox = outboxOf(2 * CLAIM_SIZE + 20, (paymentId) =>
+      paymentId % 100 === 0 ? Promise.reject(new Error('Stripe is not reachable')) : tick(),
     );
-    expect(await outbox.worker.drain()).toBe(150);
-    expect(outbox.failed).toEqual([50, 100, 150]);
-    expect(outbox.settled).toHaveLength(147);
-    expect(outbox.mostInFlight()).toBeLessThanOrEqual(32);
+    expect(await outbox.worker.drain()).toBe(2 * CLAIM_SIZE + 20);
+    expect(outbox.failed).toEqual([100, 200]);
+    expect(outbox.settled).toHaveLength(2 * CLAIM_SIZE + 18);
+    expect(outbox.mostInFlight()).toBeLessThanOrEqual(DELIVERY_CONCURRENCY);
   });
 });
