@@ -241,28 +241,6 @@ class PgMigrationFactory implements SqlMigrationAwareDriverAdapterFactory {
   }
 }
 
-/**
- * `work` in one transaction on one pooled connection: BEGIN, COMMIT, or ROLLBACK if it throws. A
- * connection that cannot even roll back is not given back to the pool.
- */
-async function onOneConnection<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  let broken = false;
-  try {
-    await client.query('BEGIN');
-    const result = await work(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => {
-      broken = true;
-    });
-    throw error;
-  } finally {
-    client.release(broken);
-  }
-}
-
 /** A dedicated connection that LISTENs on `channel` and comes back after a lost connection. */
 async function listenOnPostgres(
   url: string,
@@ -428,8 +406,10 @@ export async function openDatabase(target: DatabaseTarget, options: OpenOptions 
           ({ query, last }) => work(query, last),
         ),
       nativeTransaction: (work) =>
-        onOneConnection(pool, (client) =>
-          work(async (sql, params) => (await client.query(sql, params)).rows as never[]),
+        driverTransaction(
+          pool,
+          (client, sql, params) => client.query(sql, [...params]),
+          ({ query }) => work(async (sql, params) => (await query(sql, params ?? [])).rows as never[]),
         ),
       close: async () => {
         await prisma.$disconnect();

@@ -18,9 +18,10 @@ export interface TransactionStatements {
 }
 
 /**
- * `work` in one transaction on one connection of `pool` (node-postgres in pipeline mode): BEGIN,
- * then COMMIT — sent with the last statement when `work` ran one through `last` — or ROLLBACK if it
- * throws. A connection that cannot even roll back is not given back to the pool.
+ * `work` in one transaction on one connection of `pool`: BEGIN, then COMMIT — sent with the last
+ * statement when `work` ran one through `last` (in one round trip when the pool's connections are in
+ * node-postgres's pipeline mode; otherwise the COMMIT follows the statement's answer) — or ROLLBACK if
+ * it throws. A connection that cannot even roll back is not given back to the pool.
  *
  * Why the commit rides with the last statement: every writing transaction ends with the event log's
  * statement, which takes the log's appending turn (an advisory lock held to the commit, so that log
