@@ -92,10 +92,9 @@ export class PrismaEventLogRepository implements EventLogStore {
     // Nothing to log: held writes wait for the commit (the unit of work writes them).
     if (events.length === 0) return [];
     const { audit, outbox } = this.pending?.take() ?? { audit: '[]', outbox: '[]' };
-    const params = this.writers.shared
-      ? [APPEND_SHARED, audit, outbox, logRows(events), EVENT_LOG_LOCK, EVENT_CHANNEL, this.writers.host]
-      : [APPEND_ALONE, audit, outbox, logRows(events)];
-    const [sql, ...values] = params as [string, ...unknown[]];
+    const [sql, values] = this.writers.shared
+      ? [APPEND_SHARED, [audit, outbox, logRows(events), EVENT_LOG_LOCK, EVENT_CHANNEL, this.writers.host]]
+      : [APPEND_ALONE, [audit, outbox, logRows(events)]];
     // In a transaction on the driver the last statement can carry the COMMIT (sql-transaction.ts).
     const finalStatement = last && '$queryRawUnsafeLast' in this.db ? (this.db as unknown as SqlTransaction) : null;
     if (finalStatement) this.pending?.close();

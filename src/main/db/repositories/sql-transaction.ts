@@ -37,6 +37,7 @@ export class SqlTransaction {
    * offers it (nothing may follow), otherwise as any statement, the unit of work committing after.
    */
   async $queryRawUnsafeLast<T = unknown>(text: string, ...values: unknown[]): Promise<T> {
+    this.refuseAfterLast();
     if (!this.last) {
       const rows = await this.$queryRawUnsafe<T>(text, ...values);
       this.ended = true; // the same rule on every database: nothing follows the last statement
@@ -61,8 +62,12 @@ export class SqlTransaction {
       throw new Error('The transaction ran past its time limit and was rolled back; nothing was saved');
   }
 
-  private run(text: string, values: readonly unknown[]) {
+  private refuseAfterLast(): void {
     if (this.ended) throw new Error('The transaction has ended: no statement may follow its last one');
+  }
+
+  private run(text: string, values: readonly unknown[]) {
+    this.refuseAfterLast();
     this.checkDeadline();
     return this.query(text, values.map(parameter));
   }
