@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock, type Container } from '../../src/main/container';
 import { prismaUnitOfWork } from '../../src/main/db/repositories';
@@ -215,6 +216,68 @@ describe('a deadlock between transactions on the driver, PostgreSQL', () => {
     expect(
       after.filter((staff) => staff.id === first.id || staff.id === second.id).map((staff) => staff.active),
     ).toEqual([false, false]);
+  });
+});
+
+/**
+ * Each socket write costs this VM's loopback 40–80 µs of CPU: on PostgreSQL's pipelined transaction
+ * connections, what a transaction sends in one turn of the event loop leaves in one write.
+ */
+describe('socket writes of a transaction on the driver, PostgreSQL', () => {
+  let database: Awaited<ReturnType<typeof openTestContainer>>;
+  let container: Container;
+
+  beforeAll(async () => {
+    database = await openTestContainer('postgres', systemClock);
+    container = database.container;
+  });
+  afterAll(async () => {
+    await database.dispose();
+  });
+
+  /**
+   * The writes to the socket of the transaction `work` runs (the one that sends BEGIN); other
+   * connections (the event log's reads, a connection being opened) may write meanwhile.
+   */
+  async function transactionWrites<T>(work: () => Promise<T>): Promise<{ result: T; writes: number }> {
+    const prototype = net.Socket.prototype as unknown as Record<'_write' | '_writev', (...args: unknown[]) => unknown>;
+    const originals = { _write: prototype._write, _writev: prototype._writev };
+    const sent = new Map<unknown, string[]>();
+    for (const name of ['_write', '_writev'] as const)
+      prototype[name] = function (this: unknown, ...args: unknown[]) {
+        const [data] = args as [Buffer | { chunk: Buffer }[]];
+        const bytes = Array.isArray(data) ? Buffer.concat(data.map((item) => item.chunk)) : data;
+        sent.set(this, [...(sent.get(this) ?? []), bytes.toString('latin1')]);
+        return originals[name].apply(this, args);
+      };
+    try {
+      const result = await work();
+      const ours = [...sent.values()].filter((writes) => writes.some((write) => write.includes('BEGIN\0')));
+      expect(ours).toHaveLength(1);
+      return { result, writes: ours[0]?.length ?? 0 };
+    } finally {
+      Object.assign(prototype, originals);
+    }
+  }
+
+  it('sends BEGIN with the first statement, statements loaded side by side together, the last with the COMMIT', async () => {
+    const at = new Date('2031-03-04T05:06:07.890Z');
+    await container.uow.transaction((repos) => repos.settings.all()); // the connection is open
+    const { result, writes } = await transactionWrites(() =>
+      container.uow.transaction(async (repos) => {
+        const [booking, settings] = await Promise.all([repos.bookings.findById(1), repos.settings.all()]);
+        await repos.staff.create(staffInput('writes@ops.test'));
+        const logged = await repos.eventLog.appendLast([
+          { type: 'settings.changed', payload: { settings, booking: booking?.id ?? null }, at },
+        ]);
+        return { logged };
+      }),
+    );
+    // BEGIN + both reads; the insert; the log's statement + COMMIT (it was five: BEGIN and each read on its own).
+    expect(writes).toBe(3);
+    expect(result.logged).toMatchObject([{ type: 'settings.changed', at }]);
+    const emails = (await container.uow.read.staff.list()).map((staff) => staff.email);
+    expect(emails).toContain('writes@ops.test');
   });
 });
 
