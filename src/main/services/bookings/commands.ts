@@ -8,7 +8,8 @@ import { applyBookingTransition, bookingTransitionRecord } from '../lifecycle/bo
 import { bookingEffectDrafts } from '../lifecycle/outbox-drafts';
 import type { SubmitRefund } from '../refunds/submission';
 import { implement } from '../use-case';
-import { quoteFor } from './quotes';
+import { quoteWith } from './quotes';
+import { loadSettings } from '../settings';
 import { BOOKING_USE_CASES } from './specs';
 import { bookingView, type BookingView } from './views';
 
@@ -40,15 +41,24 @@ export function createBookingCommands(deps: ServiceDeps, submitRefund: SubmitRef
     }
     return inTransaction(deps, async (repos, changes): Promise<BookingView> => {
       const now = clock.now();
-      const student = await repos.people.findStudent(input.studentId);
+      // Loaded side by side: in one round trip to the database (driver-transaction.ts).
+      const [student, gig, settings] = await Promise.all([
+        repos.people.findStudent(input.studentId),
+        repos.people.findGig(input.gigId),
+        loadSettings(repos),
+      ]);
       if (!student) throw new DomainError('NOT_FOUND', `Student ${input.studentId} does not exist`);
-      const gig = await repos.people.findGig(input.gigId);
       if (!gig) throw new DomainError('NOT_FOUND', `Gig ${input.gigId} does not exist`);
-      // Serialize creations for this teacher so two overlapping requests cannot both pass the check.
-      const teacher = await repos.people.lockTeacher(gig.teacherId);
-      if (!teacher) throw new DomainError('NOT_FOUND', `Teacher ${gig.teacherId} does not exist`);
       const startsAt = input.startsAt;
       const endsAt = new Date(startsAt.getTime() + input.minutes * MINUTE_MS);
+      // Serialize creations for this teacher so two overlapping requests cannot both pass the check:
+      // the overlap is read after the lock, sent with it in this order on the transaction's connection
+      // (which runs them in the order sent), so it is read under the lock, in one round trip.
+      const [teacher, overlaps] = await Promise.all([
+        repos.people.lockTeacher(gig.teacherId),
+        repos.bookings.hasTeacherOverlap(gig.teacherId, startsAt, endsAt),
+      ]);
+      if (!teacher) throw new DomainError('NOT_FOUND', `Teacher ${gig.teacherId} does not exist`);
       const context: BookingContext = {
         state: null,
         startsAt,
@@ -58,11 +68,11 @@ export function createBookingCommands(deps: ServiceDeps, submitRefund: SubmitRef
         creation: {
           gigActive: gig.active,
           studentIsTeacher: student.email === teacher.email,
-          overlapsTeacherBooking: await repos.bookings.hasTeacherOverlap(teacher.id, startsAt, endsAt),
+          overlapsTeacherBooking: overlaps,
         },
       };
       const decision = decideBookingTransition('create', actor, context);
-      const quote = await quoteFor(repos, gig, input.minutes);
+      const quote = quoteWith(settings, gig, input.minutes);
       const { booking, transitionId } = await repos.bookings.insert(
         {
           studentId: student.id,

@@ -1,6 +1,6 @@
 import { quoteSession, type Quote } from '../../domain/pricing';
 import type { GigRecord, Repositories } from '../ports';
-import { loadSettings, minimumFeeFor } from '../settings';
+import { loadSettings, minimumFeeFor, type Settings } from '../settings';
 
 /** R3–R6: the price of `minutes` of this gig now, from the stored rate and the current settings. */
 export async function quoteFor(
@@ -8,7 +8,15 @@ export async function quoteFor(
   gig: Pick<GigRecord, 'hourlyRateMinor' | 'currency'>,
   minutes: number,
 ): Promise<Quote> {
-  const settings = await loadSettings(repos);
+  return quoteWith(await loadSettings(repos), gig, minutes);
+}
+
+/** quoteFor with the settings already read. */
+export function quoteWith(
+  settings: Settings,
+  gig: Pick<GigRecord, 'hourlyRateMinor' | 'currency'>,
+  minutes: number,
+): Quote {
   return quoteSession({
     hourlyRateMinor: gig.hourlyRateMinor,
     minutes,

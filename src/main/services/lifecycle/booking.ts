@@ -131,7 +131,11 @@ export async function applyBookingTransition(
   step: BookingStep,
   changes: Changes,
 ): Promise<{ booking: BookingRecord; from: BookingRecord }> {
-  const booking = step.locked?.id === id ? step.locked : await repos.bookings.findById(id);
+  // Loaded side by side: in one round trip to the database (driver-transaction.ts).
+  const [booking, settings] = await Promise.all([
+    step.locked?.id === id ? step.locked : repos.bookings.findById(id),
+    loadSettings(repos),
+  ]);
   if (!booking) throw new DomainError('NOT_FOUND', `Booking ${id} does not exist`);
   assertOwnBooking(actor, booking);
   if (step.expectedVersion !== undefined && step.expectedVersion !== booking.version) {
@@ -141,7 +145,6 @@ export async function applyBookingTransition(
       { currentVersion: booking.version },
     );
   }
-  const settings = await loadSettings(repos);
   const decision = decideBookingTransition(step.action, actor, {
     bookingId: booking.id,
     state: { status: booking.status, paymentStatus: booking.paymentStatus },

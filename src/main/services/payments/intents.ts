@@ -174,10 +174,13 @@ export function createIntentUseCases(deps: PaymentDeps) {
   /** R21–R23: one payment per booking; a second request returns the first intent, never a second charge. */
   const createIntent = implement(PAYMENT_USE_CASES.createIntent, async (actor, input) => {
     const { payment, created, booking } = await inTransaction(deps, async (repos, changes) => {
-      const booking = await repos.bookings.lock(input.bookingId);
+      // The payments are read under the booking's lock: sent after it, in one round trip (lockInOrder).
+      const [booking, payments] = await Promise.all([
+        repos.bookings.lock(input.bookingId),
+        repos.payments.forBooking(input.bookingId),
+      ]);
       if (!booking) throw new DomainError('NOT_FOUND', `Booking ${input.bookingId} does not exist`);
       assertOwnBooking(actor, booking);
-      const payments = await repos.payments.forBooking(booking.id);
       const existing = payments.find(
         (candidate) => paymentStillOpen(candidate.status) || paymentTookMoney(candidate.status),
       );
@@ -241,7 +244,11 @@ export function createIntentUseCases(deps: PaymentDeps) {
       const found = await repos.payments.findByIntentId(input.paymentIntentId);
       if (!found) throw new DomainError('NOT_FOUND', `No payment here has the intent ${input.paymentIntentId}`);
       // A retry moves the booking too (start_payment): its row first, as cancelling locks it (R13).
-      const locked = await lockInOrder(repos, { bookingId: found.bookingId, paymentId: found.id });
+      // Its attempts are read under the locks, sent after them in one round trip (lockInOrder).
+      const [locked, attempts] = await Promise.all([
+        lockInOrder(repos, { bookingId: found.bookingId, paymentId: found.id }),
+        repos.payments.attempts(found.id),
+      ]);
       const booking = locked.booking;
       if (!booking) throw new DomainError('NOT_FOUND', `Booking ${found.bookingId} does not exist`);
       assertOwnBooking(actor, booking);
@@ -265,7 +272,7 @@ export function createIntentUseCases(deps: PaymentDeps) {
           `Payment ${payment.id} is ${payment.status}; start a new payment for the booking`,
         );
       }
-      const earlier = (await repos.payments.attempts(payment.id)).length;
+      const earlier = attempts.length; // a retry adds none: it moves the same payment
       const attempt = await repos.payments.addAttempt({
         paymentId: payment.id,
         stripePaymentMethodId: input.paymentMethodId ?? null,
