@@ -52,6 +52,25 @@ describe('the SMTP sandbox reads back what nodemailer sent', () => {
     );
   });
 
+  it('sends the envelope and Message-ID asked for, and answers with that Message-ID', async () => {
+    const messageId = '<booking-7-payment@linguaflex.ops>';
+    const answered = await mailer.send({
+      to: 'Ana Student <ana@linguaflex.test>',
+      subject: 'Booking #7 is paid — your Zoom link',
+      text: 'Join: https://zoom.example/j/1',
+      html: '<p>Join: <a href="https://zoom.example/j/1">link</a></p>',
+      messageId,
+    });
+    expect(answered).toBe(messageId);
+    expect(sandbox.messages.at(-1)).toMatchObject({
+      from: 'no-reply@linguaflex.test',
+      to: ['ana@linguaflex.test'],
+      subject: 'Booking #7 is paid — your Zoom link',
+      messageId,
+      text: 'Join: https://zoom.example/j/1',
+    });
+  });
+
   it('keeps an encoded "=" and joins long lines across soft breaks', async () => {
     const text = `price=50 ${'lesson '.repeat(30)}café =3D end`;
     const stored = await send(text, '<b>x</b>');
