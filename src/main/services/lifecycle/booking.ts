@@ -6,7 +6,7 @@ import { paymentActionOpenFrom } from '../../domain/payment-machine';
 import { remainingRefundable } from '../../domain/refunds';
 import type { Changes } from '../context';
 import type { BookingRecord, NewTransition, Repositories } from '../ports';
-import { loadSettings } from '../settings';
+import { loadSettings, type Settings } from '../settings';
 import { bookingEffectDrafts } from './outbox-drafts';
 import { applyPaymentTransition } from './payment';
 import { bookingStatusLabel } from '../../../shared/status-label';
@@ -59,6 +59,8 @@ export interface BookingStep {
    * it again); the write is versioned, so a stale copy ends in CONFLICT, never in a lost update.
    */
   locked?: BookingRecord | undefined;
+  /** The settings as this transaction read them, when the caller has them (read with its locks, in one round trip). */
+  settings?: Settings | undefined;
 }
 
 /**
@@ -134,7 +136,7 @@ export async function applyBookingTransition(
   // Loaded side by side: in one round trip to the database (driver-transaction.ts).
   const [booking, settings] = await Promise.all([
     step.locked?.id === id ? step.locked : repos.bookings.findById(id),
-    loadSettings(repos),
+    step.settings ?? loadSettings(repos),
   ]);
   if (!booking) throw new DomainError('NOT_FOUND', `Booking ${id} does not exist`);
   assertOwnBooking(actor, booking);

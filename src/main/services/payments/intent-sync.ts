@@ -10,6 +10,7 @@ import type { Changes } from '../context';
 import type { IntentSnapshot } from '../gateways';
 import { applyBookingTransition } from '../lifecycle/booking';
 import { lockInOrder } from '../lifecycle/locks';
+import { loadSettings } from '../settings';
 import { applyPaymentTransition } from '../lifecycle/payment';
 import type { PaymentRecord, PaymentStripeFacts, Repositories } from '../ports';
 
@@ -53,13 +54,18 @@ export async function syncIntent(
   target: PaymentOfBooking,
   changes: Changes,
 ): Promise<PaymentRecord> {
-  // A payment never changes booking, so the caller's earlier read names the row to lock first.
-  const { booking, payment } = await lockInOrder(repos, { bookingId: target.bookingId, paymentId: target.id });
+  const action = actionFor(snapshot);
+  const bookingAction = action === null ? undefined : BOOKING_STEP[action];
+  // A payment never changes booking, so the caller's earlier read names the row to lock first. When a
+  // booking transition may follow, the settings it decides with are read with the locks, in one round trip.
+  const [{ booking, payment }, settings] = await Promise.all([
+    lockInOrder(repos, { bookingId: target.bookingId, paymentId: target.id }),
+    bookingAction ? loadSettings(repos) : undefined,
+  ]);
   if (!payment) throw new Error(`Payment ${target.id} vanished`);
   if (payment.bookingId !== target.bookingId)
     throw new Error(`Payment ${payment.id} is not booking ${target.bookingId}'s`);
   if (!booking) throw new Error(`Payment ${payment.id} refers to a missing booking`);
-  const action = actionFor(snapshot);
   const facts = factsOf(snapshot);
   if (action === null || !paymentActionOpenFrom(action, payment.status)) {
     await contradiction(repos, now, snapshot, payment, booking);
@@ -73,10 +79,16 @@ export async function syncIntent(
     { action, changes: { ...facts, ...(action === 'succeed' ? { paidAt: now } : {}) }, booking },
     changes,
   );
-  const bookingAction = BOOKING_STEP[action];
   const state = { status: booking.status, paymentStatus: booking.paymentStatus };
   if (bookingAction && bookingActionOpenFrom(bookingAction, state)) {
-    await applyBookingTransition(repos, now, STRIPE, booking.id, { action: bookingAction, locked: booking }, changes);
+    await applyBookingTransition(
+      repos,
+      now,
+      STRIPE,
+      booking.id,
+      { action: bookingAction, locked: booking, settings },
+      changes,
+    );
   } else if (action === 'succeed') {
     await repos.mismatches.open({
       paymentId: payment.id,

@@ -8,6 +8,7 @@ import {
 } from '../../domain/payment-machine';
 import { auditEntry } from '../audit';
 import { inTransaction, type ServiceDeps } from '../context';
+import { loadSettings } from '../settings';
 import { GatewayRefused, GatewayUnavailable, type IntentSnapshot, type PaymentGateway } from '../gateways';
 import { applyBookingTransition, assertOwnBooking } from '../lifecycle/booking';
 import { applyPaymentTransition } from '../lifecycle/payment';
@@ -60,8 +61,12 @@ export function createIntentUseCases(deps: PaymentDeps) {
     record?: (repos: Repositories) => Promise<void>,
   ): Promise<PaymentRecord> {
     return inTransaction(deps, async (repos, changes) => {
-      await record?.(repos);
-      return syncIntent(repos, clock.now(), snapshot, payment, changes);
+      // Sent together (what `record` writes first, then the locks syncIntent takes), in one round trip.
+      const [, synced] = await Promise.all([
+        record?.(repos),
+        syncIntent(repos, clock.now(), snapshot, payment, changes),
+      ]);
+      return synced;
     });
   }
 
@@ -174,10 +179,12 @@ export function createIntentUseCases(deps: PaymentDeps) {
   /** R21–R23: one payment per booking; a second request returns the first intent, never a second charge. */
   const createIntent = implement(PAYMENT_USE_CASES.createIntent, async (actor, input) => {
     const { payment, created, booking } = await inTransaction(deps, async (repos, changes) => {
-      // The payments are read under the booking's lock: sent after it, in one round trip (lockInOrder).
-      const [booking, payments] = await Promise.all([
+      // The payments are read under the booking's lock, sent after it (lockInOrder), with the settings
+      // the booking's transition decides with: in one round trip.
+      const [booking, payments, settings] = await Promise.all([
         repos.bookings.lock(input.bookingId),
         repos.payments.forBooking(input.bookingId),
+        loadSettings(repos),
       ]);
       if (!booking) throw new DomainError('NOT_FOUND', `Booking ${input.bookingId} does not exist`);
       assertOwnBooking(actor, booking);
@@ -191,7 +198,7 @@ export function createIntentUseCases(deps: PaymentDeps) {
         now,
         actor,
         booking.id,
-        { action: 'start_payment', locked: booking },
+        { action: 'start_payment', locked: booking, settings },
         changes,
       );
       const decision = decidePaymentTransition('create', actor, {
