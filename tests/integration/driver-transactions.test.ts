@@ -114,6 +114,28 @@ describe.each(DB_KINDS)('transactions on the driver, %s', (kind) => {
     expect(created).toMatchObject({ email: `after-${kind}@ops.test` });
   });
 
+  it('refuses a statement from a branch still running after the use case failed: nothing of it is written', async () => {
+    let late: Promise<unknown> = Promise.resolve();
+    const error = await refusal(
+      container.uow.transaction(async (repos) => {
+        // A branch loaded side by side that goes on after its sibling failed (and the transaction rolled back).
+        const straggler = (async () => {
+          await repos.settings.all();
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          return repos.staff.create(staffInput(`straggler-${kind}@ops.test`));
+        })();
+        late = straggler.catch((reason: unknown) => reason);
+        await Promise.all([straggler, Promise.reject(new Error('the sibling failed'))]);
+      }),
+    );
+    expect(error).toEqual(new Error('the sibling failed'));
+    expect(await late).toEqual(
+      new Error('The transaction is over: a statement issued after its use case settled is refused'),
+    );
+    const emails = (await container.uow.read.staff.list()).map((staff) => staff.email);
+    expect(emails).not.toContain(`straggler-${kind}@ops.test`);
+  });
+
   it('turns a unique violation into a CONFLICT naming what exists, and saves nothing of that transaction', async () => {
     await container.uow.transaction((repos) => repos.staff.create(staffInput(`twice-${kind}@ops.test`)));
     const error = await refusal(

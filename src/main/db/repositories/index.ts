@@ -84,12 +84,19 @@ export function prismaUnitOfWork(
         db.transaction(async (query, last) => {
           const transaction = new SqlTransaction(query, performance.now() + TRANSACTION_TIMEOUT_MS, last);
           const tx = transaction.asDb();
-          const result = await work(repositoriesFor(tx, undefined, writers, pending));
-          // Committed with its last statement (the event log's): nothing is left to write or check.
-          if (transaction.committedWithLast) return result;
-          await pending.flush(tx);
-          transaction.checkDeadline();
-          return result;
+          try {
+            const result = await work(repositoriesFor(tx, undefined, writers, pending));
+            // Committed with its last statement (the event log's): nothing is left to write or check.
+            if (transaction.committedWithLast) return result;
+            await pending.flush(tx);
+            transaction.checkDeadline();
+            return result;
+          } finally {
+            // A use case that loads side by side may still have a branch running when another fails: no
+            // statement of it may follow the ROLLBACK (it would run on its own, or in the transaction of
+            // whoever gets the connection next).
+            transaction.close();
+          }
         }),
       );
       if (pending.enqueuedOutbox) outboxCommitted();

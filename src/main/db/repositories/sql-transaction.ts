@@ -51,6 +51,13 @@ export class SqlTransaction {
 
   /** Set by the last statement: a statement after it is a mistake in the use case, refused. */
   private ended = false;
+  /** Set once the use case has settled (close): a statement still coming from one of its branches is refused. */
+  private closed = false;
+
+  /** The use case has settled: the unit of work commits or rolls back next, and no statement may follow. */
+  close(): void {
+    this.closed = true;
+  }
 
   async $executeRawUnsafe(text: string, ...values: unknown[]): Promise<number> {
     return (await this.run(text, values)).count;
@@ -63,6 +70,8 @@ export class SqlTransaction {
   }
 
   private refuseAfterLast(): void {
+    if (this.closed)
+      throw new Error('The transaction is over: a statement issued after its use case settled is refused');
     if (this.ended) throw new Error('The transaction has ended: no statement may follow its last one');
   }
 
