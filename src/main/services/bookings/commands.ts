@@ -7,9 +7,9 @@ import { inTransaction, type ServiceDeps } from '../context';
 import { applyBookingTransition, bookingTransitionRecord } from '../lifecycle/booking';
 import { bookingEffectDrafts } from '../lifecycle/outbox-drafts';
 import type { SubmitRefund } from '../refunds/submission';
+import { loadSettings } from '../settings';
 import { implement } from '../use-case';
 import { quoteWith } from './quotes';
-import { loadSettings } from '../settings';
 import { BOOKING_USE_CASES } from './specs';
 import { bookingView, type BookingView } from './views';
 

@@ -10,9 +10,9 @@ import type { Changes } from '../context';
 import type { IntentSnapshot } from '../gateways';
 import { applyBookingTransition } from '../lifecycle/booking';
 import { lockInOrder } from '../lifecycle/locks';
-import { loadSettings } from '../settings';
 import { applyPaymentTransition } from '../lifecycle/payment';
 import type { PaymentRecord, PaymentStripeFacts, Repositories } from '../ports';
+import { loadSettings } from '../settings';
 
 /** Which payment, and its booking (a payment never changes booking). */
 export type PaymentOfBooking = Pick<PaymentRecord, 'id' | 'bookingId'>;
