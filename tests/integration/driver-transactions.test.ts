@@ -191,8 +191,12 @@ describe.each(DB_KINDS)('transactions on the driver, %s', (kind) => {
   });
 });
 
-/** PGlite is one session: its transactions take turns and cannot deadlock. */
-describe('a deadlock between transactions on the driver, PostgreSQL', () => {
+/**
+ * PostgreSQL only. PGlite is one session: its transactions take turns and cannot deadlock, and it has
+ * no socket. Each socket write costs this VM's loopback 40–80 µs of CPU: on PostgreSQL's pipelined
+ * transaction connections, what a transaction sends in one turn of the event loop leaves in one write.
+ */
+describe('transactions on the driver, PostgreSQL only: deadlocks and socket writes', () => {
   let database: Awaited<ReturnType<typeof openTestContainer>>;
   let container: Container;
 
@@ -238,23 +242,6 @@ describe('a deadlock between transactions on the driver, PostgreSQL', () => {
     expect(
       after.filter((staff) => staff.id === first.id || staff.id === second.id).map((staff) => staff.active),
     ).toEqual([false, false]);
-  });
-});
-
-/**
- * Each socket write costs this VM's loopback 40–80 µs of CPU: on PostgreSQL's pipelined transaction
- * connections, what a transaction sends in one turn of the event loop leaves in one write.
- */
-describe('socket writes of a transaction on the driver, PostgreSQL', () => {
-  let database: Awaited<ReturnType<typeof openTestContainer>>;
-  let container: Container;
-
-  beforeAll(async () => {
-    database = await openTestContainer('postgres', systemClock);
-    container = database.container;
-  });
-  afterAll(async () => {
-    await database.dispose();
   });
 
   /**
