@@ -18,6 +18,11 @@ export class SqlTransaction {
   /** Whether the last statement went with the COMMIT (`$queryRawUnsafeLast`): the transaction has ended. */
   committedWithLast = false;
 
+  /** Set by the last statement: a statement after it is a mistake in the use case, refused. */
+  private ended = false;
+  /** Set once the use case has settled (close): a statement still coming from one of its branches is refused. */
+  private closed = false;
+
   /**
    * `deadline`: on performance.now()'s clock, after which no statement runs (the transaction rolls
    * back). `last`: the database's way of sending a final statement with the COMMIT, if it has one.
@@ -37,7 +42,7 @@ export class SqlTransaction {
    * offers it (nothing may follow), otherwise as any statement, the unit of work committing after.
    */
   async $queryRawUnsafeLast<T = unknown>(text: string, ...values: unknown[]): Promise<T> {
-    this.refuseAfterLast();
+    this.refuseWhenOver();
     if (!this.last) {
       const rows = await this.$queryRawUnsafe<T>(text, ...values);
       this.ended = true; // the same rule on every database: nothing follows the last statement
@@ -48,11 +53,6 @@ export class SqlTransaction {
     this.committedWithLast = true;
     return (await this.last(text, values.map(parameter))).rows as T;
   }
-
-  /** Set by the last statement: a statement after it is a mistake in the use case, refused. */
-  private ended = false;
-  /** Set once the use case has settled (close): a statement still coming from one of its branches is refused. */
-  private closed = false;
 
   /** The use case has settled: the unit of work commits or rolls back next, and no statement may follow. */
   close(): void {
@@ -69,14 +69,14 @@ export class SqlTransaction {
       throw new Error('The transaction ran past its time limit and was rolled back; nothing was saved');
   }
 
-  private refuseAfterLast(): void {
+  private refuseWhenOver(): void {
     if (this.closed)
       throw new Error('The transaction is over: a statement issued after its use case settled is refused');
     if (this.ended) throw new Error('The transaction has ended: no statement may follow its last one');
   }
 
   private run(text: string, values: readonly unknown[]) {
-    this.refuseAfterLast();
+    this.refuseWhenOver();
     this.checkDeadline();
     return this.query(text, values.map(parameter));
   }
